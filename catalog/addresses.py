@@ -1,0 +1,57 @@
+"""Postal addresses checked against their region's address format (MobProc `addressFormat`)."""
+
+from __future__ import annotations
+
+import re
+
+from catalog.models import Region
+from portal.exceptions import FieldProblem
+
+
+def address_problems(region: Region, lines: list[dict]) -> list[FieldProblem]:
+    """Every problem of an address ([{id, value}]), each `field` being the line id."""
+    fmt = {spec["id"]: spec for spec in region.address_format}
+    given: dict[str, str] = {}
+    problems: list[FieldProblem] = []
+    for line in lines:
+        line_id, value = line["id"], (line.get("value") or "").strip()
+        if line_id not in fmt:
+            problems.append(
+                FieldProblem(line_id, "UNKNOWN_FIELD", f"{region.name} addresses have no {line_id}.")
+            )
+        elif line_id in given:
+            problems.append(FieldProblem(line_id, "DUPLICATE", f"{line_id} is given twice."))
+        else:
+            given[line_id] = value
+    for line_id, spec in fmt.items():
+        value = given.get(line_id, "")
+        label = spec.get("label", line_id)
+        if not value:
+            if spec.get("validation") == "REQUIRED":
+                problems.append(FieldProblem(line_id, "REQUIRED", f"{label} is required."))
+            continue
+        low, high = spec.get("minLength", 0), spec.get("maxLength", 10**6)
+        if not low <= len(value) <= high:
+            problems.append(
+                FieldProblem(
+                    line_id, "INVALID_LENGTH", f"{label} must be {low} to {high} characters long."
+                )
+            )
+        options = spec.get("options")
+        if options and value not in {option["id"] for option in options}:
+            problems.append(FieldProblem(line_id, "INVALID_VALUE", f"{value!r} is not a {label}."))
+        elif spec.get("regEx") and not re.fullmatch(spec["regEx"], value):
+            problems.append(
+                FieldProblem(line_id, "INVALID_FORMAT", f"{value!r} is not a valid {label}.")
+            )
+    return problems
+
+
+def labelled_address(region: Region, lines: list[dict]) -> list[dict]:
+    """The address in the region's line order, each line with its label (for confirmations)."""
+    values = {line["id"]: (line.get("value") or "").strip() for line in lines}
+    return [
+        {"id": spec["id"], "label": spec.get("label", spec["id"]), "value": values[spec["id"]]}
+        for spec in region.address_format
+        if values.get(spec["id"])
+    ]

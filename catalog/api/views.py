@@ -1,0 +1,203 @@
+"""Catalog, regions, vendors and assets: read-only, filtered to what the tenant offers."""
+
+from __future__ import annotations
+
+from django_filters import rest_framework as filters
+from rest_framework import generics
+
+from catalog import selectors
+from catalog.api import serializers as s
+from catalog.models import Manufacturer, ServiceAsset, Vendor
+from portal.api.exceptions import ApiError
+from portal.api.views import ResourceDetail, ScopedQuerysetMixin
+
+
+class AccessoryList(ScopedQuerysetMixin, generics.ListAPIView):
+    """Accessories the tenant offers; `?service=ID` keeps those that fit that line's device."""
+
+    serializer_class = s.AccessorySerializer
+    collection_name = "accessories"
+
+    def scoped_queryset(self, ctx):
+        service_id = self.request.query_params.get("service", "").strip()
+        if not service_id:
+            return selectors.accessories_offered(ctx.tenant)
+        if not service_id.isdigit():
+            raise ApiError(400, "INVALID_QUERY", "'service' must be a service id.")
+        service = selectors.services_visible_to(ctx.actor).filter(pk=int(service_id)).first()
+        if service is None:
+            raise ApiError(404, "SERVICE_NOT_FOUND", f"Service {service_id} does not exist.")
+        device = getattr(service, "device", None)
+        if device is None:
+            return selectors.accessories_offered(ctx.tenant).none()
+        return selectors.accessories_fitting(ctx.tenant, device.device)
+
+
+class AccessoryDetail(ScopedQuerysetMixin, ResourceDetail):
+    serializer_class = s.AccessorySerializer
+    resource_name = "accessory"
+
+    def scoped_queryset(self, ctx):
+        return selectors.accessories_offered(ctx.tenant)
+
+
+class DeviceFilter(filters.FilterSet):
+    manufacturer = filters.CharFilter(field_name="manufacturer_id")
+    vendor = filters.NumberFilter(field_name="vendor_id")
+
+
+class DeviceList(ScopedQuerysetMixin, generics.ListAPIView):
+    serializer_class = s.DeviceSerializer
+    collection_name = "devices"
+    filterset_class = DeviceFilter
+
+    def scoped_queryset(self, ctx):
+        return selectors.devices_offered(ctx.tenant)
+
+
+class DeviceDetail(ScopedQuerysetMixin, ResourceDetail):
+    serializer_class = s.DeviceSerializer
+    resource_name = "device"
+
+    def scoped_queryset(self, ctx):
+        return selectors.devices_offered(ctx.tenant)
+
+
+class PlanFilter(filters.FilterSet):
+    vendor = filters.NumberFilter(field_name="vendor_id")
+
+
+class PlanList(ScopedQuerysetMixin, generics.ListAPIView):
+    serializer_class = s.PlanSerializer
+    collection_name = "plans"
+    filterset_class = PlanFilter
+
+    def scoped_queryset(self, ctx):
+        return selectors.plans_offered(ctx.tenant)
+
+
+class PlanDetail(ScopedQuerysetMixin, ResourceDetail):
+    serializer_class = s.PlanDetailSerializer
+    resource_name = "plan"
+
+    def scoped_queryset(self, ctx):
+        return selectors.plans_offered(ctx.tenant)
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        tenant = self.request.auth.tenant
+        context["offered_features"] = selectors.features_offered(tenant).filter(
+            plan_id=self.kwargs["pk"]
+        )
+        return context
+
+
+class FeatureFilter(filters.FilterSet):
+    plan = filters.NumberFilter(field_name="plan_id")
+
+
+class FeatureList(ScopedQuerysetMixin, generics.ListAPIView):
+    serializer_class = s.FeatureSerializer
+    collection_name = "features"
+    filterset_class = FeatureFilter
+
+    def scoped_queryset(self, ctx):
+        return selectors.features_offered(ctx.tenant)
+
+
+class FeatureDetail(ScopedQuerysetMixin, ResourceDetail):
+    serializer_class = s.FeatureSerializer
+    resource_name = "feature"
+
+    def scoped_queryset(self, ctx):
+        return selectors.features_offered(ctx.tenant)
+
+
+class RegionFilter(filters.FilterSet):
+    parentRegion = filters.NumberFilter(field_name="parent_id")
+
+    def filter_queryset(self, queryset):
+        # Without ?parentRegion= the list shows countries, not every state of every country.
+        if not self.form.cleaned_data.get("parentRegion"):
+            queryset = queryset.filter(parent__isnull=True)
+        return super().filter_queryset(queryset)
+
+
+class RegionList(generics.ListAPIView):
+    serializer_class = s.RegionSerializer
+    collection_name = "regions"
+    filterset_class = RegionFilter
+    queryset = selectors.regions()
+
+
+class RegionDetail(ResourceDetail):
+    serializer_class = s.RegionSerializer
+    resource_name = "region"
+    queryset = selectors.regions()
+
+
+class VendorList(generics.ListAPIView):
+    serializer_class = s.VendorSerializer
+    collection_name = "vendors"
+    queryset = Vendor.objects.all()
+
+
+class VendorDetail(ResourceDetail):
+    serializer_class = s.VendorSerializer
+    resource_name = "vendor"
+    queryset = Vendor.objects.all()
+
+
+class ManufacturerList(generics.ListAPIView):
+    serializer_class = s.ManufacturerSerializer
+    collection_name = "manufacturers"
+    queryset = Manufacturer.objects.all()
+
+
+class ManufacturerDetail(ResourceDetail):
+    serializer_class = s.ManufacturerSerializer
+    resource_name = "manufacturer"
+    queryset = Manufacturer.objects.all()
+
+
+class ServiceFilter(filters.FilterSet):
+    status = filters.ChoiceFilter(choices=ServiceAsset.Status.choices)
+    serviceNumber = filters.CharFilter(field_name="service_number")
+    accountHolder = filters.NumberFilter(field_name="account_holder_id")
+
+
+class ServiceList(ScopedQuerysetMixin, generics.ListAPIView):
+    """The lines the acting employee holds (a tenant admin: all of the tenant's)."""
+
+    serializer_class = s.ServiceSerializer
+    collection_name = "services"
+    filterset_class = ServiceFilter
+
+    def scoped_queryset(self, ctx):
+        return selectors.services_visible_to(ctx.actor)
+
+
+class ServiceDetail(ScopedQuerysetMixin, ResourceDetail):
+    serializer_class = s.ServiceSerializer
+    resource_name = "service"
+
+    def scoped_queryset(self, ctx):
+        return selectors.services_visible_to(ctx.actor)
+
+
+class DeviceAssetList(ScopedQuerysetMixin, generics.ListAPIView):
+    serializer_class = s.DeviceAssetSerializer
+    collection_name = "devices"
+
+    def scoped_queryset(self, ctx):
+        return selectors.devices_visible_to(ctx.actor)
+
+
+class DeviceAssetDetail(ScopedQuerysetMixin, ResourceDetail):
+    serializer_class = s.DeviceAssetSerializer
+    resource_name = "device"
+
+    def scoped_queryset(self, ctx):
+        return selectors.devices_visible_to(ctx.actor)
+
+

@@ -1,0 +1,267 @@
+"""What can be ordered (the catalog, offered per tenant) and the assets employees hold."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.db import models
+from django.db.models import Q
+
+from portal.models import Employee, Tenant
+
+
+class TransactionType(models.TextChoices):
+    """The nine MobProc order types: procurement obtains things, care changes a service."""
+
+    NEW_ACTIVATION = "NEW_ACTIVATION", "New activation"
+    UPGRADE = "UPGRADE", "Upgrade"
+    ORDER_ACCESSORIES = "ORDER_ACCESSORIES", "Order accessories"
+    PORT_NUMBER = "PORT_NUMBER", "Port number"
+    SUSPEND = "SUSPEND", "Suspend"
+    UNSUSPEND = "UNSUSPEND", "Unsuspend"
+    DEACTIVATE = "DEACTIVATE", "Deactivate"
+    UPDATE_FEATURES = "UPDATE_FEATURES", "Update features"
+    SWAP_DEVICES = "SWAP_DEVICES", "Swap devices"
+
+    @classmethod
+    def orderable(cls) -> list[TransactionType]:
+        """The types this release accepts; the others answer a clear 400 until they land."""
+        return [cls.ORDER_ACCESSORIES]
+
+
+class Recurrence(models.TextChoices):
+    ONETIME = "ONETIME"
+    MONTHLY = "MONTHLY"
+
+
+class PriceFields(models.Model):
+    """A price as MobProc writes it: amount, currency and recurrence."""
+
+    price_amount = models.DecimalField(max_digits=10, decimal_places=2, default=Decimal("0"))
+    price_currency = models.CharField(max_length=3, default="USD")
+    price_recurrence = models.CharField(
+        max_length=10, choices=Recurrence.choices, default=Recurrence.ONETIME
+    )
+
+    class Meta:
+        abstract = True
+
+
+class Region(models.Model):
+    """A country or one of its states; a country carries its postal address format."""
+
+    id = models.BigIntegerField(primary_key=True)
+    name = models.CharField(max_length=100)
+    code = models.CharField(max_length=10, blank=True, help_text="ISO code, e.g. US or CT.")
+    parent = models.ForeignKey(
+        "self", on_delete=models.CASCADE, null=True, blank=True, related_name="children"
+    )
+    # [{id, label, minLength, maxLength, validation: REQUIRED|OPTIONAL, options?, regEx?}]
+    address_format = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Vendor(models.Model):
+    """A carrier that fulfils order segments."""
+
+    id = models.BigIntegerField(primary_key=True)
+    name = models.CharField(max_length=100)
+    logo_url = models.URLField(blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Manufacturer(models.Model):
+    # MobProc identifies manufacturers by name ("LG", "Verizon Wireless").
+    id = models.CharField(max_length=100, primary_key=True)
+    name = models.CharField(max_length=100)
+    logo_url = models.URLField(blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class OfferedQuerySet(models.QuerySet):
+    def offered_to(self, tenant: Tenant) -> OfferedQuerySet:
+        return self.filter(offered_to=tenant)
+
+
+class Device(PriceFields):
+    """A device model in the catalog (what accessories fit and what can be bought)."""
+
+    id = models.BigIntegerField(primary_key=True)
+    manufacturer = models.ForeignKey(Manufacturer, on_delete=models.PROTECT, related_name="+")
+    model = models.CharField(max_length=150)
+    vendor = models.ForeignKey(
+        Vendor, on_delete=models.PROTECT, null=True, blank=True, related_name="devices"
+    )
+    access_method = models.CharField(max_length=20, blank=True, help_text="CDMA, GSM, LTE...")
+    image_url = models.URLField(blank=True)
+    offered_to = models.ManyToManyField(Tenant, blank=True, related_name="offered_devices")
+
+    objects = OfferedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["manufacturer__name", "model"]
+
+    def __str__(self) -> str:
+        return f"{self.manufacturer.name} {self.model}"
+
+
+class Plan(PriceFields):
+    id = models.BigIntegerField(primary_key=True)
+    vendor = models.ForeignKey(Vendor, on_delete=models.PROTECT, related_name="plans")
+    name = models.CharField(max_length=150)
+    offered_to = models.ManyToManyField(Tenant, blank=True, related_name="offered_plans")
+
+    objects = OfferedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["vendor__name", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Feature(PriceFields):
+    """An optional feature of a plan (international roaming, hotspot...)."""
+
+    id = models.BigIntegerField(primary_key=True)
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="features")
+    name = models.CharField(max_length=150)
+    offered_to = models.ManyToManyField(Tenant, blank=True, related_name="offered_features")
+
+    objects = OfferedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Accessory(PriceFields):
+    id = models.BigIntegerField(primary_key=True)
+    name = models.CharField(max_length=200)
+    manufacturer = models.ForeignKey(Manufacturer, on_delete=models.PROTECT, related_name="+")
+    vendor = models.ForeignKey(Vendor, on_delete=models.PROTECT, related_name="accessories")
+    image_url = models.URLField(blank=True)
+    fits = models.ManyToManyField(Device, blank=True, related_name="accessories")
+    offered_to = models.ManyToManyField(Tenant, blank=True, related_name="offered_accessories")
+
+    objects = OfferedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "accessories"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ServiceAsset(models.Model):
+    """A line (phone number) held by an employee."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "ACTIVE"
+        SUSPENDED = "SUSPENDED"
+        DEACTIVATED = "DEACTIVATED"
+
+    # The care orders each status allows (MobProc `orderActions`).
+    ORDER_ACTIONS = {
+        Status.ACTIVE: [
+            TransactionType.ORDER_ACCESSORIES,
+            TransactionType.UPGRADE,
+            TransactionType.SUSPEND,
+            TransactionType.DEACTIVATE,
+            TransactionType.UPDATE_FEATURES,
+            TransactionType.SWAP_DEVICES,
+        ],
+        Status.SUSPENDED: [TransactionType.UNSUSPEND, TransactionType.DEACTIVATE],
+        Status.DEACTIVATED: [],
+    }
+
+    id = models.BigAutoField(primary_key=True)
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="services")
+    service_number = models.CharField(max_length=30)
+    vendor = models.ForeignKey(Vendor, on_delete=models.PROTECT, related_name="+")
+    plan = models.ForeignKey(Plan, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    features = models.ManyToManyField(Feature, blank=True, related_name="+")
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.ACTIVE)
+    account_holder = models.ForeignKey(
+        Employee, on_delete=models.PROTECT, related_name="services"
+    )
+    activated_at = models.DateTimeField(null=True, blank=True)
+    contract_start = models.DateTimeField(null=True, blank=True)
+    contract_end = models.DateTimeField(null=True, blank=True)
+    last_device_upgrade = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["service_number"]
+        constraints = [
+            # One active or suspended line per number in a tenant; deactivated numbers may return.
+            models.UniqueConstraint(
+                fields=["tenant", "service_number"],
+                condition=~Q(status="DEACTIVATED"),
+                name="service_unique_live_number",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.service_number
+
+    @property
+    def order_actions(self) -> list[str]:
+        orderable = set(TransactionType.orderable())
+        return [t.value for t in self.ORDER_ACTIONS[self.status] if t in orderable]
+
+
+class DeviceAsset(models.Model):
+    """A physical device an employee holds, attached to at most one service."""
+
+    class SerialNumberType(models.TextChoices):
+        IMEI = "IMEI"
+        MEID = "MEID"
+        ESN = "ESN"
+        CAP_CODE = "CAP_CODE"
+        PIN = "PIN"
+        MSN = "MSN"
+        UNKNOWN = "UNKNOWN"
+
+    id = models.BigAutoField(primary_key=True)
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="devices")
+    device = models.ForeignKey(
+        Device, on_delete=models.PROTECT, related_name="assets", help_text="Catalog model."
+    )
+    holder = models.ForeignKey(
+        Employee, on_delete=models.PROTECT, null=True, blank=True, related_name="devices"
+    )
+    service = models.OneToOneField(
+        ServiceAsset, on_delete=models.SET_NULL, null=True, blank=True, related_name="device"
+    )
+    serial_number_type = models.CharField(
+        max_length=10, choices=SerialNumberType.choices, default=SerialNumberType.IMEI
+    )
+    serial_number = models.CharField(max_length=40, blank=True)
+    sim_id = models.CharField(max_length=40, blank=True)
+    mac_address = models.CharField(max_length=40, blank=True)
+    company_asset_id = models.CharField(max_length=100, blank=True)
+    access_method = models.CharField(max_length=20, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.device} ({self.serial_number})"

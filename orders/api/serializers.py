@@ -1,0 +1,242 @@
+"""Order representations in MobProc's shapes (seed 002 steps 4 and 5)."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from catalog.api.serializers import (
+    DeviceAssetSummarySerializer,
+    ManufacturerSerializer,
+    RegionRefSerializer,
+    ServiceSummarySerializer,
+    VendorSerializer,
+)
+from catalog.models import Recurrence, Region
+from orders.models import Order, OrderHistory, OrderItem, OrderSegment, Shipment
+from orders.services import OrderDraft
+from portal.api.serializers import EmployeeSerializer, absolute_url, price
+
+STAMP = serializers.DateTimeField().to_representation
+
+
+def cost_summary(onetime, monthly, currency: str) -> list[dict]:
+    return [
+        price(onetime, currency, Recurrence.ONETIME),
+        price(monthly, currency, Recurrence.MONTHLY),
+    ]
+
+
+def ship_to_representation(ship_to: dict | None, region: Region | None, context: dict) -> dict | None:
+    if not ship_to:
+        return None
+    return {
+        "address": ship_to["address"],
+        "expedite": ship_to.get("expedite", False),
+        "name": ship_to["name"],
+        "region": RegionRefSerializer(region, context=context).data,
+    }
+
+
+def confirmation_representation(draft: OrderDraft, context: dict) -> dict:
+    """Confirm mode: every id of the request expanded to human-readable data; nothing stored."""
+    request = draft.request
+    people = EmployeeSerializer(context=context)
+    region = request.ship_to["region"] if request.ship_to else None
+    confirmation = {
+        "accountHolder": people.to_representation(draft.account_holder),
+        "costSummary": cost_summary(
+            draft.cost(Recurrence.ONETIME), draft.cost(Recurrence.MONTHLY), draft.currency
+        ),
+        "externalOrderNumber": request.external_order_number,
+        "properties": request.properties,
+        "requestedBy": people.to_representation(draft.requested_by),
+        "shoppingCart": {
+            "accessories": [
+                {
+                    "_meta": {
+                        "href": absolute_url(
+                            context["request"], "accessory-detail", pk=line.catalog_item.pk
+                        )
+                    },
+                    "id": str(line.catalog_item.pk),
+                    "imageUrl": line.image_url,
+                    "manufacturer": ManufacturerSerializer(line.manufacturer, context=context).data,
+                    "name": line.name,
+                    "price": price(line.amount, line.currency, line.recurrence),
+                    "vendor": VendorSerializer(line.vendor, context=context).data,
+                }
+                for line in draft.lines
+            ],
+            # Devices in the cart; an accessories order has none.
+            "quantity": 0,
+        },
+        "transactionType": request.transaction_type,
+    }
+    if request.service is not None:
+        confirmation["service"] = ServiceSummarySerializer(request.service, context=context).data
+        device = getattr(request.service, "device", None)
+        if device is not None:
+            confirmation["device"] = DeviceAssetSummarySerializer(device, context=context).data
+    if region is not None:
+        confirmation["region"] = RegionRefSerializer(region, context=context).data
+        confirmation["shipTo"] = ship_to_representation(request.ship_to, region, context)
+    return confirmation
+
+
+class OrderItemSerializer(serializers.ModelSerializer):
+    imageUrl = serializers.CharField(source="image_url")
+    manufacturer = ManufacturerSerializer(allow_null=True)
+    price = serializers.SerializerMethodField()
+
+    class Meta:
+        model = OrderItem
+        fields = ["imageUrl", "manufacturer", "name", "price"]
+
+    def get_price(self, item: OrderItem) -> dict:
+        return price(item.price_amount, item.price_currency, item.price_recurrence)
+
+
+class ShipmentSerializer(serializers.ModelSerializer):
+    id = serializers.CharField(source="pk")
+    orderSegmentId = serializers.CharField(source="segment_id")
+    trackingNumber = serializers.CharField(source="tracking_number")
+    dateShipped = serializers.DateTimeField(source="shipped_at")
+    dateDelivered = serializers.DateTimeField(source="delivered_at", allow_null=True)
+
+    class Meta:
+        model = Shipment
+        fields = ["id", "orderSegmentId", "carrier", "trackingNumber", "dateShipped", "dateDelivered"]
+
+
+def person(employee) -> dict | None:
+    if employee is None:
+        return None
+    return {"id": str(employee.pk), "name": employee.full_name}
+
+
+class HistorySerializer(serializers.ModelSerializer):
+    id = serializers.CharField(source="pk")
+    orderSegmentId = serializers.CharField(source="segment_id", allow_null=True)
+    fromStatus = serializers.CharField(source="from_status")
+    status = serializers.CharField(source="to_status")
+    dateTime = serializers.DateTimeField(source="created_at")
+    actor = serializers.SerializerMethodField()
+    onBehalfOf = serializers.SerializerMethodField()
+
+    class Meta:
+        model = OrderHistory
+        fields = [
+            "id",
+            "orderSegmentId",
+            "event",
+            "fromStatus",
+            "status",
+            "dateTime",
+            "actor",
+            "onBehalfOf",
+            "note",
+        ]
+
+    def get_actor(self, entry: OrderHistory) -> dict | None:
+        return person(entry.actor)
+
+    def get_onBehalfOf(self, entry: OrderHistory) -> dict | None:
+        return person(entry.on_behalf_of)
+
+
+class OrderSegmentSerializer(serializers.ModelSerializer):
+    orderSegmentId = serializers.CharField(source="pk")
+    vendor = VendorSerializer()
+    accessories = serializers.SerializerMethodField()
+    features = serializers.SerializerMethodField()
+    plan = serializers.SerializerMethodField()
+
+    class Meta:
+        model = OrderSegment
+        fields = ["accessories", "features", "orderSegmentId", "plan", "status", "vendor"]
+
+    def _items(self, segment: OrderSegment, kind: str) -> list[OrderItem]:
+        return [item for item in segment.items.all() if item.kind == kind]
+
+    def get_accessories(self, segment: OrderSegment) -> list[dict]:
+        items = self._items(segment, OrderItem.Kind.ACCESSORY)
+        return OrderItemSerializer(items, many=True, context=self.context).data
+
+    def get_features(self, segment: OrderSegment) -> list[dict]:
+        items = self._items(segment, OrderItem.Kind.FEATURE)
+        return OrderItemSerializer(items, many=True, context=self.context).data
+
+    def get_plan(self, segment: OrderSegment) -> dict:
+        return {"optionalFeatures": []}
+
+    def to_representation(self, segment: OrderSegment) -> dict:
+        data = super().to_representation(segment)
+        request = self.context["request"]
+        base = absolute_url(request, "order-history", pk=segment.order_id)
+        meta = {
+            "hrefHistory": f"{base}?orderSegment={segment.pk}",
+            "hrefShipments": absolute_url(request, "order-shipments", pk=segment.order_id)
+            + f"?orderSegment={segment.pk}",
+        }
+        if self.context.get("include_shipments"):
+            data["shipments"] = ShipmentSerializer(
+                segment.shipments.all(), many=True, context=self.context
+            ).data
+        return {"_meta": meta, **data}
+
+
+class OrderSerializer(serializers.ModelSerializer):
+    """A stored order (seed 002 step 5). Context flags pick the optional parts:
+    include_segments, include_history, include_shipments."""
+
+    orderId = serializers.CharField(source="pk")
+    transactionType = serializers.CharField(source="transaction_type")
+    externalOrderNumber = serializers.CharField(source="external_order_number", allow_null=True)
+    accountHolder = EmployeeSerializer(source="account_holder")
+    requestedBy = EmployeeSerializer(source="requested_by")
+    dateSubmitted = serializers.DateTimeField(source="submitted_at")
+    dateTimeUpdated = serializers.DateTimeField(source="updated_at")
+    costSummary = serializers.SerializerMethodField()
+    serviceNumber = serializers.SerializerMethodField()
+    shipTo = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Order
+        fields = [
+            "accountHolder",
+            "costSummary",
+            "dateSubmitted",
+            "dateTimeUpdated",
+            "externalOrderNumber",
+            "orderId",
+            "properties",
+            "requestedBy",
+            "serviceNumber",
+            "shipTo",
+            "status",
+            "transactionType",
+        ]
+
+    def get_costSummary(self, order: Order) -> list[dict]:
+        return cost_summary(order.cost_onetime, order.cost_monthly, order.currency)
+
+    def get_serviceNumber(self, order: Order) -> str | None:
+        return order.service.service_number if order.service else None
+
+    def get_shipTo(self, order: Order) -> dict | None:
+        return ship_to_representation(order.ship_to, order.region, self.context)
+
+    def to_representation(self, order: Order) -> dict:
+        data = super().to_representation(order)
+        if self.context.get("include_segments"):
+            data["orderSegments"] = {
+                "items": OrderSegmentSerializer(
+                    order.segments.all(), many=True, context=self.context
+                ).data
+            }
+        if self.context.get("include_history"):
+            data["orderHistory"] = {
+                "items": HistorySerializer(order.history.all(), many=True, context=self.context).data
+            }
+        href = absolute_url(self.context["request"], "order-detail", pk=order.pk)
+        return {"_meta": {"href": href}, **data}

@@ -1,0 +1,225 @@
+"""Orders API: thin views that select, call orders.services and render."""
+
+from __future__ import annotations
+
+from django.db.models import Q
+from django.shortcuts import get_object_or_404
+from django_filters import rest_framework as filters
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import generics, serializers
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from catalog import selectors as catalog_selectors
+from catalog.models import TransactionType
+from orders import properties, selectors, services
+from orders.api.serializers import (
+    HistorySerializer,
+    OrderSerializer,
+    ShipmentSerializer,
+    confirmation_representation,
+)
+from orders.models import Order, OrderStatus
+from orders.requests import parse_order_request
+from portal.api.exceptions import ApiError
+from portal.api.views import ScopedQuerysetMixin, api_context
+
+FLAG_VALUES = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
+
+
+def flag(request, name: str) -> bool:
+    raw = request.query_params.get(name, "").strip().lower()
+    if raw == "":
+        return False
+    if raw not in FLAG_VALUES:
+        raise ApiError(400, "INVALID_QUERY", f"'{name}' must be true or false.")
+    return FLAG_VALUES[raw]
+
+
+class OrderFilter(filters.FilterSet):
+    status = filters.MultipleChoiceFilter(choices=OrderStatus.choices)
+    transactionType = filters.ChoiceFilter(
+        field_name="transaction_type", choices=TransactionType.choices
+    )
+    dateTimeUpdated = filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    employee = filters.NumberFilter(method="filter_employee")
+    companyEmployeeId = filters.CharFilter(method="filter_company_employee_id")
+
+    class Meta:
+        model = Order
+        fields: list = []
+
+    def filter_employee(self, queryset, name, value):
+        return queryset.filter(Q(requested_by_id=value) | Q(account_holder_id=value))
+
+    def filter_company_employee_id(self, queryset, name, value):
+        return queryset.filter(
+            Q(requested_by__company_employee_id=value)
+            | Q(account_holder__company_employee_id=value)
+        )
+
+
+class OrderBodySerializer(serializers.Serializer):
+    """Documents the request body; validation is orders.requests.parse_order_request."""
+
+    orderRequest = serializers.DictField()
+
+
+class OrderCollection(ScopedQuerysetMixin, generics.ListAPIView):
+    """GET: the orders the caller may see. POST: validate (?confirm=true) or submit an order."""
+
+    serializer_class = OrderSerializer
+    collection_name = "orders"
+    filterset_class = OrderFilter
+
+    def scoped_queryset(self, ctx):
+        return selectors.with_details(
+            selectors.orders_visible_to(ctx.actor),
+            segments=flag(self.request, "includeOrderSegments"),
+            history=flag(self.request, "includeOrderHistory"),
+            shipments=flag(self.request, "includeOrderShipments"),
+        )
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        context.update(
+            include_segments=flag(self.request, "includeOrderSegments")
+            or flag(self.request, "includeOrderShipments"),
+            include_history=flag(self.request, "includeOrderHistory"),
+            include_shipments=flag(self.request, "includeOrderShipments"),
+        )
+        return context
+
+    @extend_schema(
+        request=OrderBodySerializer,
+        parameters=[OpenApiParameter("confirm", bool, description="Validate and expand only")],
+        responses={200: dict},
+    )
+    def post(self, request):
+        ctx = api_context(request)
+        order_request = parse_order_request(request.data, tenant=ctx.tenant, actor=ctx.actor)
+        draft = services.draft_order(tenant=ctx.tenant, actor=ctx.actor, request=order_request)
+        context = self.get_serializer_context()
+        if flag(request, "confirm"):
+            return Response(
+                {"orderConfirmation": confirmation_representation(draft, context), "status": "SUCCESS"}
+            )
+        order, _created = services.submit_order(
+            draft=draft, placed_by=ctx.caller, client_id=ctx.client_id
+        )
+        order = selectors.with_details(Order.objects.filter(pk=order.pk)).get()
+        context.update(include_segments=True)
+        return Response({"order": OrderSerializer(order, context=context).data, "status": "SUCCESS"})
+
+
+def visible_order(request, pk: int) -> Order:
+    """The order if the acting employee may see it; 404 otherwise (another tenant's too)."""
+    return get_object_or_404(selectors.orders_visible_to(api_context(request).actor), pk=pk)
+
+
+class OrderDetail(ScopedQuerysetMixin, generics.RetrieveAPIView):
+    serializer_class = OrderSerializer
+
+    def scoped_queryset(self, ctx):
+        return selectors.with_details(
+            selectors.orders_visible_to(ctx.actor),
+            history=flag(self.request, "includeOrderHistory"),
+            shipments=flag(self.request, "includeOrderShipments"),
+        )
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        context.update(
+            include_segments=True,
+            include_history=flag(self.request, "includeOrderHistory"),
+            include_shipments=flag(self.request, "includeOrderShipments"),
+        )
+        return context
+
+    def retrieve(self, request, *args, **kwargs):
+        return Response({"order": self.get_serializer(self.get_object()).data})
+
+
+class SegmentScopedList(ScopedQuerysetMixin, generics.ListAPIView):
+    """Rows of one order, optionally of one of its segments (?orderSegment=)."""
+
+    def segment_filter(self, order: Order) -> dict:
+        raw = self.request.query_params.get("orderSegment", "").strip()
+        if not raw:
+            return {}
+        if not raw.isdigit() or not order.segments.filter(pk=int(raw)).exists():
+            raise ApiError(404, "SEGMENT_NOT_FOUND", f"Order {order.pk} has no segment {raw}.")
+        return {"segment_id": int(raw)}
+
+
+class OrderHistoryList(SegmentScopedList):
+    serializer_class = HistorySerializer
+    collection_name = "history"
+
+    def scoped_queryset(self, ctx):
+        order = visible_order(self.request, self.kwargs["pk"])
+        return selectors.history_of(order).filter(**self.segment_filter(order))
+
+
+class OrderShipmentList(SegmentScopedList):
+    serializer_class = ShipmentSerializer
+    collection_name = "shipments"
+
+    def scoped_queryset(self, ctx):
+        order = visible_order(self.request, self.kwargs["pk"])
+        return selectors.shipments_of(order).filter(**self.segment_filter(order))
+
+
+class CancelSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
+    communicationWorkflow = serializers.ChoiceField(
+        choices=["Default", "None"], required=False, default="Default"
+    )
+
+
+class OrderCancel(APIView):
+    """Withdraw an order before it reaches the vendors; 422 from any later state."""
+
+    @extend_schema(request=CancelSerializer, responses={200: OrderSerializer})
+    def post(self, request, pk: int):
+        ctx = api_context(request)
+        order = visible_order(request, pk)
+        body = CancelSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        services.cancel_order(
+            order=order, actor=ctx.actor, caller=ctx.caller, reason=body.validated_data["reason"]
+        )
+        order = selectors.with_details(Order.objects.filter(pk=order.pk)).get()
+        context = {"request": request, "include_segments": True}
+        return Response({"order": OrderSerializer(order, context=context).data, "status": "SUCCESS"})
+
+
+class PropertyListSerializer(serializers.Serializer):
+    transactionType = serializers.ChoiceField(choices=TransactionType.choices)
+    service = serializers.IntegerField(required=False, min_value=1)
+
+
+class OrderPropertyList(APIView):
+    """The property groups a transaction type asks for, in MobProc's format."""
+
+    @extend_schema(parameters=[PropertyListSerializer], responses={200: dict})
+    def get(self, request):
+        ctx = api_context(request)
+        query = PropertyListSerializer(data=request.query_params)
+        if not query.is_valid():
+            problems = "; ".join(f"{k}: {' '.join(map(str, v))}" for k, v in query.errors.items())
+            raise ApiError(400, "INVALID_QUERY", problems)
+        service_id = query.validated_data.get("service")
+        if service_id and not catalog_selectors.services_visible_to(ctx.actor).filter(
+            pk=service_id
+        ).exists():
+            raise ApiError(404, "SERVICE_NOT_FOUND", f"Service {service_id} does not exist.")
+        groups = properties.groups_for(ctx.tenant, query.validated_data["transactionType"])
+        items = [properties.group_representation(group) for group in groups]
+        meta = {
+            "href": request.build_absolute_uri(),
+            "limit": max(len(items), 1),
+            "offset": 0,
+            "totalCount": len(items),
+        }
+        return Response({"properties": {"_meta": meta, "items": items}})

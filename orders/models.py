@@ -1,0 +1,305 @@
+"""Orders, their vendor segments, items, history and shipments; the order state machine."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+
+from catalog.models import (
+    Accessory,
+    Device,
+    Feature,
+    Manufacturer,
+    Plan,
+    PriceFields,
+    Region,
+    ServiceAsset,
+    TransactionType,
+    Vendor,
+)
+from portal.models import Employee, Tenant
+
+
+class OrderStatus(models.TextChoices):
+    ORDER_SUBMITTED = "ORDER_SUBMITTED", "Submitted"
+    AWAITING_APPROVAL = "AWAITING_APPROVAL", "Awaiting approval"
+    APPROVED = "APPROVED", "Approved"
+    REJECTED = "REJECTED", "Rejected"
+    IN_FULFILLMENT = "IN_FULFILLMENT", "In fulfilment"
+    SHIPPED = "SHIPPED", "Shipped"
+    COMPLETE = "COMPLETE", "Complete"
+    FAILED = "FAILED", "Failed"
+    CANCELLED = "CANCELLED", "Cancelled"
+
+
+S = OrderStatus
+
+
+class Order(ConcurrentTransitionMixin, models.Model):
+    """One order of one transaction type, split into one segment per vendor.
+
+    The model owns the life cycle graph (SPEC "Order life cycle"); orders.services owns the
+    consequences: locking, history rows and tasks.
+    """
+
+    Status = OrderStatus
+    CANCELLABLE = (S.ORDER_SUBMITTED, S.AWAITING_APPROVAL)
+
+    id = models.BigAutoField(primary_key=True)
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="orders")
+    external_order_number = models.CharField(max_length=64, null=True, blank=True)
+    transaction_type = models.CharField(max_length=20, choices=TransactionType.choices)
+    status = FSMField(default=S.ORDER_SUBMITTED, choices=S.choices, protected=True)
+    requested_by = models.ForeignKey(Employee, on_delete=models.PROTECT, related_name="+")
+    account_holder = models.ForeignKey(Employee, on_delete=models.PROTECT, related_name="+")
+    # The signed-in person who really placed it, when acting on behalf of `requested_by`.
+    placed_by = models.ForeignKey(
+        Employee, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    client_id = models.CharField(max_length=100, blank=True)
+    service = models.ForeignKey(
+        ServiceAsset, on_delete=models.PROTECT, null=True, blank=True, related_name="orders"
+    )
+    region = models.ForeignKey(
+        Region, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    # Submitted properties, with labels resolved: [{groupId, fields: [{id, label, type, ...}]}]
+    properties = models.JSONField(default=list, blank=True)
+    # {name, regionId, address: [{id, label, value}], expedite}
+    ship_to = models.JSONField(null=True, blank=True)
+    cost_onetime = models.DecimalField(max_digits=12, decimal_places=2, default=0)
+    cost_monthly = models.DecimalField(max_digits=12, decimal_places=2, default=0)
+    currency = models.CharField(max_length=3, default="USD")
+    submitted_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-submitted_at", "-id"]
+        constraints = [
+            # Resubmitting the same externalOrderNumber returns the stored order (idempotency).
+            models.UniqueConstraint(
+                fields=["tenant", "external_order_number"],
+                condition=Q(external_order_number__isnull=False),
+                name="order_unique_external_number",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["tenant", "status"]),
+            models.Index(fields=["tenant", "requested_by"]),
+            models.Index(fields=["tenant", "updated_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"Order {self.pk}"
+
+    @property
+    def is_cancellable(self) -> bool:
+        return self.status in self.CANCELLABLE
+
+    # --- Life cycle. No side effects here: see orders.services.transition_order. ---
+
+    @transition(field=status, source=S.ORDER_SUBMITTED, target=S.AWAITING_APPROVAL)
+    def await_approval(self) -> None:
+        """Routing found a workflow: approvers must decide."""
+
+    @transition(field=status, source=[S.ORDER_SUBMITTED, S.AWAITING_APPROVAL], target=S.APPROVED)
+    def approve(self) -> None:
+        """No workflow applies, or the last approval step approved."""
+
+    @transition(field=status, source=S.AWAITING_APPROVAL, target=S.REJECTED)
+    def reject(self) -> None:
+        pass
+
+    @transition(field=status, source=S.APPROVED, target=S.IN_FULFILLMENT)
+    def send_to_vendors(self) -> None:
+        pass
+
+    @transition(field=status, source=S.IN_FULFILLMENT, target=S.SHIPPED)
+    def ship(self) -> None:
+        """Every segment has shipped."""
+
+    @transition(field=status, source=S.SHIPPED, target=S.COMPLETE)
+    def complete(self) -> None:
+        pass
+
+    @transition(field=status, source=[S.APPROVED, S.IN_FULFILLMENT], target=S.FAILED)
+    def fail(self) -> None:
+        """A vendor call failed for good."""
+
+    @transition(field=status, source=list(CANCELLABLE), target=S.CANCELLED)
+    def cancel(self) -> None:
+        """The requester (or a tenant admin) withdraws it before it reaches the vendors."""
+
+
+class OrderSegment(models.Model):
+    """The part of an order that one vendor fulfils; it has its own status."""
+
+    id = models.BigAutoField(primary_key=True)
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="segments")
+    vendor = models.ForeignKey(Vendor, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(max_length=20, choices=S.choices, default=S.ORDER_SUBMITTED)
+    vendor_reference = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["order", "vendor"], name="segment_one_per_vendor"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Segment {self.pk} ({self.vendor})"
+
+
+class OrderItem(PriceFields):
+    """One line of a segment. Name, price and image are copied at submit so the order keeps
+    what was agreed even when the catalog changes later."""
+
+    class Kind(models.TextChoices):
+        ACCESSORY = "ACCESSORY"
+        DEVICE = "DEVICE"
+        PLAN = "PLAN"
+        FEATURE = "FEATURE"
+
+    segment = models.ForeignKey(OrderSegment, on_delete=models.CASCADE, related_name="items")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    position = models.PositiveSmallIntegerField(default=0)
+    name = models.CharField(max_length=200)
+    image_url = models.URLField(blank=True)
+    manufacturer = models.ForeignKey(
+        Manufacturer, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    accessory = models.ForeignKey(
+        Accessory, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    device = models.ForeignKey(Device, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    plan = models.ForeignKey(Plan, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    feature = models.ForeignKey(
+        Feature, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class OrderHistory(models.Model):
+    """One row per status change (and per notable event) of an order or one of its segments."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="history")
+    segment = models.ForeignKey(
+        OrderSegment, on_delete=models.CASCADE, null=True, blank=True, related_name="history"
+    )
+    event = models.CharField(max_length=40, help_text="The transition or event name.")
+    from_status = models.CharField(max_length=20, blank=True)
+    to_status = models.CharField(max_length=20, blank=True)
+    actor = models.ForeignKey(
+        Employee, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    on_behalf_of = models.ForeignKey(
+        Employee, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    note = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name_plural = "order history"
+
+    def __str__(self) -> str:
+        return f"{self.order_id} {self.event}"
+
+
+class Shipment(models.Model):
+    segment = models.ForeignKey(OrderSegment, on_delete=models.CASCADE, related_name="shipments")
+    carrier = models.CharField(max_length=100)
+    tracking_number = models.CharField(max_length=100)
+    shipped_at = models.DateTimeField()
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["shipped_at", "id"]
+
+    def __str__(self) -> str:
+        return self.tracking_number
+
+
+class PropertyGroup(models.Model):
+    """A group of order properties asked for one transaction type in one tenant."""
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="property_groups")
+    transaction_type = models.CharField(max_length=20, choices=TransactionType.choices)
+    group_id = models.CharField(max_length=50)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "group_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "transaction_type", "group_id"], name="property_group_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.group_id} ({self.transaction_type})"
+
+
+class PropertyField(models.Model):
+    class Type(models.TextChoices):
+        TEXT = "TEXT"
+        DATE = "DATE"
+        CHOICE = "CHOICE"
+        BOOLEAN = "BOOLEAN"
+
+    class Validation(models.TextChoices):
+        REQUIRED = "REQUIRED"
+        OPTIONAL = "OPTIONAL"
+
+    group = models.ForeignKey(PropertyGroup, on_delete=models.CASCADE, related_name="fields")
+    field_id = models.CharField(max_length=50)
+    label = models.CharField(max_length=150)
+    type = models.CharField(max_length=10, choices=Type.choices, default=Type.TEXT)
+    validation = models.CharField(
+        max_length=10, choices=Validation.choices, default=Validation.OPTIONAL
+    )
+    min_length = models.PositiveIntegerField(null=True, blank=True)
+    max_length = models.PositiveIntegerField(null=True, blank=True)
+    pattern = models.CharField(max_length=100, blank=True, help_text='A hint, e.g. "mm/dd/yyyy".')
+    reg_ex = models.CharField(max_length=300, blank=True)
+    default_text = models.CharField(max_length=300, blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["group", "field_id"], name="property_field_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def is_required(self) -> bool:
+        return self.validation == self.Validation.REQUIRED
+
+
+class PropertyChoice(models.Model):
+    field = models.ForeignKey(PropertyField, on_delete=models.CASCADE, related_name="choices")
+    choice_id = models.CharField(max_length=50)
+    label = models.CharField(max_length=150)
+    is_other = models.BooleanField(default=False, help_text="Asks for free text.")
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["field", "choice_id"], name="property_choice_unique"),
+            models.UniqueConstraint(
+                fields=["field"], condition=Q(is_other=True), name="property_choice_one_other"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.label

@@ -1,0 +1,242 @@
+"""Every write to orders: drafting, submitting, transitions with their history, cancelling."""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django_fsm import can_proceed
+
+from catalog.models import Recurrence, Vendor
+from orders import permissions
+from orders.exceptions import ExternalOrderNumberTaken, NotAllowed, OrderNotCancellable
+from orders.models import Order, OrderHistory, OrderItem, OrderSegment
+from orders.requests import OrderRequest
+from portal.exceptions import FieldProblem, RequestInvalid
+from portal.models import Employee, Tenant
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class DraftLine:
+    """One item of an order before it is stored; prices as the catalog has them now."""
+
+    kind: str
+    catalog_item: object
+    vendor: Vendor
+    name: str
+    image_url: str
+    manufacturer: object
+    amount: Decimal
+    currency: str
+    recurrence: str
+
+
+@dataclass
+class OrderDraft:
+    """A validated order, not yet stored: what confirm mode shows and submit stores."""
+
+    tenant: Tenant
+    request: OrderRequest
+    requested_by: Employee
+    account_holder: Employee
+    lines: list[DraftLine]
+
+    @property
+    def currency(self) -> str:
+        return self.lines[0].currency if self.lines else "USD"
+
+    def cost(self, recurrence: str) -> Decimal:
+        return sum(
+            (line.amount for line in self.lines if line.recurrence == recurrence), Decimal("0")
+        )
+
+    def lines_by_vendor(self) -> dict[Vendor, list[DraftLine]]:
+        grouped: dict[Vendor, list[DraftLine]] = defaultdict(list)
+        for line in self.lines:
+            grouped[line.vendor].append(line)
+        return dict(grouped)
+
+
+def draft_order(*, tenant: Tenant, actor: Employee, request: OrderRequest) -> OrderDraft:
+    """Price a valid request and name who it is for. Stores nothing.
+
+    Raises RequestInvalid when the items do not share one currency.
+    """
+    lines = [
+        DraftLine(
+            kind=OrderItem.Kind.ACCESSORY,
+            catalog_item=accessory,
+            vendor=accessory.vendor,
+            name=accessory.name,
+            image_url=accessory.image_url,
+            manufacturer=accessory.manufacturer,
+            amount=accessory.price_amount,
+            currency=accessory.price_currency,
+            recurrence=accessory.price_recurrence,
+        )
+        for accessory in request.accessories
+    ]
+    if len({line.currency for line in lines}) > 1:
+        raise RequestInvalid(
+            [FieldProblem("orderRequest.shoppingCart", "MIXED_CURRENCY", "Items differ in currency.")]
+        )
+    account_holder = request.service.account_holder if request.service else actor
+    return OrderDraft(
+        tenant=tenant, request=request, requested_by=actor, account_holder=account_holder, lines=lines
+    )
+
+
+@transaction.atomic
+def submit_order(
+    *, draft: OrderDraft, placed_by: Employee | None = None, client_id: str = ""
+) -> tuple[Order, bool]:
+    """Store a drafted order with its segments, items and first history entry.
+
+    Idempotent on externalOrderNumber: one atomic insert guarded by a unique constraint, so
+    concurrent resubmits all get the order stored first. Returns (order, created). Raises
+    ExternalOrderNumberTaken when that number belongs to an order the requester may not see.
+    """
+    request = draft.request
+    ship_to = None
+    if request.ship_to:
+        ship_to = {**request.ship_to, "regionId": request.ship_to["region"].pk}
+        del ship_to["region"]
+    order = Order(
+        tenant=draft.tenant,
+        external_order_number=request.external_order_number,
+        transaction_type=request.transaction_type,
+        requested_by=draft.requested_by,
+        account_holder=draft.account_holder,
+        placed_by=placed_by if placed_by and placed_by.pk != draft.requested_by.pk else None,
+        client_id=client_id,
+        service=request.service,
+        region=request.ship_to["region"] if request.ship_to else None,
+        properties=request.properties,
+        ship_to=ship_to,
+        cost_onetime=draft.cost(Recurrence.ONETIME),
+        cost_monthly=draft.cost(Recurrence.MONTHLY),
+        currency=draft.currency,
+    )
+    try:
+        with transaction.atomic():
+            order.save()
+    except IntegrityError:
+        existing = Order.objects.filter(
+            tenant=draft.tenant, external_order_number=request.external_order_number
+        ).first()
+        if existing is None or request.external_order_number is None:
+            raise
+        if not permissions.can_view(draft.requested_by, existing):
+            raise ExternalOrderNumberTaken(
+                f"externalOrderNumber {request.external_order_number} is already used."
+            ) from None
+        return existing, False
+
+    items = []
+    for vendor, lines in draft.lines_by_vendor().items():
+        segment = OrderSegment.objects.create(order=order, vendor=vendor)
+        for position, line in enumerate(lines):
+            items.append(
+                OrderItem(
+                    segment=segment,
+                    kind=line.kind,
+                    position=position,
+                    name=line.name,
+                    image_url=line.image_url,
+                    manufacturer=line.manufacturer,
+                    accessory=line.catalog_item if line.kind == OrderItem.Kind.ACCESSORY else None,
+                    price_amount=line.amount,
+                    price_currency=line.currency,
+                    price_recurrence=line.recurrence,
+                )
+            )
+    OrderItem.objects.bulk_create(items)
+    record_history(
+        order,
+        event="submit",
+        to_status=order.status,
+        actor=placed_by or draft.requested_by,
+        on_behalf_of=draft.requested_by,
+    )
+    logger.info("order %s submitted (%s)", order.pk, order.transaction_type)
+    return order, True
+
+
+def record_history(
+    order: Order,
+    *,
+    event: str,
+    actor: Employee | None,
+    on_behalf_of: Employee | None = None,
+    from_status: str = "",
+    to_status: str = "",
+    note: str = "",
+    segment: OrderSegment | None = None,
+) -> OrderHistory:
+    """Append a history row; `on_behalf_of` is kept only when it differs from the actor."""
+    if on_behalf_of is not None and actor is not None and on_behalf_of.pk == actor.pk:
+        on_behalf_of = None
+    return OrderHistory.objects.create(
+        order=order,
+        segment=segment,
+        event=event,
+        from_status=from_status,
+        to_status=to_status,
+        actor=actor,
+        on_behalf_of=on_behalf_of,
+        note=note,
+    )
+
+
+def transition_order(
+    order: Order,
+    transition: str,
+    *,
+    actor: Employee | None,
+    on_behalf_of: Employee | None = None,
+    note: str = "",
+) -> OrderHistory:
+    """Apply a life-cycle transition to a row locked by the caller, save it and write its
+    history row in the same transaction. Segments that have not reached a vendor follow the
+    order's status. Raises ConcurrentTransition if the row moved meanwhile."""
+    source = order.status
+    getattr(order, transition)()
+    order.save()
+    if order.status in (
+        Order.Status.AWAITING_APPROVAL,
+        Order.Status.APPROVED,
+        Order.Status.REJECTED,
+        Order.Status.CANCELLED,
+    ):
+        order.segments.update(status=order.status)
+    return record_history(
+        order,
+        event=transition,
+        from_status=source,
+        to_status=order.status,
+        actor=actor,
+        on_behalf_of=on_behalf_of,
+        note=note,
+    )
+
+
+@transaction.atomic
+def cancel_order(
+    *, order: Order, actor: Employee, caller: Employee | None = None, reason: str = ""
+) -> Order:
+    """Withdraw an order before it reaches the vendors.
+
+    Raises NotAllowed (not the requester nor a tenant admin) or OrderNotCancellable (422).
+    """
+    order = Order.objects.select_for_update().get(pk=order.pk)
+    if not permissions.can_cancel(actor, order):
+        raise NotAllowed("Only the requester or a tenant admin may cancel this order.")
+    if not can_proceed(order.cancel):
+        raise OrderNotCancellable(f"An order in status {order.status} can no longer be cancelled.")
+    transition_order(order, "cancel", actor=caller or actor, on_behalf_of=actor, note=reason.strip())
+    return order

@@ -1,0 +1,141 @@
+"""Who is calling, for which tenant, acting as whom: the API's request context.
+
+Every API request names its tenant (X-TNGO-TENANT) and client application (client_id); it may
+act for another employee (X-TNGO-CONTEXT-EMPLOYEEID / -COMPANYEMPLOYEEID) and pick a hierarchy
+(X-TNGO-CONTEXT-HIERARCHYID). The checks run once, here, after the bearer token is validated.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from oauth2_provider.contrib.rest_framework import OAuth2Authentication
+from rest_framework.permissions import SAFE_METHODS, BasePermission
+
+from portal import selectors
+from portal.api.exceptions import ApiError
+from portal.models import Employee, Hierarchy, OAuthApplication, Tenant
+
+
+@dataclass(frozen=True)
+class ApiContext:
+    tenant: Tenant
+    application: OAuthApplication
+    token: object
+    # The signed-in employee behind the token (None for a client-credentials token).
+    caller: Employee | None
+    # Whom the call acts as: the caller, or the employee named by a context header.
+    actor: Employee
+    hierarchy: Hierarchy | None
+
+    @property
+    def client_id(self) -> str:
+        return self.application.client_id
+
+    @property
+    def acting_for_other(self) -> bool:
+        return self.caller is None or self.caller.pk != self.actor.pk
+
+    def is_valid(self, scopes=None) -> bool:  # lets DOT's scope permissions inspect us
+        return self.token.is_valid(scopes)
+
+
+def header(request, name: str) -> str:
+    """A request header; blank values count as absent (SPEC)."""
+    return request.headers.get(name, "").strip()
+
+
+class TenantOAuth2Authentication(OAuth2Authentication):
+    """Bearer token, then the MobProc headers; `request.auth` becomes an ApiContext."""
+
+    def authenticate(self, request):
+        result = super().authenticate(request)
+        if result is None:
+            return None
+        user, token = result
+        return user, resolve_context(request, token)
+
+
+def resolve_context(request, token) -> ApiContext:
+    slug = header(request, "X-TNGO-TENANT")
+    if not slug:
+        raise ApiError(400, "MISSING_TENANT", "The X-TNGO-TENANT header is required.")
+    application = token.application
+    # The header is spelled `client_id` in MobProc; servers that keep underscores and those
+    # that take `Client-Id` both deliver it as HTTP_CLIENT_ID.
+    client_id = request.META.get("HTTP_CLIENT_ID", "").strip()
+    if not client_id or application is None or client_id != application.client_id:
+        raise ApiError(403, "INVALID_CLIENT", "client_id does not match the token's application.")
+    caller = None
+    if token.user_id is not None:
+        caller = selectors.employee_of_user(token.user)
+        if caller is None or caller.status != Employee.Status.ACTIVE:
+            raise ApiError(403, "NO_EMPLOYEE", "The token's user is not an active employee.")
+        tenant = caller.tenant
+    else:
+        tenant = application.tenant
+    if tenant.slug != slug or application.tenant_id != tenant.pk:
+        raise ApiError(403, "TENANT_MISMATCH", "The token does not belong to this tenant.")
+    actor = _context_employee(request, tenant, caller)
+    return ApiContext(
+        tenant=tenant,
+        application=application,
+        token=token,
+        caller=caller,
+        actor=actor,
+        hierarchy=_context_hierarchy(request, tenant),
+    )
+
+
+def _context_employee(request, tenant: Tenant, caller: Employee | None) -> Employee:
+    by_id = header(request, "X-TNGO-CONTEXT-EMPLOYEEID")
+    by_company_id = header(request, "X-TNGO-CONTEXT-COMPANYEMPLOYEEID")
+    if not by_id and not by_company_id:
+        if caller is None:
+            raise ApiError(
+                403,
+                "CONTEXT_REQUIRED",
+                "A client-credentials token must name the employee it acts for "
+                "(X-TNGO-CONTEXT-EMPLOYEEID or X-TNGO-CONTEXT-COMPANYEMPLOYEEID).",
+            )
+        return caller
+    if by_id and not by_id.isdigit():
+        raise ApiError(400, "INVALID_HEADER", "X-TNGO-CONTEXT-EMPLOYEEID must be an employee id.")
+    target = selectors.employee_in_tenant(
+        tenant, pk=int(by_id) if by_id else None, company_employee_id=by_company_id or None
+    )
+    if target is None:
+        raise ApiError(404, "EMPLOYEE_NOT_FOUND", "The context employee does not exist.")
+    if caller is not None and not selectors.may_act_for(caller, target):
+        raise ApiError(
+            403, "CONTEXT_NOT_ALLOWED", "Only tenant admins and named delegates may act for others."
+        )
+    return target
+
+
+def _context_hierarchy(request, tenant: Tenant) -> Hierarchy | None:
+    raw = header(request, "X-TNGO-CONTEXT-HIERARCHYID")
+    if not raw:
+        return None
+    if not raw.isdigit():
+        raise ApiError(400, "INVALID_HEADER", "X-TNGO-CONTEXT-HIERARCHYID must be a hierarchy id.")
+    hierarchy = tenant.hierarchies.filter(pk=int(raw)).first()
+    if hierarchy is None:
+        raise ApiError(404, "HIERARCHY_NOT_FOUND", "The context hierarchy does not exist.")
+    return hierarchy
+
+
+class HasApiContext(BasePermission):
+    """Authenticated through TenantOAuth2Authentication, with the scope the method needs:
+    `read` for GET/HEAD/OPTIONS, `write` for everything else."""
+
+    message = "Authentication credentials were not provided."
+
+    def has_permission(self, request, view) -> bool:
+        ctx = request.auth
+        if not isinstance(ctx, ApiContext):
+            return False
+        scope = "read" if request.method in SAFE_METHODS else "write"
+        if not ctx.token.allow_scopes([scope]):
+            raise ApiError(403, "INSUFFICIENT_SCOPE", f"The token lacks the '{scope}' scope.")
+        return True

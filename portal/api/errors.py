@@ -1,0 +1,115 @@
+"""The two error bodies of the API (SPEC "Errors"), produced in one place.
+
+A request body that fails validation answers 400 with the order envelope listing every problem:
+    {"status": "ERROR", "errors": [{"errorCode", "field", "message"}]}
+Anything else answers the MobProc error body, whose `id` is also written to the log:
+    {"status": 404, "errorCode": "NOT_FOUND", "id": "...", "message": "..."}
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Iterator
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import Http404, JsonResponse
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import set_rollback
+
+from portal.exceptions import DomainError, FieldProblem, RequestInvalid
+
+logger = logging.getLogger("portal.api")
+
+# DRF's error codes, in the vocabulary of the MobProc envelope.
+ERROR_CODES = {
+    "required": "REQUIRED",
+    "null": "REQUIRED",
+    "blank": "REQUIRED",
+    "invalid_choice": "INVALID_VALUE",
+    "invalid": "INVALID_VALUE",
+    "does_not_exist": "NOT_FOUND",
+    "incorrect_type": "INVALID_TYPE",
+    "not_a_list": "INVALID_TYPE",
+    "not_a_dict": "INVALID_TYPE",
+    "max_length": "TOO_LONG",
+    "min_length": "TOO_SHORT",
+    "empty": "REQUIRED",
+    "max_string_length": "TOO_LONG",
+}
+
+
+def flatten_errors(detail, path: str = "") -> Iterator[FieldProblem]:
+    """Turn DRF's nested error detail into problems with dotted paths (`a.b[2].c`)."""
+    if isinstance(detail, dict):
+        for key, value in detail.items():
+            if key == "non_field_errors":
+                child = path
+            elif isinstance(key, int):
+                child = f"{path}[{key}]"
+            else:
+                child = f"{path}.{key}" if path else str(key)
+            yield from flatten_errors(value, child)
+    elif isinstance(detail, list):
+        for index, value in enumerate(detail):
+            if isinstance(value, dict | list):
+                if value:
+                    yield from flatten_errors(value, f"{path}[{index}]")
+            else:
+                yield from flatten_errors(value, path)
+    else:
+        code = getattr(detail, "code", None) or "invalid"
+        yield FieldProblem(field=path, code=ERROR_CODES.get(code, code.upper()), message=str(detail))
+
+
+def envelope(problems: list[FieldProblem]) -> dict:
+    return {"status": "ERROR", "errors": [p.as_dict() for p in problems]}
+
+
+def error_body(http_status: int, code: str, message: str) -> tuple[dict, str]:
+    occurrence = uuid.uuid4().hex
+    body = {"status": http_status, "errorCode": code, "id": occurrence, "message": message}
+    return body, occurrence
+
+
+def _mobproc_response(http_status: int, code: str, message: str, headers=None) -> Response:
+    body, occurrence = error_body(http_status, code, message)
+    log = logger.error if http_status >= 500 else logger.info
+    log("error id=%s status=%s code=%s %s", occurrence, http_status, code, message)
+    return Response(body, status=http_status, headers=headers)
+
+
+def exception_handler(exc: Exception, context: dict) -> Response:
+    """DRF exception handler: every error becomes one of the two SPEC bodies, never a bare 500."""
+    set_rollback()
+    if isinstance(exc, exceptions.ParseError):
+        problem = FieldProblem(field="", code="MALFORMED_JSON", message=str(exc.detail))
+        return Response(envelope([problem]), status=status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, exceptions.ValidationError):
+        return Response(envelope(list(flatten_errors(exc.detail))), status=400)
+    if isinstance(exc, RequestInvalid):
+        return Response(envelope(exc.problems), status=400)
+    if isinstance(exc, DomainError):
+        return _mobproc_response(exc.status, exc.code, exc.message)
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
+    if isinstance(exc, exceptions.APIException):
+        headers = {}
+        if isinstance(exc, exceptions.NotAuthenticated | exceptions.AuthenticationFailed):
+            headers["WWW-Authenticate"] = 'Bearer realm="api"'
+        if getattr(exc, "wait", None):
+            headers["Retry-After"] = str(int(exc.wait))
+        code = getattr(exc, "error_code", None) or str(exc.default_code).upper()
+        detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
+        return _mobproc_response(exc.status_code, code, detail, headers=headers)
+    logger.exception("unhandled API error")
+    return _mobproc_response(500, "INTERNAL_ERROR", "An unexpected error occurred.")
+
+
+def json_error_view(http_status: int, code: str, message: str) -> JsonResponse:
+    body, occurrence = error_body(http_status, code, message)
+    logger.info("error id=%s status=%s code=%s %s", occurrence, http_status, code, message)
+    return JsonResponse(body, status=http_status)

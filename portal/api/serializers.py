@@ -1,0 +1,98 @@
+"""Representations shared by every app's API: links, prices and people, in MobProc's shapes."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.urls import reverse
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from portal.models import Department, Employee
+
+
+def absolute_url(request, viewname: str, **kwargs) -> str:
+    """An absolute URL of our own API (every `_meta.href`)."""
+    return request.build_absolute_uri(reverse(f"api:{viewname}", kwargs=kwargs))
+
+
+def price(amount: Decimal, currency: str, recurrence: str) -> dict:
+    return {"amount": float(amount), "currencyCode": currency, "recurrence": recurrence}
+
+
+class HrefSerializer(serializers.Serializer):
+    """Prefixes each object with `_meta.href`, the absolute URL of its own resource."""
+
+    href_view: str = ""
+
+    def href_kwargs(self, obj) -> dict:
+        return {"pk": obj.pk}
+
+    def to_representation(self, instance) -> dict:
+        data = super().to_representation(instance)
+        href = absolute_url(self.context["request"], self.href_view, **self.href_kwargs(instance))
+        return {"_meta": {"href": href}, **data}
+
+
+class StringIdField(serializers.CharField):
+    """MobProc ids are strings on the wire, whatever they are in the database."""
+
+    def __init__(self, **kwargs) -> None:
+        kwargs.setdefault("source", "pk")
+        kwargs.setdefault("read_only", True)
+        super().__init__(**kwargs)
+
+
+PRICE_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "amount": {"type": "number"},
+        "currencyCode": {"type": "string"},
+        "recurrence": {"type": "string", "enum": ["ONETIME", "MONTHLY"]},
+    },
+}
+
+
+@extend_schema_field(PRICE_SCHEMA)
+class PriceField(serializers.Field):
+    """{amount, currencyCode, recurrence} from a model with PriceFields."""
+
+    def __init__(self, **kwargs) -> None:
+        kwargs.setdefault("source", "*")
+        kwargs.setdefault("read_only", True)
+        super().__init__(**kwargs)
+
+    def to_representation(self, obj) -> dict:
+        return price(obj.price_amount, obj.price_currency, obj.price_recurrence)
+
+
+class DepartmentSerializer(serializers.ModelSerializer):
+    id = StringIdField()
+
+    class Meta:
+        model = Department
+        fields = ["id", "name"]
+
+
+class EmployeeSerializer(HrefSerializer, serializers.ModelSerializer):
+    href_view = "employee-detail"
+
+    id = StringIdField()
+    companyEmployeeId = serializers.CharField(source="company_employee_id")
+    firstName = serializers.CharField(source="first_name")
+    lastName = serializers.CharField(source="last_name")
+    officePhone = serializers.CharField(source="office_phone")
+    department = DepartmentSerializer(allow_null=True)
+
+    class Meta:
+        model = Employee
+        fields = [
+            "companyEmployeeId",
+            "department",
+            "email",
+            "firstName",
+            "id",
+            "lastName",
+            "officePhone",
+            "status",
+        ]

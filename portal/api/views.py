@@ -1,0 +1,118 @@
+"""API views of the portal app: who am I, people, health."""
+
+from __future__ import annotations
+
+from django.db import connection
+from django.utils import timezone
+from django_filters import rest_framework as filters
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import generics
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from catalog.models import TransactionType
+from portal import selectors
+from portal.api.context import ApiContext
+from portal.api.serializers import EmployeeSerializer
+from portal.models import Employee
+
+
+def api_context(request) -> ApiContext:
+    return request.auth
+
+
+class ScopedQuerysetMixin:
+    """Views implement `scoped_queryset(ctx)`: rows of the caller's tenant they may see.
+    Schema generation (no request context) gets an empty queryset of the serializer's model."""
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return self.get_serializer_class().Meta.model.objects.none()
+        return self.scoped_queryset(api_context(self.request))
+
+    def scoped_queryset(self, ctx: ApiContext):
+        raise NotImplementedError
+
+
+class PingView(APIView):
+    """Health check: answers without credentials and says whether the database answers."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        parameters=[OpenApiParameter("echoText", str)], responses={200: dict}, auth=[]
+    )
+    def get(self, request):
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        return Response(
+            {
+                "status": "SUCCESS",
+                "echoText": request.query_params.get("echoText", ""),
+                "dateTime": timezone.now().isoformat().replace("+00:00", "Z"),
+            }
+        )
+
+
+class MeView(APIView):
+    """The signed-in user, the employee the call acts as, and what that employee may do."""
+
+    @extend_schema(responses={200: dict})
+    def get(self, request):
+        ctx = api_context(request)
+        ser = {"context": {"request": request}}
+        user = ctx.token.user
+        return Response(
+            {
+                "tenant": {"id": ctx.tenant.slug, "name": ctx.tenant.name},
+                "clientId": ctx.client_id,
+                "user": {"username": user.get_username()} if user else None,
+                "employee": EmployeeSerializer(ctx.caller, **ser).data if ctx.caller else None,
+                "actor": EmployeeSerializer(ctx.actor, **ser).data,
+                "transactionTypes": [t.value for t in TransactionType.orderable()],
+                "isApprover": selectors.is_approver(ctx.actor),
+                "isTenantAdmin": ctx.actor.is_tenant_admin,
+                "scopes": sorted(ctx.token.scope.split()),
+            }
+        )
+
+
+class EmployeeFilter(filters.FilterSet):
+    companyEmployeeId = filters.CharFilter(field_name="company_employee_id")
+    status = filters.ChoiceFilter(choices=Employee.Status.choices)
+    department = filters.NumberFilter(field_name="department_id")
+
+    class Meta:
+        model = Employee
+        fields: list = []
+
+
+class EmployeeList(ScopedQuerysetMixin, generics.ListAPIView):
+    serializer_class = EmployeeSerializer
+    collection_name = "employees"
+    filterset_class = EmployeeFilter
+
+    def scoped_queryset(self, ctx):
+        return selectors.employees_of(ctx.tenant)
+
+
+
+
+class ResourceDetail(generics.RetrieveAPIView):
+    """A single resource, wrapped in its singular name as MobProc does: {"order": {...}}."""
+
+    resource_name = "item"
+
+    def retrieve(self, request, *args, **kwargs):
+        instance = self.get_object()
+        return Response({self.resource_name: self.get_serializer(instance).data})
+
+
+class EmployeeDetail(ScopedQuerysetMixin, ResourceDetail):
+    serializer_class = EmployeeSerializer
+    resource_name = "employee"
+
+    def scoped_queryset(self, ctx):
+        return selectors.employees_of(ctx.tenant)

@@ -1,0 +1,209 @@
+"""Tenants, their people and how those people relate (hierarchies, delegations), OAuth clients."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from oauth2_provider.models import AbstractApplication
+
+
+class Tenant(models.Model):
+    """A customer company. Every business row belongs to exactly one tenant."""
+
+    slug = models.SlugField(unique=True, help_text="Sent by API clients in X-TNGO-TENANT.")
+    name = models.CharField(max_length=200)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Department(models.Model):
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="departments")
+    name = models.CharField(max_length=200)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "name"], name="department_unique_name"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class EmployeeQuerySet(models.QuerySet):
+    def active(self) -> EmployeeQuerySet:
+        return self.filter(status=Employee.Status.ACTIVE)
+
+    def with_department(self) -> EmployeeQuerySet:
+        return self.select_related("department")
+
+
+class Employee(models.Model):
+    class Status(models.TextChoices):
+        ACTIVE = "ACTIVE"
+        INACTIVE = "INACTIVE"
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="employees")
+    company_employee_id = models.CharField(
+        max_length=150, help_text="Assigned by the tenant, e.g. an e-mail address."
+    )
+    first_name = models.CharField(max_length=100)
+    last_name = models.CharField(max_length=100)
+    email = models.EmailField()
+    office_phone = models.CharField(max_length=40, blank=True)
+    department = models.ForeignKey(
+        Department, on_delete=models.SET_NULL, null=True, blank=True, related_name="employees"
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="employee",
+    )
+    is_tenant_admin = models.BooleanField(
+        default=False,
+        help_text="Configures workflows, properties and catalog; may act for any employee.",
+    )
+
+    objects = EmployeeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["last_name", "first_name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "company_employee_id"], name="employee_unique_company_id"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+
+class Hierarchy(models.Model):
+    """A named organisational hierarchy; each gives an employee's manager."""
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="hierarchies")
+    name = models.CharField(max_length=100)
+    is_default = models.BooleanField(default=False, help_text="The reporting line.")
+
+    class Meta:
+        ordering = ["-is_default", "name"]
+        verbose_name_plural = "hierarchies"
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "name"], name="hierarchy_unique_name"),
+            models.UniqueConstraint(
+                fields=["tenant"], condition=Q(is_default=True), name="hierarchy_one_default"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ReportingLine(models.Model):
+    """Employee -> manager within one hierarchy."""
+
+    hierarchy = models.ForeignKey(Hierarchy, on_delete=models.CASCADE, related_name="lines")
+    employee = models.ForeignKey(Employee, on_delete=models.CASCADE, related_name="+")
+    manager = models.ForeignKey(Employee, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["hierarchy", "employee"], name="reporting_line_one_manager"
+            ),
+            models.CheckConstraint(
+                condition=~Q(employee=models.F("manager")), name="reporting_line_not_self"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.employee} -> {self.manager} ({self.hierarchy})"
+
+
+class DelegationQuerySet(models.QuerySet):
+    def in_force(self, on: datetime.date | None = None) -> DelegationQuerySet:
+        on = on or timezone.localdate()
+        return self.filter(starts_on__lte=on, ends_on__gte=on)
+
+
+class Delegation(models.Model):
+    """While `employee` is away, `delegate` may act (and decide) in their place."""
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="delegations")
+    employee = models.ForeignKey(Employee, on_delete=models.CASCADE, related_name="delegations")
+    delegate = models.ForeignKey(Employee, on_delete=models.CASCADE, related_name="delegated_to")
+    starts_on = models.DateField()
+    ends_on = models.DateField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = DelegationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-starts_on"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_on__gte=models.F("starts_on")), name="delegation_dates_ordered"
+            ),
+            models.CheckConstraint(
+                condition=~Q(employee=models.F("delegate")), name="delegation_not_self"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.delegate} for {self.employee} ({self.starts_on}..{self.ends_on})"
+
+
+class OAuthApplication(AbstractApplication):
+    """An OAuth 2 client registered for one tenant.
+
+    django-oauth-toolkit gives an application a single grant type; Procure clients need several
+    (the MobProc seeds log in with the password or implicit grant, newer clients use the
+    authorization code with PKCE, integrations use client credentials). `authorization_grant_type`
+    stays the primary grant and the flags below enable more. The password and implicit grants are
+    discouraged by RFC 9700, so they are off unless enabled per application on purpose.
+    """
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="oauth_applications")
+    allow_authorization_code = models.BooleanField(default=True)
+    allow_client_credentials = models.BooleanField(default=False)
+    allow_password = models.BooleanField(
+        default=False, help_text="Resource Owner Password Credentials (deliberate exception)."
+    )
+    allow_implicit = models.BooleanField(
+        default=False, help_text="Implicit grant (deliberate exception)."
+    )
+
+    class Meta(AbstractApplication.Meta):
+        swappable = "OAUTH2_PROVIDER_APPLICATION_MODEL"
+
+    def enabled_grant_types(self) -> set[str]:
+        enabled = {self.authorization_grant_type}
+        flags = {
+            self.GRANT_AUTHORIZATION_CODE: self.allow_authorization_code,
+            self.GRANT_CLIENT_CREDENTIALS: self.allow_client_credentials,
+            self.GRANT_PASSWORD: self.allow_password,
+            self.GRANT_IMPLICIT: self.allow_implicit,
+        }
+        enabled.update(grant for grant, on in flags.items() if on)
+        # Client credentials need a secret to authenticate with.
+        if self.client_type != self.CLIENT_CONFIDENTIAL:
+            enabled.discard(self.GRANT_CLIENT_CREDENTIALS)
+        return enabled
+
+    def allows_grant_type(self, *grant_types: str) -> bool:
+        return bool(self.enabled_grant_types() & set(grant_types))

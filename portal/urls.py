@@ -1,0 +1,29 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from oauth2_provider import views as oauth_views
+
+from portal import views
+
+# Only the OAuth endpoints clients need: no self-service application registration.
+oauth_patterns = (
+    [
+        path("authorize/", oauth_views.AuthorizationView.as_view(), name="authorize"),
+        path("token/", oauth_views.TokenView.as_view(), name="token"),
+        path("revoke_token/", oauth_views.RevokeTokenView.as_view(), name="revoke-token"),
+        path("introspect/", oauth_views.IntrospectTokenView.as_view(), name="introspect"),
+    ],
+    "oauth2_provider",
+)
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("o/", include(oauth_patterns)),
+    path("api/v1/", include("portal.api.urls")),
+    path("admin/", admin.site.urls),
+]
+
+handler404 = "portal.views.not_found"
+handler500 = "portal.views.server_error"
