@@ -62,6 +62,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Apps -------------------------------------------------------------------------------------
 
 INSTALLED_APPS = [
+    # First, so that its `runserver` (keeping the client_id header) wins over the others.
+    "portal",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -75,7 +77,6 @@ INSTALLED_APPS = [
     "oauth2_provider",
     "django_fsm",
     "django_celery_beat",
-    "portal",
     "catalog",
     "orders",
     "approvals",
@@ -184,6 +185,8 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "portal.api.errors.exception_handler",
     "UNAUTHENTICATED_USER": None,
     "PAGE_SIZE": 25,
+    # MobProc timestamps: UTC, whole seconds ("2016-04-29T21:04:56Z").
+    "DATETIME_FORMAT": "%Y-%m-%dT%H:%M:%SZ",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Procure API",

@@ -1,0 +1,236 @@
+"""Demo catalog and assets: seed 002's under their own ids, plus enough around them to browse."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from catalog.models import (
+    Accessory,
+    Device,
+    DeviceAsset,
+    Feature,
+    Manufacturer,
+    Plan,
+    Region,
+    ServiceAsset,
+    Vendor,
+)
+from portal.models import Employee, Tenant
+
+CDN = "https://cdn.tangoe.com//images"
+US_STATES = [
+    ("AL", "Alabama"), ("AK", "Alaska"), ("AZ", "Arizona"), ("AR", "Arkansas"),
+    ("CA", "California"), ("CO", "Colorado"), ("CT", "Connecticut"), ("DE", "Delaware"),
+    ("DC", "District of Columbia"), ("FL", "Florida"), ("GA", "Georgia"), ("HI", "Hawaii"),
+    ("ID", "Idaho"), ("IL", "Illinois"), ("IN", "Indiana"), ("IA", "Iowa"), ("KS", "Kansas"),
+    ("KY", "Kentucky"), ("LA", "Louisiana"), ("ME", "Maine"), ("MD", "Maryland"),
+    ("MA", "Massachusetts"), ("MI", "Michigan"), ("MN", "Minnesota"), ("MS", "Mississippi"),
+    ("MO", "Missouri"), ("MT", "Montana"), ("NE", "Nebraska"), ("NV", "Nevada"),
+    ("NH", "New Hampshire"), ("NJ", "New Jersey"), ("NM", "New Mexico"), ("NY", "New York"),
+    ("NC", "North Carolina"), ("ND", "North Dakota"), ("OH", "Ohio"), ("OK", "Oklahoma"),
+    ("OR", "Oregon"), ("PA", "Pennsylvania"), ("RI", "Rhode Island"), ("SC", "South Carolina"),
+    ("SD", "South Dakota"), ("TN", "Tennessee"), ("TX", "Texas"), ("UT", "Utah"),
+    ("VT", "Vermont"), ("VA", "Virginia"), ("WA", "Washington"), ("WV", "West Virginia"),
+    ("WI", "Wisconsin"), ("WY", "Wyoming"),
+]  # fmt: skip
+US_ADDRESS_FORMAT = [
+    {"id": "LINE_1", "label": "Address Line1", "minLength": 1, "maxLength": 100,
+     "validation": "REQUIRED"},
+    {"id": "LINE_2", "label": "Address Line2", "minLength": 1, "maxLength": 100,
+     "validation": "OPTIONAL"},
+    {"id": "LINE_3", "label": "Address Line3", "minLength": 1, "maxLength": 100,
+     "validation": "OPTIONAL"},
+    {"id": "CITY", "label": "City", "minLength": 1, "maxLength": 50, "validation": "REQUIRED"},
+    {"id": "STATE", "label": "State", "minLength": 2, "maxLength": 2, "validation": "REQUIRED",
+     "options": [{"id": code, "label": name} for code, name in US_STATES]},
+    {"id": "POSTAL_CODE", "label": "Zip Code", "minLength": 4, "maxLength": 10,
+     "validation": "REQUIRED", "regEx": "[0-9]{4,5}(-[0-9]{4})?"},
+]  # fmt: skip
+US_REGION_ID = 70144640
+
+
+def _utc(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=UTC)
+
+
+def _usd(amount: str, recurrence: str = "ONETIME") -> dict:
+    return {
+        "price_amount": Decimal(amount),
+        "price_currency": "USD",
+        "price_recurrence": recurrence,
+    }
+
+
+def load(tenants: dict[str, Tenant]) -> None:
+    acme, globex = tenants["acme"], tenants["globex"]
+    us, _ = Region.objects.update_or_create(
+        pk=US_REGION_ID,
+        defaults={"name": "United States", "code": "US", "address_format": US_ADDRESS_FORMAT},
+    )
+    for index, (code, name) in enumerate(US_STATES, start=1):
+        Region.objects.update_or_create(
+            pk=US_REGION_ID + index, defaults={"name": name, "code": code, "parent": us}
+        )
+
+    verizon, _ = Vendor.objects.update_or_create(
+        pk=98, defaults={"name": "Verizon Wireless", "logo_url": f"{CDN}/carrier/logo_VER.gif"}
+    )
+    att, _ = Vendor.objects.update_or_create(
+        pk=99, defaults={"name": "AT&T Wireless", "logo_url": f"{CDN}/carrier/logo_ATT.gif"}
+    )
+    makers = {}
+    for name in ["LG", "Verizon Wireless", "Apple", "Samsung", "Belkin", "OtterBox", "Anker"]:
+        makers[name], _ = Manufacturer.objects.update_or_create(
+            pk=name, defaults={"name": name, "logo_url": f"{CDN}/manufacturers/{name}.gif"}
+        )
+
+    devices = {}
+    for pk, maker, model, vendor, access, amount in [
+        (5101, "LG", "Cookie Plus", verizon, "CDMA", "49.99"),
+        (5102, "Apple", "iPhone 15", verizon, "LTE", "729.00"),
+        (5103, "Samsung", "Galaxy S24", verizon, "LTE", "699.00"),
+        (5104, "Samsung", "Galaxy S24", att, "LTE", "689.00"),
+        (5105, "Apple", "iPhone 15", att, "LTE", "719.00"),
+    ]:
+        devices[pk], _ = Device.objects.update_or_create(
+            pk=pk,
+            defaults={
+                "manufacturer": makers[maker],
+                "model": model,
+                "vendor": vendor,
+                "access_method": access,
+                **_usd(amount),
+            },
+        )
+    devices[5101].offered_to.set([acme])
+    devices[5102].offered_to.set([acme])
+    devices[5103].offered_to.set([acme])
+    devices[5104].offered_to.set([globex])
+    devices[5105].offered_to.set([globex])
+
+    plans = {}
+    for pk, vendor, name, amount, tenant in [
+        (6101, verizon, "Business Unlimited", "45.00", acme),
+        (6102, verizon, "Business 10 GB", "30.00", acme),
+        (6201, att, "Business Unlimited Elite", "50.00", globex),
+    ]:
+        plans[pk], _ = Plan.objects.update_or_create(
+            pk=pk, defaults={"vendor": vendor, "name": name, **_usd(amount, "MONTHLY")}
+        )
+        plans[pk].offered_to.set([tenant])
+    for pk, plan, name, amount in [
+        (7101, 6101, "International roaming", "10.00"),
+        (7102, 6101, "Mobile hotspot", "5.00"),
+        (7103, 6102, "Mobile hotspot", "5.00"),
+        (7201, 6201, "International roaming", "12.00"),
+    ]:
+        feature, _ = Feature.objects.update_or_create(
+            pk=pk, defaults={"plan": plans[plan], "name": name, **_usd(amount, "MONTHLY")}
+        )
+        feature.offered_to.set([plans[plan].offered_to.first()])
+
+    cookie, iphone_vz, galaxy_vz = devices[5101], devices[5102], devices[5103]
+    galaxy_att, iphone_att = devices[5104], devices[5105]
+    accessories = [
+        # Seed 002's two, under their own ids.
+        (3628935898, "Verizon Wireless Vehicle Charger with Dual Output (MICRDUALVPC-F)",
+         "Verizon Wireless", verizon, "22.49", f"{CDN}/devices/VER/MICRDUALVPCF_m.jpg",
+         [cookie, galaxy_vz], [acme]),
+        (3628939021,
+         "Verizon Wireless Rapid Wall Charger with 6ft Cable for Micro USB (EMICUSBDTVL-F)",
+         "Verizon Wireless", verizon, "22.49", f"{CDN}/devices/VER/EMICUSBDTVL_F_m.jpg",
+         [cookie], [acme]),
+        (3628940001, "LG Cookie Plus Leather Pouch", "LG", verizon, "14.99", "", [cookie], [acme]),
+        (3628940002, "LG Stereo Headset (Micro USB)", "LG", verizon, "19.99", "", [cookie],
+         [acme]),
+        (3628940003, "Verizon Wireless Micro USB Data Cable", "Verizon Wireless", verizon, "9.99",
+         "", [cookie, galaxy_vz], [acme]),
+        (3628940004, "Belkin Car Vent Mount", "Belkin", verizon, "24.99", "",
+         [cookie, iphone_vz, galaxy_vz], [acme, globex]),
+        (3628940005, "OtterBox Defender for iPhone 15", "OtterBox", verizon, "59.95", "",
+         [iphone_vz, iphone_att], [acme, globex]),
+        (3628940006, "Apple 20W USB-C Power Adapter", "Apple", verizon, "19.00", "",
+         [iphone_vz], [acme]),
+        (3628940007, "Apple EarPods (USB-C)", "Apple", verizon, "19.00", "", [iphone_vz], [acme]),
+        (3628940008, "Samsung 25W Super Fast Charger", "Samsung", verizon, "24.99", "",
+         [galaxy_vz], [acme]),
+        (3628940009, "Samsung Galaxy S24 Silicone Case", "Samsung", verizon, "29.99", "",
+         [galaxy_vz], [acme]),
+        (3628940010, "Anker 737 Power Bank (24,000 mAh)", "Anker", verizon, "109.99", "",
+         [cookie, iphone_vz, galaxy_vz], [acme]),
+        (3628940011, "Anker USB-C to Lightning Cable", "Anker", verizon, "15.99", "",
+         [iphone_vz], [acme]),
+        (3628940012, "Samsung Galaxy Buds FE", "Samsung", verizon, "99.99", "", [galaxy_vz],
+         [acme]),
+        (3628950001, "AT&T Galaxy S24 Rugged Case", "Samsung", att, "34.99", "", [galaxy_att],
+         [globex]),
+        (3628950002, "AT&T 45W USB-C Car Charger", "Samsung", att, "29.99", "",
+         [galaxy_att, iphone_att], [globex]),
+        (3628950003, "Samsung Wireless Charger Pad", "Samsung", att, "39.99", "", [galaxy_att],
+         [globex]),
+    ]  # fmt: skip
+    for pk, name, maker, vendor, amount, image, fits, offered in accessories:
+        accessory, _ = Accessory.objects.update_or_create(
+            pk=pk,
+            defaults={
+                "name": name,
+                "manufacturer": makers[maker],
+                "vendor": vendor,
+                "image_url": image,
+                **_usd(amount),
+            },
+        )
+        accessory.fits.set(fits)
+        accessory.offered_to.set(offered)
+
+    _load_assets(acme, globex, plans, devices)
+
+
+def _load_assets(acme: Tenant, globex: Tenant, plans: dict, devices: dict) -> None:
+    people = {e.pk: e for e in Employee.objects.filter(tenant__in=[acme, globex])}
+    lines = [
+        # (service id, tenant, number, holder, plan, device asset id, catalog device, extras)
+        (38382349, acme, "2035557676", 28673732, 6101, 35362368, 5101, {
+            "access_method": "CDMA", "company_asset_id": "Peter's Cookie",
+            "mac_address": "90:33:20:94:31", "serial_number_type": "ESN",
+            "serial_number": "4289183847832", "sim_id": "83924758342478392342"}),
+        (38382350, acme, "2035557677", 28673733, 6101, 35362369, 5102, {
+            "access_method": "LTE", "company_asset_id": "ACME-IPH-0001",
+            "serial_number_type": "IMEI", "serial_number": "356938035643809",
+            "sim_id": "89014103211118510720"}),
+        (38382351, acme, "2035557678", 28673737, 6102, 35362370, 5103, {
+            "access_method": "LTE", "company_asset_id": "ACME-GS24-0002",
+            "serial_number_type": "IMEI", "serial_number": "356938035643810",
+            "sim_id": "89014103211118510721"}),
+        (48382349, globex, "3125557676", 38673732, 6201, 45362368, 5104, {
+            "access_method": "LTE", "company_asset_id": "GLX-0001",
+            "serial_number_type": "IMEI", "serial_number": "356938035649999",
+            "sim_id": "89014103211118519999"}),
+    ]  # fmt: skip
+    for service_id, tenant, number, holder, plan, asset_id, device, extras in lines:
+        service, _ = ServiceAsset.objects.update_or_create(
+            pk=service_id,
+            defaults={
+                "tenant": tenant,
+                "service_number": number,
+                "vendor": plans[plan].vendor,
+                "plan": plans[plan],
+                "status": ServiceAsset.Status.ACTIVE,
+                "account_holder": people[holder],
+                "activated_at": _utc("2010-01-20T06:00:00"),
+                "contract_start": _utc("2014-01-21T06:00:00"),
+                "contract_end": _utc("2016-01-21T06:00:00"),
+                "last_device_upgrade": _utc("2014-01-21T06:00:00"),
+            },
+        )
+        DeviceAsset.objects.update_or_create(
+            pk=asset_id,
+            defaults={
+                "tenant": tenant,
+                "device": devices[device],
+                "holder": people[holder],
+                "service": service,
+                **extras,
+            },
+        )
