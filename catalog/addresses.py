@@ -17,7 +17,9 @@ def address_problems(region: Region, lines: list[dict]) -> list[FieldProblem]:
         line_id, value = line["id"], (line.get("value") or "").strip()
         if line_id not in fmt:
             problems.append(
-                FieldProblem(line_id, "UNKNOWN_FIELD", f"{region.name} addresses have no {line_id}.")
+                FieldProblem(
+                    line_id, "UNKNOWN_FIELD", f"{region.name} addresses have no {line_id}."
+                )
             )
         elif line_id in given:
             problems.append(FieldProblem(line_id, "DUPLICATE", f"{line_id} is given twice."))

@@ -197,12 +197,12 @@ class ServiceAsset(models.Model):
     tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="services")
     service_number = models.CharField(max_length=30)
     vendor = models.ForeignKey(Vendor, on_delete=models.PROTECT, related_name="+")
-    plan = models.ForeignKey(Plan, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    plan = models.ForeignKey(
+        Plan, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     features = models.ManyToManyField(Feature, blank=True, related_name="+")
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.ACTIVE)
-    account_holder = models.ForeignKey(
-        Employee, on_delete=models.PROTECT, related_name="services"
-    )
+    account_holder = models.ForeignKey(Employee, on_delete=models.PROTECT, related_name="services")
     activated_at = models.DateTimeField(null=True, blank=True)
     contract_start = models.DateTimeField(null=True, blank=True)
     contract_end = models.DateTimeField(null=True, blank=True)

@@ -48,7 +48,8 @@ class Order(ConcurrentTransitionMixin, models.Model):
 
     id = models.BigAutoField(primary_key=True)
     tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="orders")
-    external_order_number = models.CharField(max_length=64, null=True, blank=True)
+    # NULL, not "", when absent: the unique constraint must not treat absent numbers as equal.
+    external_order_number = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001
     transaction_type = models.CharField(max_length=20, choices=TransactionType.choices)
     status = FSMField(default=S.ORDER_SUBMITTED, choices=S.choices, protected=True)
     requested_by = models.ForeignKey(Employee, on_delete=models.PROTECT, related_name="+")
@@ -172,8 +173,12 @@ class OrderItem(PriceFields):
     accessory = models.ForeignKey(
         Accessory, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    device = models.ForeignKey(Device, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    plan = models.ForeignKey(Plan, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    device = models.ForeignKey(
+        Device, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    plan = models.ForeignKey(
+        Plan, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     feature = models.ForeignKey(
         Feature, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )

@@ -6,8 +6,7 @@ from portal.models import Employee
 
 def can_view(employee: Employee, order: Order) -> bool:
     return order.tenant_id == employee.tenant_id and (
-        employee.is_tenant_admin
-        or employee.pk in (order.requested_by_id, order.account_holder_id)
+        employee.is_tenant_admin or employee.pk in (order.requested_by_id, order.account_holder_id)
     )
 
 

@@ -83,9 +83,7 @@ def _already_reported(problems: list[FieldProblem], group_id: str, field: Field)
     return any(p.field == f"{group_id}.{field.field_id}" for p in problems)
 
 
-def _check_answer(
-    field: Field, answer: dict, path: str
-) -> tuple[dict | None, FieldProblem | None]:
+def _check_answer(field: Field, answer: dict, path: str) -> tuple[dict | None, FieldProblem | None]:
     """One answer against its field: (resolved answer or None if empty, problem or None)."""
     if answer.get("type") and answer["type"] != field.type:
         return None, FieldProblem(path, "INVALID_TYPE", f"{field.label} is a {field.type}.")

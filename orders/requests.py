@@ -175,9 +175,7 @@ class AccessoryOrderRequestSerializer(OrderRequestSerializer):
         )
         service = self.peek("serviceId")
         device = getattr(service, "device", None) if service else None
-        fitting = (
-            set(device.device.accessories.values_list("pk", flat=True)) if device else set()
-        )
+        fitting = set(device.device.accessories.values_list("pk", flat=True)) if device else set()
         errors = {}
         for index, accessory in enumerate(accessories):
             if accessory.pk not in offered:
@@ -208,7 +206,9 @@ def parse_order_request(body, *, tenant: Tenant, actor: Employee) -> OrderReques
         raise RequestInvalid(
             [FieldProblem("orderRequest", "REQUIRED", "The body must hold an orderRequest object.")]
         )
-    serializer_class = REQUEST_SERIALIZERS.get(payload.get("transactionType"), OrderRequestSerializer)
+    serializer_class = REQUEST_SERIALIZERS.get(
+        payload.get("transactionType"), OrderRequestSerializer
+    )
     serializer = serializer_class(data=payload, context={"tenant": tenant, "actor": actor})
     if not serializer.is_valid():
         raise RequestInvalid(list(flatten_errors({"orderRequest": serializer.errors})))

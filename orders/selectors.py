@@ -29,7 +29,11 @@ def with_summary(orders: QuerySet[Order]) -> QuerySet[Order]:
 
 
 def with_details(
-    orders: QuerySet[Order], *, segments: bool = True, history: bool = False, shipments: bool = False
+    orders: QuerySet[Order],
+    *,
+    segments: bool = True,
+    history: bool = False,
+    shipments: bool = False,
 ) -> QuerySet[Order]:
     """Prefetch segments with their items (and history, shipments): one query each however
     many orders, segments and items there are."""

@@ -83,11 +83,19 @@ def draft_order(*, tenant: Tenant, actor: Employee, request: OrderRequest) -> Or
     ]
     if len({line.currency for line in lines}) > 1:
         raise RequestInvalid(
-            [FieldProblem("orderRequest.shoppingCart", "MIXED_CURRENCY", "Items differ in currency.")]
+            [
+                FieldProblem(
+                    "orderRequest.shoppingCart", "MIXED_CURRENCY", "Items differ in currency."
+                )
+            ]
         )
     account_holder = request.service.account_holder if request.service else actor
     return OrderDraft(
-        tenant=tenant, request=request, requested_by=actor, account_holder=account_holder, lines=lines
+        tenant=tenant,
+        request=request,
+        requested_by=actor,
+        account_holder=account_holder,
+        lines=lines,
     )
 
 
@@ -238,5 +246,7 @@ def cancel_order(
         raise NotAllowed("Only the requester or a tenant admin may cancel this order.")
     if not can_proceed(order.cancel):
         raise OrderNotCancellable(f"An order in status {order.status} can no longer be cancelled.")
-    transition_order(order, "cancel", actor=caller or actor, on_behalf_of=actor, note=reason.strip())
+    transition_order(
+        order, "cancel", actor=caller or actor, on_behalf_of=actor, note=reason.strip()
+    )
     return order

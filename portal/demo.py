@@ -9,7 +9,8 @@ from django.contrib.auth import get_user_model
 from portal.models import Department, Employee, Hierarchy, OAuthApplication, ReportingLine, Tenant
 
 DEMO_PASSWORD = "procure-demo"
-DEMO_CLIENT_SECRET = "demo-secret"  # noqa: S105 - published demo credentials, README lists them
+# Published demo credentials: the README lists them.
+DEMO_CLIENT_SECRET = "demo-secret"
 REDIRECT_URIS = "http://127.0.0.1:8000/o/callback https://client.example.com/callback"
 
 

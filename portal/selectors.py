@@ -11,9 +11,7 @@ def employee_of_user(user) -> Employee | None:
     """The employee record of a Django user (with tenant and department), or None."""
     if user is None or not user.is_authenticated:
         return None
-    return (
-        Employee.objects.select_related("tenant", "department").filter(user_id=user.pk).first()
-    )
+    return Employee.objects.select_related("tenant", "department").filter(user_id=user.pk).first()
 
 
 def employee_in_tenant(

@@ -184,7 +184,12 @@ class DeviceAssetSerializer(HrefSerializer, DeviceAssetSummarySerializer):
     holderId = serializers.CharField(source="holder_id", allow_null=True)
 
     class Meta(DeviceAssetSummarySerializer.Meta):
-        fields = [*DeviceAssetSummarySerializer.Meta.fields, "catalogDeviceId", "serviceId", "holderId"]
+        fields = [
+            *DeviceAssetSummarySerializer.Meta.fields,
+            "catalogDeviceId",
+            "serviceId",
+            "holderId",
+        ]
 
 
 class ServiceSummarySerializer(HrefSerializer, serializers.ModelSerializer):

@@ -20,7 +20,5 @@ urlpatterns = [
     path("assets/services", views.ServiceList.as_view(), name="service-list"),
     path("assets/services/<int:pk>", views.ServiceDetail.as_view(), name="service-detail"),
     path("assets/devices", views.DeviceAssetList.as_view(), name="device-asset-list"),
-    path(
-        "assets/devices/<int:pk>", views.DeviceAssetDetail.as_view(), name="device-asset-detail"
-    ),
+    path("assets/devices/<int:pk>", views.DeviceAssetDetail.as_view(), name="device-asset-detail"),
 ]

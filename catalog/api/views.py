@@ -199,5 +199,3 @@ class DeviceAssetDetail(ScopedQuerysetMixin, ResourceDetail):
 
     def scoped_queryset(self, ctx):
         return selectors.devices_visible_to(ctx.actor)
-
-

@@ -26,7 +26,9 @@ def cost_summary(onetime, monthly, currency: str) -> list[dict]:
     ]
 
 
-def ship_to_representation(ship_to: dict | None, region: Region | None, context: dict) -> dict | None:
+def ship_to_representation(
+    ship_to: dict | None, region: Region | None, context: dict
+) -> dict | None:
     if not ship_to:
         return None
     return {
@@ -105,7 +107,14 @@ class ShipmentSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Shipment
-        fields = ["id", "orderSegmentId", "carrier", "trackingNumber", "dateShipped", "dateDelivered"]
+        fields = [
+            "id",
+            "orderSegmentId",
+            "carrier",
+            "trackingNumber",
+            "dateShipped",
+            "dateDelivered",
+        ]
 
 
 def person(employee) -> dict | None:
@@ -236,7 +245,9 @@ class OrderSerializer(serializers.ModelSerializer):
             }
         if self.context.get("include_history"):
             data["orderHistory"] = {
-                "items": HistorySerializer(order.history.all(), many=True, context=self.context).data
+                "items": HistorySerializer(
+                    order.history.all(), many=True, context=self.context
+                ).data
             }
         href = absolute_url(self.context["request"], "order-detail", pk=order.pk)
         return {"_meta": {"href": href}, **data}

@@ -102,14 +102,19 @@ class OrderCollection(ScopedQuerysetMixin, generics.ListAPIView):
         context = self.get_serializer_context()
         if flag(request, "confirm"):
             return Response(
-                {"orderConfirmation": confirmation_representation(draft, context), "status": "SUCCESS"}
+                {
+                    "orderConfirmation": confirmation_representation(draft, context),
+                    "status": "SUCCESS",
+                }
             )
         order, _created = services.submit_order(
             draft=draft, placed_by=ctx.caller, client_id=ctx.client_id
         )
         order = selectors.with_details(Order.objects.filter(pk=order.pk)).get()
         context.update(include_segments=True)
-        return Response({"order": OrderSerializer(order, context=context).data, "status": "SUCCESS"})
+        return Response(
+            {"order": OrderSerializer(order, context=context).data, "status": "SUCCESS"}
+        )
 
 
 def visible_order(request, pk: int) -> Order:
@@ -191,7 +196,9 @@ class OrderCancel(APIView):
         )
         order = selectors.with_details(Order.objects.filter(pk=order.pk)).get()
         context = {"request": request, "include_segments": True}
-        return Response({"order": OrderSerializer(order, context=context).data, "status": "SUCCESS"})
+        return Response(
+            {"order": OrderSerializer(order, context=context).data, "status": "SUCCESS"}
+        )
 
 
 class PropertyListSerializer(serializers.Serializer):
@@ -210,9 +217,10 @@ class OrderPropertyList(APIView):
             problems = "; ".join(f"{k}: {' '.join(map(str, v))}" for k, v in query.errors.items())
             raise ApiError(400, "INVALID_QUERY", problems)
         service_id = query.validated_data.get("service")
-        if service_id and not catalog_selectors.services_visible_to(ctx.actor).filter(
-            pk=service_id
-        ).exists():
+        if (
+            service_id
+            and not catalog_selectors.services_visible_to(ctx.actor).filter(pk=service_id).exists()
+        ):
             raise ApiError(404, "SERVICE_NOT_FOUND", f"Service {service_id} does not exist.")
         groups = properties.groups_for(ctx.tenant, query.validated_data["transactionType"])
         items = [properties.group_representation(group) for group in groups]

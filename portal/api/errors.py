@@ -60,7 +60,9 @@ def flatten_errors(detail, path: str = "") -> Iterator[FieldProblem]:
                 yield from flatten_errors(value, path)
     else:
         code = getattr(detail, "code", None) or "invalid"
-        yield FieldProblem(field=path, code=ERROR_CODES.get(code, code.upper()), message=str(detail))
+        yield FieldProblem(
+            field=path, code=ERROR_CODES.get(code, code.upper()), message=str(detail)
+        )
 
 
 def envelope(problems: list[FieldProblem]) -> dict:

@@ -41,9 +41,7 @@ class PingView(APIView):
     authentication_classes: list = []
     permission_classes = [AllowAny]
 
-    @extend_schema(
-        parameters=[OpenApiParameter("echoText", str)], responses={200: dict}, auth=[]
-    )
+    @extend_schema(parameters=[OpenApiParameter("echoText", str)], responses={200: dict}, auth=[])
     def get(self, request):
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
@@ -96,8 +94,6 @@ class EmployeeList(ScopedQuerysetMixin, generics.ListAPIView):
 
     def scoped_queryset(self, ctx):
         return selectors.employees_of(ctx.tenant)
-
-
 
 
 class ResourceDetail(generics.RetrieveAPIView):

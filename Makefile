@@ -1,0 +1,52 @@
+# Procure: `make run` serves the demo, `make test` runs the whole suite.
+# Both create the virtualenv and install everything first.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+
+# Tests run on the PostgreSQL and Redis at their local default addresses.
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
+TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
+
+.PHONY: install run serve test lint migrate demo worker beat bench
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+install: $(STAMP)
+
+migrate: install
+	$(BIN)/python manage.py migrate --noinput
+
+demo: migrate
+	$(BIN)/python manage.py load_demo
+
+# Development server on http://127.0.0.1:8000 with the demo data; SQLite and eager tasks
+# unless DATABASE_URL / REDIS_URL say otherwise.
+run: export DEBUG ?= true
+run: demo
+	$(BIN)/python manage.py runserver 127.0.0.1:8000
+
+# Production server (gunicorn). Needs SECRET_KEY, ALLOWED_HOSTS and usually DATABASE_URL.
+serve: migrate
+	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
+	$(BIN)/gunicorn portal.wsgi -c gunicorn.conf.py
+
+worker: install
+	$(BIN)/celery -A portal worker --loglevel INFO
+
+beat: install
+	$(BIN)/celery -A portal beat --loglevel INFO
+
+test: install
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(BIN)/pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .

@@ -1,0 +1,185 @@
+"""Shared fixtures: the demo world, persona employees, and API clients with real OAuth tokens."""
+
+from __future__ import annotations
+
+import io
+import os
+import secrets
+from datetime import timedelta
+from types import SimpleNamespace
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+from django.db import connection
+from django.utils import timezone
+from oauth2_provider.models import AccessToken, set_token_value
+from rest_framework.test import APIClient
+
+from portal.models import Employee, OAuthApplication, Tenant
+
+# Playwright's sync API runs an event loop in this thread; Django's ORM must still be usable.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+# The demo people's passwords are hashed on every load; a fast hasher keeps fixtures quick.
+settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+API = "/api/v1"
+
+
+def pytest_sessionstart(session):
+    # Tests run on PostgreSQL (SQLite hides locking and constraint behaviour); make a wrong
+    # DATABASE_URL fail loudly rather than pass on the wrong database.
+    engine = settings.DATABASES["default"]["ENGINE"]
+    if "postgresql" not in engine:
+        raise pytest.UsageError(
+            f"Tests need PostgreSQL (DATABASE_URL); got {engine}. Run `make test`."
+        )
+
+
+@pytest.fixture
+def demo(db):
+    """The demo data of `manage.py load_demo`: tenants acme and globex and everything in them."""
+    call_command("load_demo", stdout=io.StringIO())
+    return SimpleNamespace(
+        acme=Tenant.objects.get(slug="acme"), globex=Tenant.objects.get(slug="globex")
+    )
+
+
+def _employee(username: str) -> Employee:
+    return Employee.objects.select_related("tenant", "user").get(user__username=username)
+
+
+@pytest.fixture
+def peter(demo) -> Employee:
+    """The requester of seed 002."""
+    return _employee("peter")
+
+
+@pytest.fixture
+def maria(demo) -> Employee:
+    """Peter's manager."""
+    return _employee("maria")
+
+
+@pytest.fixture
+def ian(demo) -> Employee:
+    """An IT approver in acme."""
+    return _employee("ian")
+
+
+@pytest.fixture
+def ada(demo) -> Employee:
+    """acme's tenant admin."""
+    return _employee("ada")
+
+
+@pytest.fixture
+def sam(demo) -> Employee:
+    """Another acme employee, with a line of his own."""
+    return _employee("sam")
+
+
+@pytest.fixture
+def gina(demo) -> Employee:
+    """An outsider: an employee of globex."""
+    return _employee("gina")
+
+
+def issue_token(
+    employee: Employee | None, application: OAuthApplication, scope: str = "read write"
+) -> str:
+    """A real access token as the token endpoint would store it (hashed at rest)."""
+    raw = secrets.token_urlsafe(30)
+    token = AccessToken(
+        user=employee.user if employee else None,
+        application=application,
+        scope=scope,
+        expires=timezone.now() + timedelta(hours=1),
+    )
+    set_token_value(token, raw)
+    token.save()
+    return raw
+
+
+class ApiClient(APIClient):
+    """DRF's test client sending a bearer token and the MobProc headers on every call."""
+
+    def __init__(self, *, token: str, tenant: str, client_id: str, **extra) -> None:
+        super().__init__()
+        self.credentials(
+            HTTP_AUTHORIZATION=f"Bearer {token}",
+            HTTP_X_TNGO_TENANT=tenant,
+            HTTP_CLIENT_ID=client_id,
+            **extra,
+        )
+
+    def get(self, path, data=None, **kwargs):
+        return super().get(_api(path), data, **kwargs)
+
+    def post(self, path, data=None, format="json", **kwargs):
+        return super().post(_api(path), data, format=format, **kwargs)
+
+
+def _api(path: str) -> str:
+    return path if path.startswith("/") else f"{API}/{path}"
+
+
+@pytest.fixture
+def api_for(demo):
+    """api_for(employee, scope=..., headers...) -> an ApiClient authenticated as that employee."""
+
+    def make(employee: Employee, scope: str = "read write", **headers) -> ApiClient:
+        application = OAuthApplication.objects.get(tenant=employee.tenant)
+        return ApiClient(
+            token=issue_token(employee, application, scope),
+            tenant=employee.tenant.slug,
+            client_id=application.client_id,
+            **headers,
+        )
+
+    return make
+
+
+@pytest.fixture
+def peter_api(api_for, peter) -> ApiClient:
+    return api_for(peter)
+
+
+def seed_order_request(**overrides) -> dict:
+    """Seed 002's request body (step 1), with optional top-level orderRequest overrides."""
+    request = {
+        "externalOrderNumber": "MM123456A",
+        "transactionType": "ORDER_ACCESSORIES",
+        "serviceId": "38382349",
+        "shoppingCart": {"accessoryIds": ["3628935898", "3628939021"]},
+        "properties": [
+            {
+                "groupId": "MISCELLANEOUS",
+                "fields": [
+                    {"id": "CONTACT_NUMBER", "type": "TEXT", "text": "2035559999"},
+                    {"id": "SERVICE_NUMBER", "type": "TEXT", "text": "2035557676"},
+                ],
+            }
+        ],
+        "shipTo": {
+            "name": "Peter Edwards",
+            "regionId": "70144640",
+            "address": [
+                {"id": "LINE_1", "value": "35 Executive Blvd"},
+                {"id": "CITY", "value": "Orange"},
+                {"id": "STATE", "value": "CT"},
+                {"id": "POSTAL_CODE", "value": "06477"},
+            ],
+            "expedite": True,
+        },
+    }
+    request.update(overrides)
+    return {"orderRequest": request}
+
+
+@pytest.fixture
+def count_queries():
+    """Not a timing: how many SQL statements a block ran (for constant-query assertions)."""
+    from django.test.utils import CaptureQueriesContext
+
+    return lambda: CaptureQueriesContext(connection)
