@@ -1,0 +1,260 @@
+"""Approval workflows (tenant configuration) and approval runs (one per order that needs one)."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+
+from catalog.models import Region
+from orders.models import Order
+from portal.models import Department, Employee, EmployeeGroup, Hierarchy, Tenant
+
+
+class ApprovalWorkflow(models.Model):
+    """A rule that matches orders, with the ordered steps that must approve them.
+
+    A tenant's workflows are tried in priority order (lowest first); the first that matches
+    decides, and an order no workflow matches needs no approval. Empty conditions match all.
+    """
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="workflows")
+    name = models.CharField(max_length=150)
+    priority = models.PositiveIntegerField(default=100)
+    is_active = models.BooleanField(default=True)
+    transaction_types = models.JSONField(
+        default=list, blank=True, help_text="Transaction types it applies to; empty: all."
+    )
+    onetime_cost_above = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    monthly_cost_above = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    departments = models.ManyToManyField(Department, blank=True, related_name="+")
+    regions = models.ManyToManyField(Region, blank=True, related_name="+")
+    reason_required_to_reject = models.BooleanField(default=True)
+    reason_required_to_approve = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["priority", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "name"], name="workflow_unique_name"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class StepRule(models.Model):
+    """Who may decide a step, and how long it may wait: configured on a workflow's step and
+    copied onto each run's step, so editing a workflow never changes approvals in flight."""
+
+    class Kind(models.TextChoices):
+        MANAGER = "MANAGER", "The requester's manager, N levels up"
+        GROUP = "GROUP", "Any member of an approver group"
+        EMPLOYEE = "EMPLOYEE", "A named employee"
+
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    manager_levels = models.PositiveSmallIntegerField(default=1)
+    hierarchy = models.ForeignKey(
+        Hierarchy, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        help_text="For MANAGER steps; empty: the reporting line.",
+    )  # fmt: skip
+    group = models.ForeignKey(
+        EmployeeGroup, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    employee = models.ForeignKey(
+        Employee, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    reminder_delay_hours = models.PositiveIntegerField(null=True, blank=True)
+    escalation_delay_hours = models.PositiveIntegerField(null=True, blank=True)
+
+    RULE_FIELDS = (
+        "kind",
+        "manager_levels",
+        "hierarchy",
+        "group",
+        "employee",
+        "reminder_delay_hours",
+        "escalation_delay_hours",
+    )
+
+    class Meta:
+        abstract = True
+
+    def describe(self) -> str:
+        if self.kind == self.Kind.MANAGER:
+            if self.manager_levels == 1:
+                return "Requester's manager"
+            return f"Requester's manager, {self.manager_levels} levels up"
+        if self.kind == self.Kind.GROUP:
+            return f"Approver group {self.group.name}" if self.group else "Approver group (deleted)"
+        return self.employee.full_name if self.employee else "Named employee (deleted)"
+
+
+class ApprovalStep(StepRule):
+    """One step of a workflow."""
+
+    workflow = models.ForeignKey(ApprovalWorkflow, on_delete=models.CASCADE, related_name="steps")
+    position = models.PositiveSmallIntegerField()
+
+    class Meta:
+        ordering = ["position"]
+        constraints = [
+            models.UniqueConstraint(fields=["workflow", "position"], name="step_unique_position"),
+            models.CheckConstraint(
+                name="step_names_its_approvers",
+                condition=Q(kind="MANAGER", manager_levels__gte=1)
+                | Q(kind="GROUP", group__isnull=False)
+                | Q(kind="EMPLOYEE", employee__isnull=False),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.workflow} #{self.position}: {self.describe()}"
+
+
+class RunState(models.TextChoices):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    FAILED = "failed"
+
+
+class ApprovalRun(ConcurrentTransitionMixin, models.Model):
+    """The approval of one order: its steps, decisions and automatic checks (seed 004)."""
+
+    State = RunState
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
+    order = models.OneToOneField(Order, on_delete=models.CASCADE, related_name="approval_run")
+    workflow = models.ForeignKey(
+        ApprovalWorkflow, on_delete=models.SET_NULL, null=True, related_name="runs"
+    )
+    workflow_name = models.CharField(max_length=150, help_text="As it was when the run began.")
+    reason_required_to_reject = models.BooleanField(default=True)
+    reason_required_to_approve = models.BooleanField(default=False)
+    state = FSMField(default=RunState.PENDING, choices=RunState.choices, protected=True)
+    # Automatic checks' outputs, as seed 004 records them: ValidateMakerAccess_Output,
+    # ValidatePayload_Output, fulfilment call results...
+    checks = models.JSONField(default=dict, blank=True)
+    started_at = models.DateTimeField(auto_now_add=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+
+    def __str__(self) -> str:
+        return f"Approval of order {self.order_id} ({self.state})"
+
+    @transition(field=state, source=RunState.PENDING, target=RunState.APPROVED)
+    def approve(self) -> None:
+        pass
+
+    @transition(field=state, source=RunState.PENDING, target=RunState.REJECTED)
+    def reject(self) -> None:
+        pass
+
+    @transition(field=state, source=[RunState.PENDING, RunState.APPROVED], target=RunState.FAILED)
+    def fail(self) -> None:
+        """No one can approve, or fulfilment failed for good after approval."""
+
+
+class RunStep(StepRule):
+    """A workflow step as it runs for one order; approvers are resolved when it starts."""
+
+    class State(models.TextChoices):
+        WAITING = "waiting"  # a later step, not started
+        ACTIVE = "active"
+        APPROVED = "approved"
+        REJECTED = "rejected"
+
+    run = models.ForeignKey(ApprovalRun, on_delete=models.CASCADE, related_name="steps")
+    position = models.PositiveSmallIntegerField()
+    description = models.CharField(max_length=200)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.WAITING)
+    approvers = models.ManyToManyField(Employee, blank=True, related_name="+")
+    escalated_to_admins = models.BooleanField(default=False)
+    started_at = models.DateTimeField(null=True, blank=True)
+    # When the next reminder / escalation is due; the beat sweep picks them up.
+    remind_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    escalate_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    reminders_sent = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position"]
+        constraints = [
+            models.UniqueConstraint(fields=["run", "position"], name="runstep_unique_position"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.run} step {self.position}"
+
+
+class Decision(models.Model):
+    """An approver's decision on a step; stored before it is applied (by a Celery task)."""
+
+    class Action(models.TextChoices):
+        APPROVE = "APPROVE"
+        REJECT = "REJECT"
+
+    class Communication(models.TextChoices):
+        DEFAULT = "Default"
+        NONE = "None"
+
+    step = models.OneToOneField(RunStep, on_delete=models.CASCADE, related_name="decision")
+    action = models.CharField(max_length=10, choices=Action.choices)
+    reason = models.TextField(blank=True)
+    communication = models.CharField(
+        max_length=10, choices=Communication.choices, default=Communication.DEFAULT
+    )
+    # The eligible approver the decision counts for...
+    decided_for = models.ForeignKey(Employee, on_delete=models.PROTECT, related_name="+")
+    # ...and who really made it, when someone else did (a delegate, a tenant admin via context).
+    decided_by = models.ForeignKey(Employee, on_delete=models.PROTECT, related_name="+")
+    client_id = models.CharField(max_length=100, blank=True)
+    checker_access_valid = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    applied_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.action} on {self.step}"
+
+
+class DecisionAudit(models.Model):
+    """Every decision attempt, accepted or refused. Append-only: the database itself refuses
+    UPDATE and DELETE on this table (see the migration)."""
+
+    class Outcome(models.TextChoices):
+        APPROVAL_QUEUED = "APPROVAL_QUEUED"
+        REJECTION_QUEUED = "REJECTION_QUEUED"
+        APPROVAL_NOT_NEEDED = "APPROVAL_NOT_NEEDED"
+        NOT_READY_FOR_APPROVAL = "NOT_READY_FOR_APPROVAL"
+        REFUSED = "REFUSED"
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="+")
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="+")
+    step_position = models.PositiveSmallIntegerField(null=True, blank=True)
+    action = models.CharField(max_length=10)
+    outcome = models.CharField(max_length=25, choices=Outcome.choices)
+    refusal_code = models.CharField(max_length=50, blank=True)
+    actor = models.ForeignKey(
+        Employee, on_delete=models.PROTECT, related_name="+", help_text="Acting as."
+    )
+    caller = models.ForeignKey(
+        Employee, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        help_text="Who really called, when acting for someone else.",
+    )  # fmt: skip
+    client_id = models.CharField(max_length=100, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    correlation_id = models.CharField(max_length=100, blank=True)
+    reason = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M:%S} {self.action} {self.outcome}"

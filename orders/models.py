@@ -308,3 +308,28 @@ class PropertyChoice(models.Model):
 
     def __str__(self) -> str:
         return self.label
+
+
+class OrderApprover(models.Model):
+    """Who may decide an order now (pending) or did take part in its approval.
+
+    Written by the approvals app through orders.services.set_approvers; read here so that order
+    lists can filter on "eligible to approve" and show approvers without knowing about workflows.
+    """
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="approvers")
+    employee = models.ForeignKey(Employee, on_delete=models.CASCADE, related_name="+")
+    level = models.PositiveSmallIntegerField(help_text="The approval step, from 1.")
+    pending = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["level", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["order", "employee", "level"], name="order_approver_unique"
+            ),
+        ]
+        indexes = [models.Index(fields=["employee", "pending"])]
+
+    def __str__(self) -> str:
+        return f"{self.employee} (level {self.level}) for order {self.order_id}"

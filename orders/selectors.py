@@ -2,19 +2,43 @@
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
-from orders.models import Order, OrderHistory, OrderItem, OrderSegment, Shipment
-from portal.models import Employee
+from orders.models import Order, OrderApprover, OrderHistory, OrderItem, OrderSegment, Shipment
+from portal.models import Delegation, Employee
+
+
+def _deciding_as(employee: Employee) -> list[int]:
+    """The employee and everyone who named them delegate for today."""
+    delegators = Delegation.objects.in_force().filter(delegate=employee)
+    return [employee.pk, *delegators.values_list("employee_id", flat=True)]
 
 
 def orders_visible_to(employee: Employee) -> QuerySet[Order]:
-    """Orders of the employee's tenant they may see: their own (as requester or account holder);
-    a tenant admin sees all of them."""
+    """Orders of the employee's tenant they may see: their own (as requester or account holder)
+    and those they (or whoever they stand in for) approve or approved; a tenant admin sees all."""
     orders = Order.objects.filter(tenant_id=employee.tenant_id)
-    if not employee.is_tenant_admin:
-        orders = orders.filter(Q(requested_by=employee) | Q(account_holder=employee))
-    return orders
+    if employee.is_tenant_admin:
+        return orders
+    approving = OrderApprover.objects.filter(
+        order=OuterRef("pk"), employee_id__in=_deciding_as(employee)
+    )
+    return orders.filter(Q(requested_by=employee) | Q(account_holder=employee) | Exists(approving))
+
+
+def awaiting_decision_by(employee: Employee, orders: QuerySet[Order] | None = None):
+    """Orders waiting for the employee's decision (or the decision of someone they stand in
+    for), never their own (maker-checker)."""
+    orders = Order.objects.filter(tenant_id=employee.tenant_id) if orders is None else orders
+    pending = OrderApprover.objects.filter(
+        order=OuterRef("pk"), pending=True, employee_id__in=_deciding_as(employee)
+    )
+    return (
+        orders.filter(Exists(pending), status=Order.Status.AWAITING_APPROVAL)
+        .exclude(requested_by=employee)
+        .exclude(account_holder=employee)
+        .exclude(placed_by=employee)
+    )
 
 
 def with_summary(orders: QuerySet[Order]) -> QuerySet[Order]:
@@ -34,9 +58,10 @@ def with_details(
     segments: bool = True,
     history: bool = False,
     shipments: bool = False,
+    approvers: bool = False,
 ) -> QuerySet[Order]:
-    """Prefetch segments with their items (and history, shipments): one query each however
-    many orders, segments and items there are."""
+    """Prefetch segments with their items (and history, shipments, pending approvers): one
+    query each however many orders, segments and items there are."""
     orders = with_summary(orders)
     if segments or shipments:
         segment_qs = OrderSegment.objects.select_related("vendor").prefetch_related(
@@ -45,6 +70,16 @@ def with_details(
         if shipments:
             segment_qs = segment_qs.prefetch_related("shipments")
         orders = orders.prefetch_related(Prefetch("segments", queryset=segment_qs))
+    if approvers:
+        orders = orders.prefetch_related(
+            Prefetch(
+                "approvers",
+                queryset=OrderApprover.objects.filter(pending=True).select_related(
+                    "employee__department"
+                ),
+                to_attr="pending_approvers",
+            )
+        )
     if history:
         orders = orders.prefetch_related(
             Prefetch(

@@ -13,10 +13,15 @@ from django_fsm import can_proceed
 from catalog.models import Recurrence, Vendor
 from orders import permissions
 from orders.exceptions import ExternalOrderNumberTaken, NotAllowed, OrderNotCancellable
-from orders.models import Order, OrderHistory, OrderItem, OrderSegment
+from orders.models import Order, OrderApprover, OrderHistory, OrderItem, OrderSegment
 from orders.requests import OrderRequest
+from portal import outbox
 from portal.exceptions import FieldProblem, RequestInvalid
 from portal.models import Employee, Tenant
+
+# Routing (does this order need approval, and whose?) belongs to the approvals app, which
+# builds on this one; the task is named, not imported, to keep that dependency one way.
+ROUTE_TASK = "approvals.route_order"
 
 logger = logging.getLogger(__name__)
 
@@ -171,6 +176,7 @@ def submit_order(
         actor=placed_by or draft.requested_by,
         on_behalf_of=draft.requested_by,
     )
+    outbox.enqueue(ROUTE_TASK, order.pk)
     logger.info("order %s submitted (%s)", order.pk, order.transaction_type)
     return order, True
 
@@ -250,3 +256,16 @@ def cancel_order(
         order, "cancel", actor=caller or actor, on_behalf_of=actor, note=reason.strip()
     )
     return order
+
+
+def set_approvers(order: Order, employees: list[Employee], *, level: int) -> None:
+    """Record who may decide the order at an approval level (the approvals app calls this)."""
+    OrderApprover.objects.bulk_create(
+        [OrderApprover(order=order, employee=e, level=level, pending=True) for e in employees],
+        ignore_conflicts=True,
+    )
+
+
+def close_approvers(order: Order, *, level: int) -> None:
+    """The level is decided: its approvers no longer have it waiting for them."""
+    OrderApprover.objects.filter(order=order, level=level).update(pending=False)

@@ -9,3 +9,10 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 app = Celery("procure")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+# The periodic jobs, all in one place (django-celery-beat stores and runs them).
+app.conf.beat_schedule = {
+    # Publishes what could not be published at commit time (broker down, process killed), so a
+    # stored decision is applied once the broker is back.
+    "publish-outbox": {"task": "portal.publish_outbox", "schedule": 15.0},
+}

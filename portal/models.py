@@ -207,3 +207,50 @@ class OAuthApplication(AbstractApplication):
 
     def allows_grant_type(self, *grant_types: str) -> bool:
         return bool(self.enabled_grant_types() & set(grant_types))
+
+
+class EmployeeGroup(models.Model):
+    """A named group of a tenant's employees, e.g. "IT": any one member may decide a step
+    assigned to the group."""
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="employee_groups")
+    name = models.CharField(max_length=100)
+    members = models.ManyToManyField(Employee, blank=True, related_name="employee_groups")
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "name"], name="employee_group_unique_name"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class OutboxMessage(models.Model):
+    """A Celery task to publish, stored in the transaction that needs it (transactional outbox).
+
+    Publishing happens after commit; if the broker is down the row stays unpublished and the
+    periodic sweep (portal.tasks.publish_outbox) publishes it once the broker is back. Tasks are
+    idempotent, so a message published twice does no harm.
+    """
+
+    task_name = models.CharField(max_length=200)
+    args = models.JSONField(default=list)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [
+            models.Index(
+                fields=["created_at"],
+                condition=Q(published_at__isnull=True),
+                name="outbox_unpublished",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.task_name}{tuple(self.args)}"

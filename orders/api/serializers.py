@@ -243,6 +243,11 @@ class OrderSerializer(serializers.ModelSerializer):
                     order.segments.all(), many=True, context=self.context
                 ).data
             }
+        if self.context.get("include_approvers"):
+            pending = getattr(order, "pending_approvers", [])
+            people = EmployeeSerializer(context=self.context)
+            data["pendingApprovalLevel"] = pending[0].level if pending else None
+            data["approver"] = [people.to_representation(a.employee) for a in pending]
         if self.context.get("include_history"):
             data["orderHistory"] = {
                 "items": HistorySerializer(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.db import transaction
 from django.db.models import Q
 from django.shortcuts import get_object_or_404
 from django_filters import rest_framework as filters
@@ -21,6 +22,7 @@ from orders.api.serializers import (
 )
 from orders.models import Order, OrderStatus
 from orders.requests import parse_order_request
+from portal import selectors as people
 from portal.api.exceptions import ApiError
 from portal.api.views import ScopedQuerysetMixin, api_context
 
@@ -44,6 +46,8 @@ class OrderFilter(filters.FilterSet):
     dateTimeUpdated = filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
     employee = filters.NumberFilter(method="filter_employee")
     companyEmployeeId = filters.CharFilter(method="filter_company_employee_id")
+    eligibleToApproveEmployeeId = filters.NumberFilter(method="filter_eligible_to_approve")
+    eligibleToApproveCompanyEmployeeId = filters.CharFilter(method="filter_eligible_to_approve")
 
     class Meta:
         model = Order
@@ -57,6 +61,14 @@ class OrderFilter(filters.FilterSet):
             Q(requested_by__company_employee_id=value)
             | Q(account_holder__company_employee_id=value)
         )
+
+    def filter_eligible_to_approve(self, queryset, name, value):
+        tenant = api_context(self.request).tenant
+        lookup = "pk" if name == "eligibleToApproveEmployeeId" else "company_employee_id"
+        approver = people.employee_in_tenant(tenant, **{lookup: value})
+        if approver is None:
+            return queryset.none()
+        return selectors.awaiting_decision_by(approver, queryset)
 
 
 class OrderBodySerializer(serializers.Serializer):
@@ -78,6 +90,7 @@ class OrderCollection(ScopedQuerysetMixin, generics.ListAPIView):
             segments=flag(self.request, "includeOrderSegments"),
             history=flag(self.request, "includeOrderHistory"),
             shipments=flag(self.request, "includeOrderShipments"),
+            approvers=flag(self.request, "includeApprovers"),
         )
 
     def get_serializer_context(self):
@@ -87,6 +100,7 @@ class OrderCollection(ScopedQuerysetMixin, generics.ListAPIView):
             or flag(self.request, "includeOrderShipments"),
             include_history=flag(self.request, "includeOrderHistory"),
             include_shipments=flag(self.request, "includeOrderShipments"),
+            include_approvers=flag(self.request, "includeApprovers"),
         )
         return context
 
@@ -107,14 +121,16 @@ class OrderCollection(ScopedQuerysetMixin, generics.ListAPIView):
                     "status": "SUCCESS",
                 }
             )
-        order, _created = services.submit_order(
-            draft=draft, placed_by=ctx.caller, client_id=ctx.client_id
-        )
-        order = selectors.with_details(Order.objects.filter(pk=order.pk)).get()
-        context.update(include_segments=True)
-        return Response(
-            {"order": OrderSerializer(order, context=context).data, "status": "SUCCESS"}
-        )
+        # One transaction around submit and rendering: the answer shows the order as submitted
+        # even when tasks run eagerly (routing is queued on commit).
+        with transaction.atomic():
+            order, _created = services.submit_order(
+                draft=draft, placed_by=ctx.caller, client_id=ctx.client_id
+            )
+            order = selectors.with_details(Order.objects.filter(pk=order.pk)).get()
+            context.update(include_segments=True)
+            data = OrderSerializer(order, context=context).data
+        return Response({"order": data, "status": "SUCCESS"})
 
 
 def visible_order(request, pk: int) -> Order:
@@ -130,6 +146,7 @@ class OrderDetail(ScopedQuerysetMixin, generics.RetrieveAPIView):
             selectors.orders_visible_to(ctx.actor),
             history=flag(self.request, "includeOrderHistory"),
             shipments=flag(self.request, "includeOrderShipments"),
+            approvers=flag(self.request, "includeApprovers"),
         )
 
     def get_serializer_context(self):
@@ -138,6 +155,7 @@ class OrderDetail(ScopedQuerysetMixin, generics.RetrieveAPIView):
             include_segments=True,
             include_history=flag(self.request, "includeOrderHistory"),
             include_shipments=flag(self.request, "includeOrderShipments"),
+            include_approvers=flag(self.request, "includeApprovers"),
         )
         return context
 

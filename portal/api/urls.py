@@ -28,4 +28,5 @@ urlpatterns = [
     path("docs", DocsView.as_view(url_name="api:schema"), name="docs"),
     path("", include("catalog.api.urls")),
     path("", include("orders.api.urls")),
+    path("", include("approvals.api.urls")),
 ]

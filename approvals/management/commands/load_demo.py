@@ -6,6 +6,7 @@ It lives in the approvals app because that app sits on top of the others and may
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+import approvals.demo
 import catalog.demo
 import orders.demo
 import portal.demo
@@ -19,6 +20,7 @@ class Command(BaseCommand):
         tenants = portal.demo.load()
         catalog.demo.load(tenants)
         orders.demo.load(tenants)
+        approvals.demo.load(tenants)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data loaded. Sign in as peter / {portal.demo.DEMO_PASSWORD} "

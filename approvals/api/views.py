@@ -1,0 +1,192 @@
+"""Approvals API: decide (seed 000), the run record, the inbox, workflow configuration."""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from approvals import services
+from approvals.api.serializers import (
+    DecisionBodySerializer,
+    WorkflowInputSerializer,
+    run_representation,
+    workflow_representation,
+)
+from approvals.exceptions import NoApprovalRun, NotTenantAdmin
+from approvals.models import ApprovalRun, ApprovalStep, ApprovalWorkflow, RunStep
+from approvals.routing import OrderFacts
+from orders import selectors as order_selectors
+from orders import services as order_services
+from orders.api.serializers import OrderSerializer
+from orders.api.views import OrderBodySerializer
+from orders.models import Order
+from orders.requests import parse_order_request
+from portal.api.views import ScopedQuerysetMixin, api_context
+
+
+class OrderApproval(APIView):
+    """POST: approve or reject the order's current step. GET: the approval run record."""
+
+    @extend_schema(request=DecisionBodySerializer, responses={200: dict})
+    def post(self, request, pk: int):
+        ctx = api_context(request)
+        body = DecisionBodySerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        # Any order of the tenant: a non-approver gets 403 (SPEC), another tenant's order 404.
+        order = get_object_or_404(Order.objects.filter(tenant=ctx.tenant), pk=pk)
+        outcome = services.decide(
+            services.DecisionRequest(
+                order=order,
+                actor=ctx.actor,
+                caller=ctx.caller,
+                action=body.validated_data["action"],
+                reason=body.validated_data["reason"] or "",
+                communication=body.validated_data["communicationWorkflow"],
+                client_id=ctx.client_id,
+                ip_address=request.META.get("REMOTE_ADDR"),
+                correlation_id=getattr(request, "correlation_id", ""),
+            )
+        )
+        return Response({"status": outcome})
+
+    @extend_schema(responses={200: dict})
+    def get(self, request, pk: int):
+        ctx = api_context(request)
+        order = get_object_or_404(order_selectors.orders_visible_to(ctx.actor), pk=pk)
+        run = (
+            ApprovalRun.objects.filter(order=order)
+            .prefetch_related(
+                Prefetch(
+                    "steps",
+                    queryset=RunStep.objects.select_related(
+                        "decision__decided_by", "decision__decided_for"
+                    ).prefetch_related("approvers"),
+                )
+            )
+            .first()
+        )
+        if run is None:
+            raise NoApprovalRun(f"Order {order.pk} has no approval run (none needed, or not yet).")
+        return Response({"approval": run_representation(run, request)})
+
+
+class ApprovalInbox(ScopedQuerysetMixin, generics.ListAPIView):
+    """Orders awaiting the caller's decision, oldest first, with cost, requester and approvers."""
+
+    serializer_class = OrderSerializer
+    collection_name = "orders"
+
+    def scoped_queryset(self, ctx):
+        awaiting = order_selectors.awaiting_decision_by(ctx.actor)
+        return order_selectors.with_details(awaiting, segments=False, approvers=True).order_by(
+            "updated_at", "id"
+        )
+
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(), "include_approvers": True}
+
+
+def _workflows(ctx):
+    if not (ctx.caller or ctx.actor).is_tenant_admin:
+        raise NotTenantAdmin("Only tenant admins configure approval workflows.")
+    return ApprovalWorkflow.objects.filter(tenant=ctx.tenant).prefetch_related(
+        "departments",
+        "regions",
+        Prefetch("steps", queryset=ApprovalStep.objects.select_related("group", "employee")),
+    )
+
+
+class WorkflowList(APIView):
+    @extend_schema(responses={200: dict})
+    def get(self, request):
+        ctx = api_context(request)
+        items = [workflow_representation(wf, request) for wf in _workflows(ctx)]
+        meta = {"href": request.build_absolute_uri(), "limit": max(len(items), 1), "offset": 0,
+                "totalCount": len(items)}  # fmt: skip
+        return Response({"workflows": {"_meta": meta, "items": items}})
+
+    @extend_schema(request=WorkflowInputSerializer, responses={201: dict})
+    def post(self, request):
+        ctx = api_context(request)
+        _workflows(ctx)
+        body = WorkflowInputSerializer(data=request.data, context={"tenant": ctx.tenant})
+        body.is_valid(raise_exception=True)
+        workflow = services.save_workflow(
+            tenant=ctx.tenant, actor=ctx.caller or ctx.actor, data=body.validated_data
+        )
+        workflow = _workflows(ctx).get(pk=workflow.pk)
+        return Response(
+            {"workflow": workflow_representation(workflow, request), "status": "SUCCESS"},
+            status=status.HTTP_201_CREATED,
+        )
+
+
+class WorkflowDetail(APIView):
+    @extend_schema(responses={200: dict})
+    def get(self, request, pk: int):
+        workflow = get_object_or_404(_workflows(api_context(request)), pk=pk)
+        return Response({"workflow": workflow_representation(workflow, request)})
+
+    @extend_schema(request=WorkflowInputSerializer, responses={200: dict})
+    def put(self, request, pk: int):
+        ctx = api_context(request)
+        workflow = get_object_or_404(_workflows(ctx), pk=pk)
+        body = WorkflowInputSerializer(
+            data=request.data, context={"tenant": ctx.tenant, "instance": workflow}
+        )
+        body.is_valid(raise_exception=True)
+        services.save_workflow(
+            tenant=ctx.tenant,
+            actor=ctx.caller or ctx.actor,
+            data=body.validated_data,
+            workflow=workflow,
+        )
+        workflow = _workflows(ctx).get(pk=workflow.pk)
+        return Response(
+            {"workflow": workflow_representation(workflow, request), "status": "SUCCESS"}
+        )
+
+    @extend_schema(responses={204: None})
+    def delete(self, request, pk: int):
+        ctx = api_context(request)
+        workflow = get_object_or_404(_workflows(ctx), pk=pk)
+        services.delete_workflow(workflow=workflow, actor=ctx.caller or ctx.actor)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class WorkflowPreview(APIView):
+    """Which workflow an order request would match, and who would approve each step."""
+
+    @extend_schema(request=OrderBodySerializer, responses={200: dict})
+    def post(self, request):
+        ctx = api_context(request)
+        _workflows(ctx)
+        order_request = parse_order_request(request.data, tenant=ctx.tenant, actor=ctx.actor)
+        draft = order_services.draft_order(
+            tenant=ctx.tenant, actor=ctx.actor, request=order_request
+        )
+        result = services.preview(OrderFacts.of_draft(draft, placed_by=ctx.caller))
+        workflow = result.workflow
+        return Response(
+            {
+                "status": "SUCCESS",
+                "approvalNeeded": workflow is not None,
+                "workflow": {"id": str(workflow.pk), "name": workflow.name} if workflow else None,
+                "steps": [
+                    {
+                        "level": step.level,
+                        "description": step.description,
+                        "escalatedToAdmins": step.escalated_to_admins,
+                        "approvers": [
+                            {"id": str(a.pk), "name": a.full_name, "email": a.email}
+                            for a in step.approvers
+                        ],
+                    }
+                    for step in result.steps
+                ],
+            }
+        )

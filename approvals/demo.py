@@ -1,0 +1,46 @@
+"""Demo approval configuration: Peter's seed 002 order (44.98 USD) goes to his manager, then IT."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from approvals.models import ApprovalStep, ApprovalWorkflow, StepRule
+from catalog.models import TransactionType
+from portal.models import Employee, EmployeeGroup, Tenant
+
+MANAGER = {"kind": StepRule.Kind.MANAGER, "manager_levels": 1, "reminder_delay_hours": 24,
+           "escalation_delay_hours": 72}  # fmt: skip
+
+
+def load(tenants: dict[str, Tenant]) -> None:
+    acme, globex = tenants["acme"], tenants["globex"]
+    it, _ = EmployeeGroup.objects.get_or_create(tenant=acme, name="IT")
+    it.members.set(Employee.objects.filter(tenant=acme, user__username__in=["ian", "ada"]))
+    accessories = [TransactionType.ORDER_ACCESSORIES.value]
+    _workflow(
+        acme,
+        "Accessories over 40 USD",
+        priority=10,
+        transaction_types=accessories,
+        onetime_cost_above=Decimal("40"),
+        steps=[
+            MANAGER,
+            {
+                "kind": StepRule.Kind.GROUP,
+                "group": it,
+                "reminder_delay_hours": 24,
+                "escalation_delay_hours": 72,
+            },
+        ],
+    )
+    _workflow(acme, "Accessories", priority=20, transaction_types=accessories, steps=[MANAGER])
+    _workflow(globex, "Manager approval", priority=10, steps=[MANAGER])
+
+
+def _workflow(tenant: Tenant, name: str, *, steps: list[dict], **fields) -> None:
+    workflow, _ = ApprovalWorkflow.objects.update_or_create(
+        tenant=tenant, name=name, defaults=fields
+    )
+    workflow.steps.all().delete()
+    for position, step in enumerate(steps, start=1):
+        ApprovalStep.objects.create(workflow=workflow, position=position, **step)

@@ -1,0 +1,132 @@
+"""Which workflow an order matches, and who may approve each of its steps.
+
+Works on stored orders and on drafts alike (the preview), through OrderFacts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Prefetch
+
+from approvals.models import ApprovalStep, ApprovalWorkflow, StepRule
+from catalog.models import Recurrence
+from orders.models import Order
+from orders.services import OrderDraft
+from portal import selectors as people
+from portal.models import Employee, Tenant
+
+
+@dataclass(frozen=True)
+class OrderFacts:
+    """What routing looks at in an order."""
+
+    tenant: Tenant
+    transaction_type: str
+    cost_onetime: Decimal
+    cost_monthly: Decimal
+    region_id: int | None
+    requester: Employee
+    # Maker-checker: these people never approve the order.
+    makers: frozenset[int]
+
+    @classmethod
+    def of_order(cls, order: Order) -> OrderFacts:
+        return cls(
+            tenant=order.tenant,
+            transaction_type=order.transaction_type,
+            cost_onetime=order.cost_onetime,
+            cost_monthly=order.cost_monthly,
+            region_id=order.region_id,
+            requester=order.requested_by,
+            makers=frozenset(
+                pk
+                for pk in (order.requested_by_id, order.account_holder_id, order.placed_by_id)
+                if pk
+            ),
+        )
+
+    @classmethod
+    def of_draft(cls, draft: OrderDraft, placed_by: Employee | None = None) -> OrderFacts:
+        ship_to = draft.request.ship_to
+        makers = {draft.requested_by.pk, draft.account_holder.pk}
+        if placed_by:
+            makers.add(placed_by.pk)
+        return cls(
+            tenant=draft.tenant,
+            transaction_type=draft.request.transaction_type,
+            cost_onetime=draft.cost(Recurrence.ONETIME),
+            cost_monthly=draft.cost(Recurrence.MONTHLY),
+            region_id=ship_to["region"].pk if ship_to else None,
+            requester=draft.requested_by,
+            makers=frozenset(makers),
+        )
+
+
+def workflows_of(tenant: Tenant):
+    """A tenant's active workflows in priority order, with what matching and steps need."""
+    return (
+        ApprovalWorkflow.objects.filter(tenant=tenant, is_active=True)
+        .prefetch_related(
+            "departments",
+            "regions",
+            Prefetch(
+                "steps",
+                queryset=ApprovalStep.objects.select_related("group", "employee", "hierarchy"),
+            ),
+        )
+        .order_by("priority", "id")
+    )
+
+
+def matches(workflow: ApprovalWorkflow, facts: OrderFacts) -> bool:
+    if workflow.transaction_types and facts.transaction_type not in workflow.transaction_types:
+        return False
+    if workflow.onetime_cost_above is not None and not (
+        facts.cost_onetime > workflow.onetime_cost_above
+    ):
+        return False
+    if workflow.monthly_cost_above is not None and not (
+        facts.cost_monthly > workflow.monthly_cost_above
+    ):
+        return False
+    departments = {d.pk for d in workflow.departments.all()}
+    if departments and facts.requester.department_id not in departments:
+        return False
+    regions = {r.pk for r in workflow.regions.all()}
+    return not regions or facts.region_id in regions
+
+
+def matching_workflow(facts: OrderFacts) -> ApprovalWorkflow | None:
+    """The first matching workflow in priority order; None: no approval needed."""
+    return next((wf for wf in workflows_of(facts.tenant) if matches(wf, facts)), None)
+
+
+def approvers_for(rule: StepRule, facts: OrderFacts) -> tuple[list[Employee], bool]:
+    """Who may decide a step: (approvers, escalated). A step whose approvers resolve to nobody
+    (no manager that far up, an empty group) goes to the tenant admins instead of stalling;
+    makers are never among the approvers."""
+    candidates: list[Employee] = []
+    if rule.kind == StepRule.Kind.MANAGER:
+        manager = people.manager_of(
+            facts.requester, hierarchy=rule.hierarchy, levels=rule.manager_levels
+        )
+        candidates = [manager] if manager else []
+    elif rule.kind == StepRule.Kind.GROUP and rule.group is not None:
+        candidates = list(rule.group.members.active())
+    elif rule.kind == StepRule.Kind.EMPLOYEE and rule.employee is not None:
+        candidates = [rule.employee]
+    approvers = _eligible(candidates, facts)
+    if approvers:
+        return approvers, False
+    admins = Employee.objects.filter(tenant=facts.tenant, is_tenant_admin=True).active()
+    return _eligible(list(admins), facts), True
+
+
+def _eligible(candidates: list[Employee], facts: OrderFacts) -> list[Employee]:
+    return [
+        employee
+        for employee in candidates
+        if employee.status == Employee.Status.ACTIVE and employee.pk not in facts.makers
+    ]

@@ -1,0 +1,376 @@
+"""Every write of the approvals app: routing orders, deciding steps, applying decisions.
+
+Orders move through orders.services (their state machine and history); approvals owns the run,
+its steps, the decisions and their audit.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from approvals.exceptions import MakerCannotCheck, NotAnApprover, NotTenantAdmin
+from approvals.models import (
+    ApprovalRun,
+    ApprovalStep,
+    ApprovalWorkflow,
+    Decision,
+    DecisionAudit,
+    RunStep,
+)
+from approvals.routing import OrderFacts, approvers_for, matching_workflow
+from orders import services as order_services
+from orders.models import Order
+from portal import outbox
+from portal.exceptions import DomainError, FieldProblem, RequestInvalid
+from portal.models import Delegation, Employee
+
+logger = logging.getLogger(__name__)
+Outcome = DecisionAudit.Outcome
+
+ROUTE_TASK = "approvals.route_order"
+APPLY_TASK = "approvals.apply_decision"
+
+
+@transaction.atomic
+def route_order(order_id: int) -> ApprovalRun | None:
+    """Decide whether a submitted order needs approval, and start its first step.
+
+    Idempotent: an order already routed is left as it is. Returns the run, or None when no
+    workflow applies (the order is then approved at once).
+    """
+    order = (
+        Order.objects.select_for_update().select_related("tenant", "requested_by").get(pk=order_id)
+    )
+    if order.status != Order.Status.ORDER_SUBMITTED:
+        return ApprovalRun.objects.filter(order=order).first()
+    facts = OrderFacts.of_order(order)
+    workflow = matching_workflow(facts)
+    if workflow is None:
+        order_services.transition_order(
+            order, "approve", actor=None, note="No approval workflow applies to this order."
+        )
+        return None
+    run = ApprovalRun.objects.create(
+        tenant=order.tenant,
+        order=order,
+        workflow=workflow,
+        workflow_name=workflow.name,
+        reason_required_to_reject=workflow.reason_required_to_reject,
+        reason_required_to_approve=workflow.reason_required_to_approve,
+        # Seed 004's automatic checks: the maker could order, the payload was valid (both
+        # were checked when the order was submitted).
+        checks={"ValidateMakerAccess_Output": True, "ValidatePayload_Output": True},
+    )
+    steps = RunStep.objects.bulk_create(
+        RunStep(
+            run=run,
+            position=position,
+            description=step.describe(),
+            **{field: getattr(step, field) for field in RunStep.RULE_FIELDS},
+        )
+        for position, step in enumerate(workflow.steps.all(), start=1)
+    )
+    order_services.transition_order(
+        order, "await_approval", actor=None, note=f"Approval workflow: {workflow.name}."
+    )
+    _start_step(run, steps[0], facts)
+    return run
+
+
+def _start_step(run: ApprovalRun, step: RunStep, facts: OrderFacts) -> None:
+    """Resolve the step's approvers and make it the active one (or fail the run if no one at
+    all may approve)."""
+    order = run.order
+    approvers, escalated = approvers_for(step, facts)
+    if not approvers:
+        run.fail()
+        run.ended_at = timezone.now()
+        run.checks = {**run.checks, "ResolveApprovers_Output": f"nobody may approve step "
+                      f"{step.position} ({step.description})"}  # fmt: skip
+        run.save()
+        order_services.transition_order(
+            order,
+            "reject",
+            actor=None,
+            note=f"Nobody may approve step {step.position} ({step.description}).",
+        )
+        return
+    now = timezone.now()
+    step.state = RunStep.State.ACTIVE
+    step.started_at = now
+    step.escalated_to_admins = escalated
+    if step.reminder_delay_hours:
+        step.remind_at = now + timedelta(hours=step.reminder_delay_hours)
+    if step.escalation_delay_hours:
+        step.escalate_at = now + timedelta(hours=step.escalation_delay_hours)
+    step.save()
+    step.approvers.set(approvers)
+    order_services.set_approvers(order, approvers, level=step.position)
+    names = ", ".join(a.full_name for a in approvers)
+    note = f"Step {step.position}: {step.description}" + (
+        " (nobody resolved: escalated to the tenant admins)" if escalated else ""
+    )
+    order_services.record_history(order, event="approval_step_started", actor=None,
+                                  note=f"{note}. Waiting for {names}.")  # fmt: skip
+
+
+@dataclass(frozen=True)
+class DecisionRequest:
+    """A decision as the pages and the API receive it."""
+
+    order: Order
+    actor: Employee  # acting as (after context headers)
+    action: str  # Decision.Action
+    reason: str = ""
+    communication: str = Decision.Communication.DEFAULT
+    caller: Employee | None = None  # who really called, when acting for someone else
+    client_id: str = ""
+    ip_address: str | None = None
+    correlation_id: str = ""
+
+
+def decide(request: DecisionRequest) -> str:
+    """Store a decision on the order's current step and queue its application.
+
+    Returns one of APPROVAL_QUEUED, REJECTION_QUEUED, APPROVAL_NOT_NEEDED (already decided,
+    or no workflow applies), NOT_READY_FOR_APPROVAL (not routed yet). Raises MakerCannotCheck,
+    NotAnApprover (403) or RequestInvalid (a reason is required). Every attempt, refused or
+    not, is written to the audit table.
+    """
+    with transaction.atomic():
+        outcome, step, refusal = _decide_locked(request)
+        DecisionAudit.objects.create(
+            tenant_id=request.order.tenant_id,
+            order_id=request.order.pk,
+            step_position=step.position if step else None,
+            action=request.action,
+            outcome=Outcome.REFUSED if refusal else outcome,
+            refusal_code=refusal.code if refusal else "",
+            actor=request.actor,
+            caller=request.caller
+            if request.caller and request.caller.pk != request.actor.pk
+            else None,
+            client_id=request.client_id,
+            ip_address=request.ip_address,
+            correlation_id=request.correlation_id,
+            reason=request.reason,
+        )
+    if refusal:
+        raise refusal
+    return outcome
+
+
+def _decide_locked(request: DecisionRequest) -> tuple[str, RunStep | None, DomainError | None]:
+    # The order row is the lock every decision and every application takes first: concurrent
+    # decisions on one step queue here, and only the first finds the step undecided.
+    order = Order.objects.select_for_update().get(pk=request.order.pk)
+    run = ApprovalRun.objects.filter(order=order).first()
+    if run is None:
+        if order.status == Order.Status.ORDER_SUBMITTED:
+            return Outcome.NOT_READY_FOR_APPROVAL, None, None
+        return Outcome.APPROVAL_NOT_NEEDED, None, None
+    step = run.steps.filter(state=RunStep.State.ACTIVE).first()
+    if (
+        run.state != ApprovalRun.State.PENDING
+        or order.status != Order.Status.AWAITING_APPROVAL
+        or step is None
+    ):
+        return Outcome.APPROVAL_NOT_NEEDED, step, None
+    makers = {order.requested_by_id, order.account_holder_id, order.placed_by_id}
+    people = {request.actor.pk} | ({request.caller.pk} if request.caller else set())
+    if people & makers:
+        return "", step, MakerCannotCheck("The requester can never decide their own order.")
+    decided_for = _decides_for(request.actor, step)
+    if decided_for is None:
+        if run.steps.filter(approvers=request.actor, position__lt=step.position).exists():
+            return Outcome.APPROVAL_NOT_NEEDED, step, None  # their step is already decided
+        return "", step, NotAnApprover("You may not decide this step of the order.")
+    if Decision.objects.filter(step=step).exists():
+        return Outcome.APPROVAL_NOT_NEEDED, step, None
+    missing_reason = not request.reason.strip() and (
+        (request.action == Decision.Action.REJECT and run.reason_required_to_reject)
+        or (request.action == Decision.Action.APPROVE and run.reason_required_to_approve)
+    )
+    if missing_reason:
+        verb = "reject" if request.action == Decision.Action.REJECT else "approve"
+        problem = FieldProblem("reason", "REQUIRED", f"A reason is required to {verb} this order.")
+        return "", step, RequestInvalid([problem])
+    try:
+        with transaction.atomic():
+            decision = Decision.objects.create(
+                step=step,
+                action=request.action,
+                reason=request.reason.strip(),
+                communication=request.communication,
+                decided_for=decided_for,
+                decided_by=request.caller or request.actor,
+                client_id=request.client_id,
+            )
+    except IntegrityError:  # the one-decision-per-step constraint: someone was faster
+        return Outcome.APPROVAL_NOT_NEEDED, step, None
+    outbox.enqueue(APPLY_TASK, decision.pk)
+    if request.action == Decision.Action.APPROVE:
+        return Outcome.APPROVAL_QUEUED, step, None
+    return Outcome.REJECTION_QUEUED, step, None
+
+
+def _decides_for(actor: Employee, step: RunStep) -> Employee | None:
+    """The approver of the step the actor decides for: themselves, or whoever named them
+    delegate for today."""
+    approvers = list(step.approvers.all())
+    if any(a.pk == actor.pk for a in approvers):
+        return actor
+    delegation = (
+        Delegation.objects.in_force()
+        .filter(delegate=actor, employee__in=approvers)
+        .select_related("employee")
+        .first()
+    )
+    return delegation.employee if delegation else None
+
+
+@transaction.atomic
+def apply_decision(decision_id: int) -> None:
+    """Move the run (and the order) according to a stored decision. Idempotent: a decision
+    already applied changes nothing."""
+    decision = Decision.objects.select_related("step__run").get(pk=decision_id)
+    order = (
+        Order.objects.select_for_update()
+        .select_related("tenant", "requested_by")
+        .get(pk=decision.step.run.order_id)
+    )
+    decision = (
+        Decision.objects.select_for_update()
+        .select_related("step", "decided_by", "decided_for")
+        .get(pk=decision_id)
+    )
+    if decision.applied_at is not None:
+        return
+    run = ApprovalRun.objects.select_for_update().get(pk=decision.step.run_id)
+    run.order = order
+    step = decision.step
+    decision.applied_at = timezone.now()
+    decision.save(update_fields=["applied_at"])
+    if order.status != Order.Status.AWAITING_APPROVAL or step.state != RunStep.State.ACTIVE:
+        logger.info("decision %s no longer applies (order %s)", decision.pk, order.status)
+        return
+    order_services.close_approvers(order, level=step.position)
+    people = {"actor": decision.decided_by, "on_behalf_of": decision.decided_for}
+    if decision.action == Decision.Action.REJECT:
+        step.state = RunStep.State.REJECTED
+        step.save(update_fields=["state"])
+        _end_run(run, "reject", decision)
+        order_services.transition_order(order, "reject", note=decision.reason, **people)
+        return
+    step.state = RunStep.State.APPROVED
+    step.save(update_fields=["state"])
+    next_step = run.steps.filter(state=RunStep.State.WAITING).order_by("position").first()
+    if next_step is None:
+        _end_run(run, "approve", decision)
+        order_services.transition_order(order, "approve", note=decision.reason, **people)
+        return
+    order_services.record_history(
+        order,
+        event="approval_step_approved",
+        note=f"Step {step.position} approved. {decision.reason}".strip(),
+        **people,
+    )
+    _start_step(run, next_step, OrderFacts.of_order(order))
+
+
+def _end_run(run: ApprovalRun, transition: str, decision: Decision) -> None:
+    getattr(run, transition)()
+    run.ended_at = timezone.now()
+    run.checks = {
+        **run.checks,
+        "ValidateCheckerAccess_Output": decision.checker_access_valid,
+        "AdminTask_Output": run.state,
+    }
+    run.save()
+
+
+# --- Workflow configuration (tenant admins) --------------------------------------------------
+
+
+@transaction.atomic
+def save_workflow(
+    *, tenant, actor: Employee, data: dict, workflow: ApprovalWorkflow | None = None
+) -> ApprovalWorkflow:
+    """Create or replace a workflow with its steps (validated data from the workflow form or
+    API). Raises NotTenantAdmin, or RequestInvalid when the name is taken meanwhile."""
+    _require_admin(actor)
+    conditions = data["conditions"]
+    fields = {
+        "name": data["name"],
+        "priority": data["priority"],
+        "is_active": data["isActive"],
+        "transaction_types": list(dict.fromkeys(conditions["transactionTypes"])),
+        "onetime_cost_above": conditions.get("oneTimeCostAbove"),
+        "monthly_cost_above": conditions.get("monthlyCostAbove"),
+        "reason_required_to_reject": data["reasonRequiredToReject"],
+        "reason_required_to_approve": data["reasonRequiredToApprove"],
+    }
+    try:
+        with transaction.atomic():
+            if workflow is None:
+                workflow = ApprovalWorkflow.objects.create(tenant=tenant, **fields)
+            else:
+                for name, value in fields.items():
+                    setattr(workflow, name, value)
+                workflow.save()
+    except IntegrityError:
+        raise RequestInvalid(
+            [FieldProblem("name", "DUPLICATE", "A workflow with this name exists.")]
+        ) from None
+    workflow.departments.set(conditions["departmentIds"])
+    workflow.regions.set(conditions["regionIds"])
+    workflow.steps.all().delete()
+    ApprovalStep.objects.bulk_create(
+        ApprovalStep(workflow=workflow, position=position, **step)
+        for position, step in enumerate(data["steps"], start=1)
+    )
+    logger.info("workflow %s saved by %s", workflow.pk, actor.pk)
+    return workflow
+
+
+@transaction.atomic
+def delete_workflow(*, workflow: ApprovalWorkflow, actor: Employee) -> None:
+    """Delete a workflow; runs already started keep its name and their own copy of the steps."""
+    _require_admin(actor)
+    workflow.delete()
+
+
+def _require_admin(actor: Employee) -> None:
+    if not actor.is_tenant_admin:
+        raise NotTenantAdmin("Only tenant admins configure approval workflows.")
+
+
+@dataclass(frozen=True)
+class StepPreview:
+    level: int
+    description: str
+    approvers: list[Employee]
+    escalated_to_admins: bool
+
+
+@dataclass(frozen=True)
+class WorkflowPreview:
+    workflow: ApprovalWorkflow | None
+    steps: list[StepPreview]
+
+
+def preview(facts: OrderFacts) -> WorkflowPreview:
+    """Which workflow an order would match and who would approve each step. Stores nothing."""
+    workflow = matching_workflow(facts)
+    if workflow is None:
+        return WorkflowPreview(workflow=None, steps=[])
+    steps = []
+    for step in workflow.steps.all():
+        approvers, escalated = approvers_for(step, facts)
+        steps.append(StepPreview(step.position, step.describe(), approvers, escalated))
+    return WorkflowPreview(workflow=workflow, steps=steps)
