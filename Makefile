@@ -30,6 +30,8 @@ demo: migrate
 # Development server on http://127.0.0.1:8000 with the demo data; SQLite and eager tasks
 # unless DATABASE_URL / REDIS_URL say otherwise.
 run: export DEBUG ?= true
+# Tasks run eagerly here (no beat to poll the carrier later), so the simulated carrier ships at once.
+run: export SIMULATED_CARRIER_SHIP_DELAY ?= 0
 run: demo
 	$(BIN)/python manage.py runserver 127.0.0.1:8000
 

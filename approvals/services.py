@@ -13,6 +13,7 @@ from datetime import timedelta
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from approvals import links
 from approvals.exceptions import MakerCannotCheck, NotAnApprover, NotTenantAdmin
 from approvals.models import (
     ApprovalRun,
@@ -23,9 +24,11 @@ from approvals.models import (
     RunStep,
 )
 from approvals.routing import OrderFacts, approvers_for, matching_workflow
+from orders import notifications
 from orders import services as order_services
-from orders.models import Order
+from orders.models import Notification, Order
 from portal import outbox
+from portal import selectors as people
 from portal.exceptions import DomainError, FieldProblem, RequestInvalid
 from portal.models import Delegation, Employee
 
@@ -51,8 +54,8 @@ def route_order(order_id: int) -> ApprovalRun | None:
     facts = OrderFacts.of_order(order)
     workflow = matching_workflow(facts)
     if workflow is None:
-        order_services.transition_order(
-            order, "approve", actor=None, note="No approval workflow applies to this order."
+        order_services.approve_order(
+            order, actor=None, note="No approval workflow applies to this order."
         )
         return None
     run = ApprovalRun.objects.create(
@@ -82,9 +85,9 @@ def route_order(order_id: int) -> ApprovalRun | None:
     return run
 
 
-def _start_step(run: ApprovalRun, step: RunStep, facts: OrderFacts) -> None:
-    """Resolve the step's approvers and make it the active one (or fail the run if no one at
-    all may approve)."""
+def _start_step(run: ApprovalRun, step: RunStep, facts: OrderFacts, *, notify: bool = True) -> None:
+    """Resolve the step's approvers, make it the active one and tell them (or fail the run if
+    no one at all may approve)."""
     order = run.order
     approvers, escalated = approvers_for(step, facts)
     if not approvers:
@@ -93,11 +96,11 @@ def _start_step(run: ApprovalRun, step: RunStep, facts: OrderFacts) -> None:
         run.checks = {**run.checks, "ResolveApprovers_Output": f"nobody may approve step "
                       f"{step.position} ({step.description})"}  # fmt: skip
         run.save()
-        order_services.transition_order(
+        order_services.reject_order(
             order,
-            "reject",
             actor=None,
-            note=f"Nobody may approve step {step.position} ({step.description}).",
+            reason=f"Nobody may approve step {step.position} ({step.description}).",
+            notify=notify,
         )
         return
     now = timezone.now()
@@ -115,8 +118,32 @@ def _start_step(run: ApprovalRun, step: RunStep, facts: OrderFacts) -> None:
     note = f"Step {step.position}: {step.description}" + (
         " (nobody resolved: escalated to the tenant admins)" if escalated else ""
     )
-    order_services.record_history(order, event="approval_step_started", actor=None,
-                                  note=f"{note}. Waiting for {names}.")  # fmt: skip
+    order_services.record_history(
+        order, event="approval_step_started", actor=None, note=f"{note}. Waiting for {names}."
+    )
+    if notify:
+        _ask_approvers(step, approvers, Notification.Event.APPROVAL_REQUESTED, occasion=step.pk)
+
+
+def _ask_approvers(step: RunStep, approvers: list[Employee], event: str, occasion) -> None:
+    """E-mail each approver, with Approve / Reject links signed for them and this step."""
+    for approver in approvers:
+        notifications.notify(
+            step.run.order,
+            event,
+            [approver],
+            occasion=str(occasion),
+            context={
+                "step": step.position,
+                "step_description": step.description,
+                "approve_url": links.decision_url(
+                    step=step, approver=approver, action=Decision.Action.APPROVE
+                ),
+                "reject_url": links.decision_url(
+                    step=step, approver=approver, action=Decision.Action.REJECT
+                ),
+            },
+        )
 
 
 @dataclass(frozen=True)
@@ -182,8 +209,8 @@ def _decide_locked(request: DecisionRequest) -> tuple[str, RunStep | None, Domai
     ):
         return Outcome.APPROVAL_NOT_NEEDED, step, None
     makers = {order.requested_by_id, order.account_holder_id, order.placed_by_id}
-    people = {request.actor.pk} | ({request.caller.pk} if request.caller else set())
-    if people & makers:
+    involved = {request.actor.pk} | ({request.caller.pk} if request.caller else set())
+    if involved & makers:
         return "", step, MakerCannotCheck("The requester can never decide their own order.")
     decided_for = _decides_for(request.actor, step)
     if decided_for is None:
@@ -260,27 +287,29 @@ def apply_decision(decision_id: int) -> None:
         logger.info("decision %s no longer applies (order %s)", decision.pk, order.status)
         return
     order_services.close_approvers(order, level=step.position)
-    people = {"actor": decision.decided_by, "on_behalf_of": decision.decided_for}
+    deciders = {"actor": decision.decided_by, "on_behalf_of": decision.decided_for}
+    # communicationWorkflow "None" (seed 001): this decision sends no notification at all.
+    notify = decision.communication != Decision.Communication.NONE
     if decision.action == Decision.Action.REJECT:
         step.state = RunStep.State.REJECTED
         step.save(update_fields=["state"])
         _end_run(run, "reject", decision)
-        order_services.transition_order(order, "reject", note=decision.reason, **people)
+        order_services.reject_order(order, reason=decision.reason, notify=notify, **deciders)
         return
     step.state = RunStep.State.APPROVED
     step.save(update_fields=["state"])
     next_step = run.steps.filter(state=RunStep.State.WAITING).order_by("position").first()
     if next_step is None:
         _end_run(run, "approve", decision)
-        order_services.transition_order(order, "approve", note=decision.reason, **people)
+        order_services.approve_order(order, note=decision.reason, notify=notify, **deciders)
         return
     order_services.record_history(
         order,
         event="approval_step_approved",
         note=f"Step {step.position} approved. {decision.reason}".strip(),
-        **people,
+        **deciders,
     )
-    _start_step(run, next_step, OrderFacts.of_order(order))
+    _start_step(run, next_step, OrderFacts.of_order(order), notify=notify)
 
 
 def _end_run(run: ApprovalRun, transition: str, decision: Decision) -> None:
@@ -374,3 +403,96 @@ def preview(facts: OrderFacts) -> WorkflowPreview:
         approvers, escalated = approvers_for(step, facts)
         steps.append(StepPreview(step.position, step.describe(), approvers, escalated))
     return WorkflowPreview(workflow=workflow, steps=steps)
+
+
+# --- After approval: fulfilment results, reminders and escalations ---------------------------
+
+
+@transaction.atomic
+def record_fulfilment_failure(order_id: int) -> None:
+    """A vendor refused the approved order for good: the run ends `failed` with the vendor's
+    answer as its downstream call output (seed 004). Idempotent."""
+    run = ApprovalRun.objects.select_for_update().filter(order_id=order_id).first()
+    if run is None or run.state == ApprovalRun.State.FAILED:
+        return
+    responses = {
+        str(segment.pk): segment.vendor_response
+        for segment in run.order.segments.filter(status=Order.Status.FAILED)
+    }
+    run.fail()
+    run.ended_at = timezone.now()
+    run.checks = {**run.checks, "FulfilmentCall_Output": responses}
+    run.save()
+
+
+def steps_due(now=None) -> tuple[list[int], list[int]]:
+    """Active steps whose reminder, and whose escalation, is due."""
+    now = now or timezone.now()
+    active = RunStep.objects.filter(
+        state=RunStep.State.ACTIVE, run__state=ApprovalRun.State.PENDING
+    )
+    reminders = list(active.filter(remind_at__lte=now).values_list("pk", flat=True))
+    escalations = list(active.filter(escalate_at__lte=now).values_list("pk", flat=True))
+    return reminders, escalations
+
+
+@transaction.atomic
+def remind(step_id: int) -> None:
+    """Remind the step's approvers once its reminder delay has passed. Idempotent."""
+    step = RunStep.objects.select_for_update().select_related("run__order").get(pk=step_id)
+    if step.state != RunStep.State.ACTIVE or step.remind_at is None:
+        return
+    if step.remind_at > timezone.now():
+        return
+    step.reminders_sent += 1
+    step.remind_at = None
+    step.save(update_fields=["reminders_sent", "remind_at"])
+    approvers = list(step.approvers.all())
+    _ask_approvers(
+        step, approvers, Notification.Event.APPROVAL_REMINDER,
+        occasion=f"{step.pk}-{step.reminders_sent}",
+    )  # fmt: skip
+    order_services.record_history(
+        step.run.order, event="approval_reminder", actor=None,
+        note=f"Reminder sent to {', '.join(a.full_name for a in approvers)}.",
+    )  # fmt: skip
+
+
+@transaction.atomic
+def escalate(step_id: int) -> None:
+    """A step waited past its escalation delay: its approvers' managers (or, failing them, the
+    tenant admins) may now decide it too, and are told. Idempotent."""
+    step = RunStep.objects.select_related("run__order").get(pk=step_id)
+    order = (
+        Order.objects.select_for_update()
+        .select_related("tenant", "requested_by")
+        .get(pk=step.run.order_id)
+    )
+    step = RunStep.objects.select_for_update().get(pk=step_id)
+    if step.state != RunStep.State.ACTIVE or step.escalate_at is None:
+        return
+    if step.escalate_at > timezone.now():
+        return
+    facts = OrderFacts.of_order(order)
+    current = list(step.approvers.all())
+    managers = [people.manager_of(a) for a in current]
+    added = [
+        m for m in managers
+        if m and m.pk not in facts.makers and m.pk not in {a.pk for a in current}
+    ]  # fmt: skip
+    if not added:
+        admins = Employee.objects.filter(tenant=order.tenant, is_tenant_admin=True).active()
+        added = [a for a in admins if a.pk not in facts.makers and a not in current]
+    step.escalate_at = None
+    step.escalated_to_admins = step.escalated_to_admins or not any(managers)
+    step.save(update_fields=["escalate_at", "escalated_to_admins"])
+    if not added:
+        return
+    step.approvers.add(*added)
+    order_services.set_approvers(order, added, level=step.position)
+    order_services.record_history(
+        order, event="approval_escalated", actor=None,
+        note=f"Step {step.position} escalated to {', '.join(a.full_name for a in added)}.",
+    )  # fmt: skip
+    step.run.order = order
+    _ask_approvers(step, added, Notification.Event.APPROVAL_ESCALATED, occasion=step.pk)

@@ -18,3 +18,31 @@ def route_order(order_id: int) -> None:
 def apply_decision(decision_id: int) -> None:
     """Apply a stored decision to its run and order."""
     services.apply_decision(decision_id)
+
+
+@shared_task(name="approvals.record_fulfilment_failure", ignore_result=True, **RETRY)
+def record_fulfilment_failure(order_id: int) -> None:
+    """Close the approval run of an order a vendor refused, with the vendor's answer."""
+    services.record_fulfilment_failure(order_id)
+
+
+@shared_task(name="approvals.remind", ignore_result=True, **RETRY)
+def remind(step_id: int) -> None:
+    services.remind(step_id)
+
+
+@shared_task(name="approvals.escalate", ignore_result=True, **RETRY)
+def escalate(step_id: int) -> None:
+    services.escalate(step_id)
+
+
+@shared_task(name="approvals.sweep_due_steps", ignore_result=True)
+def sweep_due_steps() -> int:
+    """Beat: queue the reminders and escalations that are due (due times live in the database,
+    never in long countdowns that Redis would redeliver)."""
+    reminders, escalations = services.steps_due()
+    for step_id in reminders:
+        remind.delay(step_id)
+    for step_id in escalations:
+        escalate.delay(step_id)
+    return len(reminders) + len(escalations)

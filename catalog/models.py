@@ -69,9 +69,19 @@ class Region(models.Model):
 class Vendor(models.Model):
     """A carrier that fulfils order segments."""
 
+    class Simulation(models.TextChoices):
+        """How the simulated carrier gateway behaves for this vendor (orders.fulfilment)."""
+
+        SHIP = "SHIP", "Acknowledge, then ship"
+        FAIL_TRANSIENTLY = "FAIL_TRANSIENTLY", "Fail twice, then acknowledge"
+        FAIL = "FAIL", "Refuse every order"
+
     id = models.BigIntegerField(primary_key=True)
     name = models.CharField(max_length=100)
     logo_url = models.URLField(blank=True)
+    simulation = models.CharField(
+        max_length=20, choices=Simulation.choices, default=Simulation.SHIP
+    )
 
     class Meta:
         ordering = ["name"]

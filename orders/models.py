@@ -141,6 +141,12 @@ class OrderSegment(models.Model):
     vendor = models.ForeignKey(Vendor, on_delete=models.PROTECT, related_name="+")
     status = models.CharField(max_length=20, choices=S.choices, default=S.ORDER_SUBMITTED)
     vendor_reference = models.CharField(max_length=100, blank=True)
+    # Fulfilment: calls made to the vendor, and the vendor's last answer (kept for the record).
+    vendor_attempts = models.PositiveSmallIntegerField(default=0)
+    vendor_response = models.JSONField(default=dict, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    # When to ask the vendor again about shipping/delivery (the beat sweep picks it up).
+    next_check_at = models.DateTimeField(null=True, blank=True, db_index=True)
 
     class Meta:
         ordering = ["id"]
@@ -333,3 +339,62 @@ class OrderApprover(models.Model):
 
     def __str__(self) -> str:
         return f"{self.employee} (level {self.level}) for order {self.order_id}"
+
+
+class Notification(models.Model):
+    """One message to one person about one order event; sent exactly once.
+
+    `key` makes it unique (event + order + step + recipient): a retried or redelivered task
+    finds the row already there and does not send again.
+    """
+
+    class Event(models.TextChoices):
+        APPROVAL_REQUESTED = "APPROVAL_REQUESTED", "Approval requested"
+        APPROVAL_REMINDER = "APPROVAL_REMINDER", "Approval reminder"
+        APPROVAL_ESCALATED = "APPROVAL_ESCALATED", "Approval escalated"
+        ORDER_APPROVED = "ORDER_APPROVED", "Order approved"
+        ORDER_REJECTED = "ORDER_REJECTED", "Order rejected"
+        ORDER_SHIPPED = "ORDER_SHIPPED", "Order shipped"
+        ORDER_COMPLETED = "ORDER_COMPLETED", "Order completed"
+        ORDER_FAILED = "ORDER_FAILED", "Order failed"
+
+    class Status(models.TextChoices):
+        PENDING = "PENDING"
+        SENT = "SENT"
+        FAILED = "FAILED"
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="notifications")
+    event = models.CharField(max_length=30, choices=Event.choices)
+    recipient = models.ForeignKey(Employee, on_delete=models.CASCADE, related_name="+")
+    email = models.EmailField()
+    key = models.CharField(max_length=200, unique=True)
+    # What the template needs beyond the order (step, reason, tracking numbers...).
+    context = models.JSONField(default=dict, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    result = models.TextField(blank=True, help_text="The delivery result, or why it failed.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.event} to {self.email} (order {self.order_id})"
+
+
+class NotificationSetting(models.Model):
+    """A tenant admin's switch for one notification event (absent: on)."""
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
+    event = models.CharField(max_length=30, choices=Notification.Event.choices)
+    enabled = models.BooleanField(default=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "event"], name="notification_setting_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event}: {'on' if self.enabled else 'off'}"

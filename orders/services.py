@@ -6,14 +6,24 @@ import logging
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import partial
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django_fsm import can_proceed
 
 from catalog.models import Recurrence, Vendor
-from orders import permissions
+from orders import fulfilment, notifications, permissions
 from orders.exceptions import ExternalOrderNumberTaken, NotAllowed, OrderNotCancellable
-from orders.models import Order, OrderApprover, OrderHistory, OrderItem, OrderSegment
+from orders.models import (
+    Notification,
+    Order,
+    OrderApprover,
+    OrderHistory,
+    OrderItem,
+    OrderSegment,
+    Shipment,
+)
 from orders.requests import OrderRequest
 from portal import outbox
 from portal.exceptions import FieldProblem, RequestInvalid
@@ -269,3 +279,203 @@ def set_approvers(order: Order, employees: list[Employee], *, level: int) -> Non
 def close_approvers(order: Order, *, level: int) -> None:
     """The level is decided: its approvers no longer have it waiting for them."""
     OrderApprover.objects.filter(order=order, level=level).update(pending=False)
+
+
+# --- Decisions' consequences (called by the approvals app) -----------------------------------
+
+SEND_TO_VENDORS_TASK = "orders.send_to_vendors"
+SUBMIT_SEGMENT_TASK = "orders.submit_segment"
+FULFILMENT_FAILED_TASK = "approvals.record_fulfilment_failure"
+
+
+def approve_order(
+    order: Order,
+    *,
+    actor: Employee | None,
+    on_behalf_of: Employee | None = None,
+    note: str = "",
+    notify: bool = True,
+) -> None:
+    """Approve a locked order: history, the requester told, the segments sent to vendors."""
+    transition_order(order, "approve", actor=actor, on_behalf_of=on_behalf_of, note=note)
+    if notify:
+        notifications.notify_requester(order, Notification.Event.ORDER_APPROVED, reason=note)
+    outbox.enqueue(SEND_TO_VENDORS_TASK, order.pk)
+
+
+def reject_order(
+    order: Order,
+    *,
+    actor: Employee | None,
+    on_behalf_of: Employee | None = None,
+    reason: str = "",
+    notify: bool = True,
+) -> None:
+    """Reject a locked order: history, and the requester told why."""
+    transition_order(order, "reject", actor=actor, on_behalf_of=on_behalf_of, note=reason)
+    if notify:
+        notifications.notify_requester(order, Notification.Event.ORDER_REJECTED, reason=reason)
+
+
+# --- Fulfilment ---------------------------------------------------------------------------------
+
+# After this many calls, a vendor that keeps failing transiently is given up on.
+MAX_VENDOR_ATTEMPTS = 6
+
+
+@transaction.atomic
+def send_to_vendors(order_id: int) -> None:
+    """Hand an approved order's segments to their vendors (one task per segment). Idempotent."""
+    order = Order.objects.select_for_update().get(pk=order_id)
+    if order.status != Order.Status.APPROVED:
+        return
+    transition_order(order, "send_to_vendors", actor=None)
+    for segment in order.segments.all():
+        outbox.enqueue(SUBMIT_SEGMENT_TASK, segment.pk)
+
+
+def submit_segment(segment_id: int) -> None:
+    """Send one segment to its vendor. Raises TransientVendorError when worth retrying.
+
+    The vendor is called outside any transaction (no row lock held over a network call); the
+    segment is claimed before and settled after.
+    """
+    with transaction.atomic():
+        segment = (
+            OrderSegment.objects.select_for_update().select_related("vendor").get(pk=segment_id)
+        )
+        if segment.status != Order.Status.APPROVED:
+            return  # sent, failed or cancelled already
+        segment.vendor_attempts += 1
+        segment.save(update_fields=["vendor_attempts"])
+    gateway = fulfilment.gateway_for(segment.vendor)
+    try:
+        ack = gateway.submit(segment)
+    except fulfilment.TransientVendorError as exc:
+        if segment.vendor_attempts < MAX_VENDOR_ATTEMPTS:
+            OrderSegment.objects.filter(pk=segment.pk).update(vendor_response=exc.response)
+            raise
+        _fail_segment(
+            segment.pk, f"{exc} (gave up after {segment.vendor_attempts} calls)", exc.response
+        )
+        return
+    except fulfilment.PermanentVendorError as exc:
+        _fail_segment(segment.pk, str(exc), exc.response)
+        return
+    with transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=segment.order_id)
+        segment = OrderSegment.objects.select_for_update().get(pk=segment_id)
+        if segment.status != Order.Status.APPROVED:
+            return
+        segment.status = Order.Status.IN_FULFILLMENT
+        segment.vendor_reference = ack.reference
+        segment.vendor_response = ack.response
+        segment.sent_at = timezone.now()
+        segment.next_check_at = ack.check_at
+        segment.save()
+        record_history(
+            order,
+            segment=segment,
+            event="sent_to_vendor",
+            from_status=Order.Status.APPROVED,
+            to_status=segment.status,
+            actor=None,
+            note=f"{segment.vendor.name} acknowledged: {ack.reference}.",
+        )
+        transaction.on_commit(partial(_check_progress_later, segment.pk, ack.check_at))
+
+
+def _check_progress_later(segment_id: int, when) -> None:
+    """Best effort: ask again when the vendor said so. The beat sweep is the safety net, so a
+    broker hiccup here loses nothing."""
+    from orders import tasks
+
+    delay = max(0.0, (when - timezone.now()).total_seconds())
+    try:
+        tasks.collect_progress.apply_async(args=[segment_id], countdown=min(delay, 300))
+    except Exception as exc:
+        logger.warning("could not schedule a progress check of segment %s: %s", segment_id, exc)
+
+
+def _fail_segment(segment_id: int, message: str, response: dict) -> None:
+    with transaction.atomic():
+        segment = OrderSegment.objects.select_related("order").get(pk=segment_id)
+        order = Order.objects.select_for_update().get(pk=segment.order_id)
+        segment = OrderSegment.objects.select_for_update().get(pk=segment_id)
+        if segment.status == Order.Status.FAILED:
+            return
+        source = segment.status
+        segment.status = Order.Status.FAILED
+        segment.vendor_response = {**response, "message": message}
+        segment.next_check_at = None
+        segment.save()
+        record_history(
+            order, segment=segment, event="vendor_failed", from_status=source,
+            to_status=segment.status, actor=None, note=message,
+        )  # fmt: skip
+        if can_proceed(order.fail):
+            transition_order(order, "fail", actor=None, note=f"{segment.vendor}: {message}")
+            notifications.notify_requester(order, Notification.Event.ORDER_FAILED, reason=message)
+        outbox.enqueue(FULFILMENT_FAILED_TASK, order.pk)
+
+
+@transaction.atomic
+def collect_progress(segment_id: int) -> None:
+    """Ask the vendor about a sent segment: record shipments and deliveries, and move the order
+    (SHIPPED once every segment shipped, COMPLETE once every one is delivered). Idempotent."""
+    segment = OrderSegment.objects.select_related("order").get(pk=segment_id)
+    order = Order.objects.select_for_update().get(pk=segment.order_id)
+    segment = OrderSegment.objects.select_for_update().select_related("vendor").get(pk=segment_id)
+    if segment.status not in (Order.Status.IN_FULFILLMENT, Order.Status.SHIPPED):
+        return
+    progress = fulfilment.gateway_for(segment.vendor).progress(segment)
+    now = timezone.now()
+    if progress.shipped and segment.status == Order.Status.IN_FULFILLMENT:
+        Shipment.objects.create(
+            segment=segment,
+            carrier=progress.carrier,
+            tracking_number=progress.tracking_number,
+            shipped_at=now,
+        )
+        segment.status = Order.Status.SHIPPED
+        record_history(
+            order, segment=segment, event="shipped", from_status=Order.Status.IN_FULFILLMENT,
+            to_status=segment.status, actor=None,
+            note=f"{progress.carrier}, tracking {progress.tracking_number}.",
+        )  # fmt: skip
+    if progress.delivered and segment.status == Order.Status.SHIPPED:
+        segment.shipments.filter(delivered_at__isnull=True).update(delivered_at=now)
+        segment.status = Order.Status.COMPLETE
+        record_history(
+            order, segment=segment, event="delivered", from_status=Order.Status.SHIPPED,
+            to_status=segment.status, actor=None,
+        )  # fmt: skip
+    segment.vendor_response = progress.response or segment.vendor_response
+    segment.next_check_at = progress.check_again_at
+    segment.save()
+    _advance_order(order)
+    if progress.check_again_at:
+        transaction.on_commit(partial(_check_progress_later, segment.pk, progress.check_again_at))
+
+
+def _advance_order(order: Order) -> None:
+    statuses = set(order.segments.values_list("status", flat=True))
+    shipped = {Order.Status.SHIPPED, Order.Status.COMPLETE}
+    if order.status == Order.Status.IN_FULFILLMENT and statuses <= shipped:
+        transition_order(order, "ship", actor=None)
+        tracking = list(
+            Shipment.objects.filter(segment__order=order).values_list("tracking_number", flat=True)
+        )
+        notifications.notify_requester(order, Notification.Event.ORDER_SHIPPED, tracking=tracking)
+    if order.status == Order.Status.SHIPPED and statuses == {Order.Status.COMPLETE}:
+        transition_order(order, "complete", actor=None)
+        notifications.notify_requester(order, Notification.Event.ORDER_COMPLETED)
+
+
+def segments_due_for_check(limit: int = 500) -> list[int]:
+    return list(
+        OrderSegment.objects.filter(
+            next_check_at__lte=timezone.now(),
+            status__in=[Order.Status.IN_FULFILLMENT, Order.Status.SHIPPED],
+        ).values_list("pk", flat=True)[:limit]
+    )

@@ -232,6 +232,15 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "inte
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = TIME_ZONE
 
+# --- Fulfilment -------------------------------------------------------------------------------
+
+# The simulated carrier ships this many seconds after acknowledging (and delivers as long after).
+SIMULATED_CARRIER_SHIP_DELAY = env_int("SIMULATED_CARRIER_SHIP_DELAY", 30)
+# Per vendor id: SHIP, FAIL_TRANSIENTLY or FAIL, e.g. "98:FAIL,99:FAIL_TRANSIENTLY".
+SIMULATED_CARRIER_MODES = dict(
+    item.split(":", 1) for item in env_list("SIMULATED_CARRIER_MODES") if ":" in item
+)
+
 # --- E-mail -----------------------------------------------------------------------------------
 
 EMAIL_BACKEND = env_str(
@@ -243,6 +252,10 @@ EMAIL_BACKEND = env_str(
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Procure <procure@localhost>")
+# Links in e-mails point here.
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
+# How long the Approve / Reject links of an approval e-mail stay valid.
+APPROVAL_LINK_MAX_AGE = env_int("APPROVAL_LINK_MAX_AGE", 7 * 24 * 3600)
 
 # --- Logging ----------------------------------------------------------------------------------
 

@@ -33,7 +33,8 @@ SQLITE_DOWN = [
 def _run(statements_by_vendor):
     def run(apps, schema_editor):
         for statement in statements_by_vendor.get(schema_editor.connection.vendor, []):
-            schema_editor.execute(statement)
+            # params=None: no %-interpolation, so plpgsql's RAISE '% ...' reaches PostgreSQL.
+            schema_editor.execute(statement, params=None)
 
     return run
 

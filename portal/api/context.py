@@ -45,6 +45,11 @@ def header(request, name: str) -> str:
     return request.headers.get(name, "").strip()
 
 
+def is_id(value: str) -> bool:
+    """ASCII digits only: str.isdigit() also accepts superscripts and non-Latin digits."""
+    return value.isascii() and value.isdigit()
+
+
 class TenantOAuth2Authentication(OAuth2Authentication):
     """Bearer token, then the MobProc headers; `request.auth` becomes an ApiContext."""
 
@@ -99,7 +104,7 @@ def _context_employee(request, tenant: Tenant, caller: Employee | None) -> Emplo
                 "(X-TNGO-CONTEXT-EMPLOYEEID or X-TNGO-CONTEXT-COMPANYEMPLOYEEID).",
             )
         return caller
-    if by_id and not by_id.isdigit():
+    if by_id and not is_id(by_id):
         raise ApiError(400, "INVALID_HEADER", "X-TNGO-CONTEXT-EMPLOYEEID must be an employee id.")
     target = selectors.employee_in_tenant(
         tenant, pk=int(by_id) if by_id else None, company_employee_id=by_company_id or None
@@ -117,7 +122,7 @@ def _context_hierarchy(request, tenant: Tenant) -> Hierarchy | None:
     raw = header(request, "X-TNGO-CONTEXT-HIERARCHYID")
     if not raw:
         return None
-    if not raw.isdigit():
+    if not is_id(raw):
         raise ApiError(400, "INVALID_HEADER", "X-TNGO-CONTEXT-HIERARCHYID must be a hierarchy id.")
     hierarchy = tenant.hierarchies.filter(pk=int(raw)).first()
     if hierarchy is None:
