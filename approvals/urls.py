@@ -5,5 +5,7 @@ from approvals import views
 app_name = "approvals"
 
 urlpatterns = [
-    path("decide/<str:token>/", views.email_decision, name="email-decision"),
+    path("approvals/", views.inbox, name="inbox"),
+    path("approvals/decide/<str:token>/", views.email_decision, name="email-decision"),
+    path("manage/", views.dashboard, name="dashboard"),
 ]

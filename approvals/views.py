@@ -8,8 +8,10 @@ from django.views.decorators.http import require_http_methods
 
 from approvals import links, services
 from approvals.models import Decision, RunStep
+from orders import selectors as order_selectors
 from portal.exceptions import DomainError, RequestInvalid
 from portal.models import Employee
+from portal.pages import employee_required, tenant_admin_required
 
 
 @require_http_methods(["GET", "POST"])
@@ -70,3 +72,14 @@ def email_decision(request, token: str):
         return render(request, "approvals/email_decision.html", context, status=exc.status)
     context.update(outcome=outcome, done=True)
     return render(request, "approvals/email_decision.html", context)
+
+
+@employee_required
+def inbox(request):
+    orders = order_selectors.with_summary(order_selectors.awaiting_decision_by(request.employee))
+    return render(request, "approvals/inbox.html", {"orders": orders})
+
+
+@tenant_admin_required
+def dashboard(request):
+    return render(request, "approvals/dashboard.html", {})

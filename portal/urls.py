@@ -21,7 +21,9 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("o/", include(oauth_patterns)),
-    path("approvals/", include("approvals.urls")),
+    path("", include("catalog.urls")),
+    path("", include("orders.urls")),
+    path("", include("approvals.urls")),
     path("api/v1/", include("portal.api.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -22,6 +22,12 @@ from portal.models import Employee, OAuthApplication, Tenant
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 # The demo people's passwords are hashed on every load; a fast hasher keeps fixtures quick.
 settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# Tests serve static files from the source folders (whitenoise with finders): no collectstatic.
+settings.STORAGES = {
+    **settings.STORAGES,
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+settings.WHITENOISE_USE_FINDERS = True
 
 API = "/api/v1"
 
@@ -183,3 +189,33 @@ def count_queries():
     from django.test.utils import CaptureQueriesContext
 
     return lambda: CaptureQueriesContext(connection)
+
+
+@pytest.fixture(autouse=True)
+def celery_in_process(request):
+    """Unit tests run Celery tasks in-process (eagerly); tests marked `integration` use the real
+    Redis broker and a real worker instead."""
+    from portal.celery import app
+
+    if request.node.get_closest_marker("integration"):
+        yield app
+        return
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield app
+    app.conf.task_always_eager = previous
+
+
+@pytest.fixture
+def submitted_order(peter_api, django_capture_on_commit_callbacks):
+    """submitted_order(**overrides) -> the Order Peter submits through the API, routed (the
+    on-commit routing task runs in-process)."""
+    from orders.models import Order
+
+    def submit(**overrides) -> Order:
+        with django_capture_on_commit_callbacks(execute=True):
+            response = peter_api.post("orders", seed_order_request(**overrides))
+        assert response.status_code == 200, response.json()
+        return Order.objects.get(pk=response.json()["order"]["orderId"])
+
+    return submit
