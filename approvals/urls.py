@@ -7,5 +7,4 @@ app_name = "approvals"
 urlpatterns = [
     path("approvals/", views.inbox, name="inbox"),
     path("approvals/decide/<str:token>/", views.email_decision, name="email-decision"),
-    path("manage/", views.dashboard, name="dashboard"),
 ]

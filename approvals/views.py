@@ -11,7 +11,7 @@ from approvals.models import Decision, RunStep
 from orders import selectors as order_selectors
 from portal.exceptions import DomainError, RequestInvalid
 from portal.models import Employee
-from portal.pages import employee_required, tenant_admin_required
+from portal.pages import employee_required
 
 
 @require_http_methods(["GET", "POST"])
@@ -78,8 +78,3 @@ def email_decision(request, token: str):
 def inbox(request):
     orders = order_selectors.with_summary(order_selectors.awaiting_decision_by(request.employee))
     return render(request, "approvals/inbox.html", {"orders": orders})
-
-
-@tenant_admin_required
-def dashboard(request):
-    return render(request, "approvals/dashboard.html", {})
