@@ -8,8 +8,10 @@ from portal import selectors
 
 def navigation(request) -> dict:
     employee = getattr(request, "employee", None)
-    if employee is None and request.user.is_authenticated:
-        employee = selectors.employee_of_user(request.user)
+    # DRF's HTML views (the /api/v1/docs page) render with a DRF request whose user is None.
+    user = getattr(request, "user", None)
+    if employee is None and user is not None and user.is_authenticated:
+        employee = selectors.employee_of_user(user)
     if employee is None:
         return {}
     return {

@@ -18,6 +18,7 @@ from catalog.models import Accessory, Region, ServiceAsset, TransactionType
 from orders import properties as order_properties
 from portal.api.errors import flatten_errors
 from portal.exceptions import FieldProblem, RequestInvalid
+from portal.ids import is_id
 from portal.models import Employee, Tenant
 
 
@@ -50,7 +51,7 @@ class IdField(serializers.Field):
         super().__init__(**kwargs)
 
     def to_internal_value(self, data):
-        if isinstance(data, bool) or not isinstance(data, str | int) or not str(data).isdigit():
+        if isinstance(data, bool) or not isinstance(data, str | int) or not is_id(str(data)):
             self.fail("invalid")
         obj = self.lookup(self.context).filter(pk=int(data)).first()
         if obj is None:

@@ -10,6 +10,7 @@ from catalog.api import serializers as s
 from catalog.models import Manufacturer, ServiceAsset, Vendor
 from portal.api.exceptions import ApiError
 from portal.api.views import ResourceDetail, ScopedQuerysetMixin
+from portal.ids import is_id
 
 
 class AccessoryList(ScopedQuerysetMixin, generics.ListAPIView):
@@ -22,7 +23,7 @@ class AccessoryList(ScopedQuerysetMixin, generics.ListAPIView):
         service_id = self.request.query_params.get("service", "").strip()
         if not service_id:
             return selectors.accessories_offered(ctx.tenant)
-        if not service_id.isdigit():
+        if not is_id(service_id):
             raise ApiError(400, "INVALID_QUERY", "'service' must be a service id.")
         service = selectors.services_visible_to(ctx.actor).filter(pk=int(service_id)).first()
         if service is None:

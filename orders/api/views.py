@@ -25,6 +25,7 @@ from orders.requests import parse_order_request
 from portal import selectors as people
 from portal.api.exceptions import ApiError
 from portal.api.views import ScopedQuerysetMixin, api_context
+from portal.ids import is_id
 
 FLAG_VALUES = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
 
@@ -170,7 +171,7 @@ class SegmentScopedList(ScopedQuerysetMixin, generics.ListAPIView):
         raw = self.request.query_params.get("orderSegment", "").strip()
         if not raw:
             return {}
-        if not raw.isdigit() or not order.segments.filter(pk=int(raw)).exists():
+        if not is_id(raw) or not order.segments.filter(pk=int(raw)).exists():
             raise ApiError(404, "SEGMENT_NOT_FOUND", f"Order {order.pk} has no segment {raw}.")
         return {"segment_id": int(raw)}
 

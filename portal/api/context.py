@@ -14,6 +14,7 @@ from rest_framework.permissions import SAFE_METHODS, BasePermission
 
 from portal import selectors
 from portal.api.exceptions import ApiError
+from portal.ids import is_id
 from portal.models import Employee, Hierarchy, OAuthApplication, Tenant
 
 
@@ -43,11 +44,6 @@ class ApiContext:
 def header(request, name: str) -> str:
     """A request header; blank values count as absent (SPEC)."""
     return request.headers.get(name, "").strip()
-
-
-def is_id(value: str) -> bool:
-    """ASCII digits only: str.isdigit() also accepts superscripts and non-Latin digits."""
-    return value.isascii() and value.isdigit()
 
 
 class TenantOAuth2Authentication(OAuth2Authentication):
