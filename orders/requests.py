@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.exceptions import ErrorDetail
 
@@ -38,6 +39,7 @@ def _detail(problems: list[FieldProblem]) -> dict:
     return {p.field: [ErrorDetail(p.message, code=p.code)] for p in problems}
 
 
+@extend_schema_field({"type": "string", "pattern": "^[0-9]+$"})
 class IdField(serializers.Field):
     """A MobProc id (string or number) resolved to a row of `queryset` (from the context)."""
 

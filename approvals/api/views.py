@@ -101,7 +101,7 @@ def _workflows(ctx):
 
 
 class WorkflowList(APIView):
-    @extend_schema(responses={200: dict})
+    @extend_schema(responses={200: dict}, operation_id="approval_workflows_list")
     def get(self, request):
         ctx = api_context(request)
         items = [workflow_representation(wf, request) for wf in _workflows(ctx)]

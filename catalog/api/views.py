@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django_filters import rest_framework as filters
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import generics
 
 from catalog import selectors
@@ -13,6 +14,13 @@ from portal.api.views import ResourceDetail, ScopedQuerysetMixin
 from portal.ids import is_id
 
 
+@extend_schema_view(
+    get=extend_schema(
+        parameters=[
+            OpenApiParameter("service", int, description="Only what fits this line's device")
+        ]
+    )
+)
 class AccessoryList(ScopedQuerysetMixin, generics.ListAPIView):
     """Accessories the tenant offers; `?service=ID` keeps those that fit that line's device."""
 

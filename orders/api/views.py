@@ -6,7 +6,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.shortcuts import get_object_or_404
 from django_filters import rest_framework as filters
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import generics, serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -26,6 +26,17 @@ from portal import selectors as people
 from portal.api.exceptions import ApiError
 from portal.api.views import ScopedQuerysetMixin, api_context
 from portal.ids import is_id
+
+INCLUDE_FLAGS = [
+    OpenApiParameter(name, bool, description=description)
+    for name, description in [
+        ("includeApprovers", "Add pendingApprovalLevel and approver"),
+        ("includeOrderSegments", "Add orderSegments"),
+        ("includeOrderHistory", "Add orderHistory"),
+        ("includeOrderShipments", "Add the segments' shipments"),
+    ]
+]
+SEGMENT_PARAMETER = OpenApiParameter("orderSegment", int, description="Only this segment's rows")
 
 FLAG_VALUES = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
 
@@ -78,6 +89,7 @@ class OrderBodySerializer(serializers.Serializer):
     orderRequest = serializers.DictField()
 
 
+@extend_schema_view(get=extend_schema(parameters=INCLUDE_FLAGS))
 class OrderCollection(ScopedQuerysetMixin, generics.ListAPIView):
     """GET: the orders the caller may see. POST: validate (?confirm=true) or submit an order."""
 
@@ -139,6 +151,7 @@ def visible_order(request, pk: int) -> Order:
     return get_object_or_404(selectors.orders_visible_to(api_context(request).actor), pk=pk)
 
 
+@extend_schema_view(get=extend_schema(parameters=INCLUDE_FLAGS))
 class OrderDetail(ScopedQuerysetMixin, generics.RetrieveAPIView):
     serializer_class = OrderSerializer
 
@@ -164,6 +177,7 @@ class OrderDetail(ScopedQuerysetMixin, generics.RetrieveAPIView):
         return Response({"order": self.get_serializer(self.get_object()).data})
 
 
+@extend_schema_view(get=extend_schema(parameters=[SEGMENT_PARAMETER]))
 class SegmentScopedList(ScopedQuerysetMixin, generics.ListAPIView):
     """Rows of one order, optionally of one of its segments (?orderSegment=)."""
 
