@@ -229,7 +229,8 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # sweep publishes later.
 CELERY_BROKER_CONNECTION_TIMEOUT = 1
 CELERY_BROKER_TRANSPORT_OPTIONS = {
-    "visibility_timeout": 3600,
+    # A task whose worker died unacknowledged is redelivered after this many seconds.
+    "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600),
     "socket_connect_timeout": 1,
     "socket_timeout": 2,
     "max_retries": 1,
