@@ -10,7 +10,8 @@ worker_class = "gthread"
 # MobProc clients send a `client_id` header; gunicorn drops underscored headers by default.
 # Procure reads `client_id` and `Client-Id` as the same header, so the ambiguity is harmless.
 header_map = "dangerous"
-accesslog = "-"
+# Access log to stdout; GUNICORN_ACCESSLOG="" turns it off (benchmarks).
+accesslog = os.environ.get("GUNICORN_ACCESSLOG", "-") or None
 timeout = 30
 graceful_timeout = 20
 max_requests = 5000

@@ -149,6 +149,7 @@ OAUTH2_PROVIDER = {
     "ROTATE_REFRESH_TOKEN": True,
     "REFRESH_TOKEN_REUSE_PROTECTION": True,
     "PKCE_REQUIRED": True,
+    "APPLICATION_ADMIN_CLASS": "portal.admin.OAuthApplicationAdmin",
     # RFC 9700 hardening, all on. The password and implicit grants stay possible because the
     # MobProc clients we are compatible with need them, but each application must opt in to them
     # (portal.OAuthApplication.allows_grant_type); their two deploy warnings are silenced below.

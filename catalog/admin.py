@@ -1,0 +1,74 @@
+from django.contrib import admin
+
+from catalog.models import (
+    Accessory,
+    Device,
+    DeviceAsset,
+    Feature,
+    Manufacturer,
+    Plan,
+    Region,
+    ServiceAsset,
+    Vendor,
+)
+
+
+@admin.register(Region)
+class RegionAdmin(admin.ModelAdmin):
+    list_display = ["name", "code", "parent"]
+    list_filter = [("parent", admin.EmptyFieldListFilter)]
+    search_fields = ["name", "code"]
+
+
+@admin.register(Vendor)
+class VendorAdmin(admin.ModelAdmin):
+    list_display = ["name", "id", "simulation"]
+    list_editable = ["simulation"]
+
+
+@admin.register(Manufacturer)
+class ManufacturerAdmin(admin.ModelAdmin):
+    list_display = ["name", "id"]
+
+
+class OfferedAdmin(admin.ModelAdmin):
+    filter_horizontal = ["offered_to"]
+    list_display = ["__str__", "price_amount", "price_currency", "price_recurrence"]
+
+
+@admin.register(Device)
+class DeviceAdmin(OfferedAdmin):
+    list_select_related = ["manufacturer"]
+
+
+@admin.register(Plan)
+class PlanAdmin(OfferedAdmin):
+    list_filter = ["vendor"]
+
+
+@admin.register(Feature)
+class FeatureAdmin(OfferedAdmin):
+    list_filter = ["plan"]
+
+
+@admin.register(Accessory)
+class AccessoryAdmin(OfferedAdmin):
+    filter_horizontal = ["offered_to", "fits"]
+    list_filter = ["manufacturer", "vendor"]
+    search_fields = ["name"]
+
+
+@admin.register(ServiceAsset)
+class ServiceAssetAdmin(admin.ModelAdmin):
+    list_display = ["service_number", "tenant", "account_holder", "vendor", "status"]
+    list_filter = ["tenant", "status", "vendor"]
+    search_fields = ["service_number"]
+    raw_id_fields = ["account_holder"]
+    filter_horizontal = ["features"]
+
+
+@admin.register(DeviceAsset)
+class DeviceAssetAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "tenant", "holder", "service"]
+    list_filter = ["tenant"]
+    raw_id_fields = ["holder", "service"]
