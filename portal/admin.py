@@ -6,7 +6,6 @@ from portal.models import (
     Employee,
     EmployeeGroup,
     Hierarchy,
-    OAuthApplication,
     OutboxMessage,
     ReportingLine,
     Tenant,
