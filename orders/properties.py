@@ -83,6 +83,18 @@ def _already_reported(problems: list[FieldProblem], group_id: str, field: Field)
     return any(p.field == f"{group_id}.{field.field_id}" for p in problems)
 
 
+def _unstorable(text: str, path: str, label: str) -> FieldProblem | None:
+    """Characters PostgreSQL cannot store (NUL) or UTF-8 cannot encode (lone surrogates), which
+    DRF's CharField refuses but a free-form JSON answer lets through."""
+    if "\x00" in text:
+        return FieldProblem(path, "NULL_CHARACTERS_NOT_ALLOWED", f"{label} contains a NUL.")
+    if any("\ud800" <= char <= "\udfff" for char in text):
+        return FieldProblem(
+            path, "SURROGATE_CHARACTERS_NOT_ALLOWED", f"{label} contains surrogate characters."
+        )
+    return None
+
+
 def _check_answer(field: Field, answer: dict, path: str) -> tuple[dict | None, FieldProblem | None]:
     """One answer against its field: (resolved answer or None if empty, problem or None)."""
     if answer.get("type") and answer["type"] != field.type:
@@ -94,6 +106,8 @@ def _check_answer(field: Field, answer: dict, path: str) -> tuple[dict | None, F
             return None, None
         if not isinstance(text, str):
             return None, FieldProblem(path, "INVALID_TYPE", f"{field.label} must be text.")
+        if problem := _unstorable(text, path, field.label):
+            return None, problem
         if field.min_length is not None and len(text) < field.min_length:
             return None, FieldProblem(
                 path, "TOO_SHORT", f"{field.label} needs at least {field.min_length} characters."
@@ -143,6 +157,8 @@ def _check_answer(field: Field, answer: dict, path: str) -> tuple[dict | None, F
             return None, FieldProblem(
                 path, "REQUIRED", f"{field.label}: '{choice.label}' needs otherText."
             )
+        if problem := _unstorable(other, path, field.label):
+            return None, problem
         resolved["otherText"] = other.strip()
     return {**base, "choice": resolved}, None
 

@@ -209,8 +209,12 @@ def parse_order_request(body, *, tenant: Tenant, actor: Employee) -> OrderReques
         raise RequestInvalid(
             [FieldProblem("orderRequest", "REQUIRED", "The body must hold an orderRequest object.")]
         )
-    serializer_class = REQUEST_SERIALIZERS.get(
-        payload.get("transactionType"), OrderRequestSerializer
+    transaction_type = payload.get("transactionType")
+    # Not a string (a list, an object): unhashable, and reported by the base serializer.
+    serializer_class = (
+        REQUEST_SERIALIZERS.get(transaction_type, OrderRequestSerializer)
+        if isinstance(transaction_type, str)
+        else OrderRequestSerializer
     )
     serializer = serializer_class(data=payload, context={"tenant": tenant, "actor": actor})
     if not serializer.is_valid():
