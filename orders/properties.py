@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import UTC, datetime
 
 from django.db.models import Prefetch, QuerySet
 
@@ -130,6 +130,8 @@ def _check_answer(field: Field, answer: dict, path: str) -> tuple[dict | None, F
             return None, FieldProblem(
                 path, "INVALID_FORMAT", f"{field.label} must be a date like 2016-12-22T00:00:00Z."
             )
+        if parsed.tzinfo is None:  # a bare date or local time: MobProc dates are UTC
+            parsed = parsed.replace(tzinfo=UTC)
         return {**base, "date": parsed.isoformat()}, None
     if field.type == Field.Type.BOOLEAN:
         value = answer.get("boolean")
