@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from approvals import links
@@ -202,16 +203,20 @@ def _decide_locked(request: DecisionRequest) -> tuple[str, RunStep | None, Domai
             return Outcome.NOT_READY_FOR_APPROVAL, None, None
         return Outcome.APPROVAL_NOT_NEEDED, None, None
     step = run.steps.filter(state=RunStep.State.ACTIVE).first()
+    # Who may not decide is refused whatever the state of the run, so that the answer a caller
+    # gets does not depend on whether a faster decision has been applied yet.
+    makers = {order.requested_by_id, order.account_holder_id, order.placed_by_id}
+    involved = {request.actor.pk} | ({request.caller.pk} if request.caller else set())
+    if involved & makers:
+        return "", step, MakerCannotCheck("The requester can never decide their own order.")
     if (
         run.state != ApprovalRun.State.PENDING
         or order.status != Order.Status.AWAITING_APPROVAL
         or step is None
     ):
+        if not _approves_in(request.actor, run):
+            return "", step, NotAnApprover("You may not decide this order.")
         return Outcome.APPROVAL_NOT_NEEDED, step, None
-    makers = {order.requested_by_id, order.account_holder_id, order.placed_by_id}
-    involved = {request.actor.pk} | ({request.caller.pk} if request.caller else set())
-    if involved & makers:
-        return "", step, MakerCannotCheck("The requester can never decide their own order.")
     decided_for = _decides_for(request.actor, step)
     if decided_for is None:
         if run.steps.filter(approvers=request.actor, position__lt=step.position).exists():
@@ -259,6 +264,12 @@ def _decides_for(actor: Employee, step: RunStep) -> Employee | None:
         .first()
     )
     return delegation.employee if delegation else None
+
+
+def _approves_in(actor: Employee, run: ApprovalRun) -> bool:
+    """Whether the actor is, or stands in today for, an approver of any step of the run."""
+    stands_in_for = Delegation.objects.in_force().filter(delegate=actor).values("employee_id")
+    return run.steps.filter(Q(approvers=actor) | Q(approvers__in=stands_in_for)).exists()
 
 
 @transaction.atomic
@@ -476,10 +487,11 @@ def escalate(step_id: int) -> None:
     facts = OrderFacts.of_order(order)
     current = list(step.approvers.all())
     managers = [people.manager_of(a) for a in current]
-    added = [
-        m for m in managers
+    # Approvers sharing a manager (a group step) escalate to that manager once.
+    added = list({
+        m.pk: m for m in managers
         if m and m.pk not in facts.makers and m.pk not in {a.pk for a in current}
-    ]  # fmt: skip
+    }.values())  # fmt: skip
     if not added:
         admins = Employee.objects.filter(tenant=order.tenant, is_tenant_admin=True).active()
         added = [a for a in admins if a.pk not in facts.makers and a not in current]
@@ -496,3 +508,53 @@ def escalate(step_id: int) -> None:
     )  # fmt: skip
     step.run.order = order
     _ask_approvers(step, added, Notification.Event.APPROVAL_ESCALATED, occasion=step.pk)
+
+
+# --- Workflow order and draft previews (tenant admin pages) ----------------------------------
+
+PRIORITY_STEP = 10  # room to slot a workflow in between two others without renumbering
+
+
+@transaction.atomic
+def move_workflow(*, workflow: ApprovalWorkflow, direction: str, actor: Employee) -> None:
+    """Swap a workflow with its neighbour in priority order ("up": tried earlier, "down":
+    later) and renumber the tenant's workflows 10, 20, 30... Raises NotTenantAdmin."""
+    _require_admin(actor)
+    if actor.tenant_id != workflow.tenant_id:
+        raise NotTenantAdmin("Only the tenant's own admins order its workflows.")
+    if direction not in ("up", "down"):
+        raise ValueError(f"direction must be up or down, not {direction!r}")
+    workflows = list(
+        ApprovalWorkflow.objects.select_for_update()
+        .filter(tenant_id=workflow.tenant_id)
+        .order_by("priority", "id")
+    )
+    index = next(i for i, wf in enumerate(workflows) if wf.pk == workflow.pk)
+    other = index - 1 if direction == "up" else index + 1
+    if 0 <= other < len(workflows):
+        workflows[index], workflows[other] = workflows[other], workflows[index]
+    changed = []
+    for position, wf in enumerate(workflows, start=1):
+        if wf.priority != position * PRIORITY_STEP:
+            wf.priority = position * PRIORITY_STEP
+            changed.append(wf)
+    ApprovalWorkflow.objects.bulk_update(changed, ["priority"])
+    logger.info("workflow %s moved %s by %s", workflow.pk, direction, actor.pk)
+
+
+def preview_draft(
+    *, tenant, actor: Employee, data: dict, facts: OrderFacts,
+    workflow: ApprovalWorkflow | None = None,
+) -> tuple[WorkflowPreview, bool]:  # fmt: skip
+    """Preview a workflow being edited (validated data, as save_workflow takes) on an example
+    order, as if it were saved: (the preview, whether the draft is the workflow that matches).
+
+    The draft is saved in a transaction that is always rolled back, so the preview runs the
+    very routing that orders go through, among the tenant's other workflows, and stores
+    nothing. Raises what save_workflow raises.
+    """
+    with transaction.atomic():
+        draft = save_workflow(tenant=tenant, actor=actor, data=data, workflow=workflow)
+        result = preview(facts)
+        transaction.set_rollback(True)
+    return result, result.workflow is not None and result.workflow.pk == draft.pk

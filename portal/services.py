@@ -3,11 +3,22 @@
 from __future__ import annotations
 
 import datetime
+import logging
+from collections.abc import Iterable
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
-from portal.exceptions import FieldProblem, NotAllowed, RequestInvalid
-from portal.models import Delegation, Employee
+from portal.exceptions import Conflict, FieldProblem, NotAllowed, RequestInvalid
+from portal.models import (
+    Delegation,
+    Employee,
+    EmployeeGroup,
+    Hierarchy,
+    ReportingLine,
+    Tenant,
+)
+
+logger = logging.getLogger(__name__)
 
 
 @transaction.atomic
@@ -52,3 +63,178 @@ def end_delegation(*, delegation: Delegation, actor: Employee) -> None:
     ):
         raise NotAllowed("You may only withdraw your own delegations.")
     delegation.delete()
+
+
+# --- The organisation (tenant admins) -------------------------------------------------------
+
+
+def _require_tenant_admin(actor: Employee, tenant_id: int) -> None:
+    if not (actor.is_tenant_admin and actor.tenant_id == tenant_id):
+        raise NotAllowed("Only tenant admins manage people and groups.")
+
+
+@transaction.atomic
+def set_manager(
+    *, employee: Employee, manager: Employee | None, hierarchy: Hierarchy, actor: Employee
+) -> None:
+    """Make `manager` the employee's manager in a hierarchy (None: nobody).
+
+    Raises NotAllowed, or RequestInvalid when the manager is the employee, not an active
+    colleague, or reports (however far down) to the employee: a loop would leave approvals
+    without a top.
+    """
+    _require_tenant_admin(actor, employee.tenant_id)
+    _lock_hierarchies(employee, [hierarchy])
+    problem = _manager_problem(employee, manager, hierarchy)
+    if problem:
+        raise RequestInvalid([FieldProblem("manager", "INVALID_VALUE", problem)])
+    _write_manager(employee, manager, hierarchy, actor)
+
+
+def _lock_hierarchies(employee: Employee, hierarchies: Iterable[Hierarchy]) -> None:
+    if any(h.tenant_id != employee.tenant_id for h in hierarchies):
+        raise NotAllowed("That hierarchy belongs to another tenant.")
+    # Serialise changes to a hierarchy: two concurrent edits could otherwise each pass the loop
+    # check and close a loop together.
+    list(Hierarchy.objects.select_for_update().filter(pk__in=[h.pk for h in hierarchies]))
+
+
+def _manager_problem(
+    employee: Employee, manager: Employee | None, hierarchy: Hierarchy
+) -> str | None:
+    if manager is None:
+        return None
+    if manager.pk == employee.pk:
+        return "Nobody manages themselves."
+    if manager.tenant_id != employee.tenant_id or manager.status != Employee.Status.ACTIVE:
+        return "Choose an active colleague."
+    if employee.pk in _chain_above(manager, hierarchy):
+        return f"{manager.full_name} reports to {employee.full_name}: that would be a loop."
+    return None
+
+
+def _write_manager(
+    employee: Employee, manager: Employee | None, hierarchy: Hierarchy, actor: Employee
+) -> None:
+    lines = ReportingLine.objects.filter(hierarchy=hierarchy)
+    if manager is None:
+        lines.filter(employee=employee).delete()
+    else:
+        lines.update_or_create(employee=employee, defaults={"manager": manager})
+    logger.info("manager of %s in %s set to %s by %s", employee.pk, hierarchy.pk,
+                manager.pk if manager else None, actor.pk)  # fmt: skip
+
+
+def _chain_above(employee: Employee, hierarchy: Hierarchy) -> set[int]:
+    """Everyone above the employee in the hierarchy (one query; loops in old data end it)."""
+    managers = dict(
+        ReportingLine.objects.filter(hierarchy=hierarchy).values_list("employee_id", "manager_id")
+    )
+    above, current = set(), managers.get(employee.pk)
+    while current is not None and current not in above:
+        above.add(current)
+        current = managers.get(current)
+    return above
+
+
+@transaction.atomic
+def update_employee(
+    *, employee: Employee, actor: Employee, is_tenant_admin: bool, status: str,
+    managers: dict[Hierarchy, Employee | None] | None = None,
+) -> Employee:  # fmt: skip
+    """Grant or withdraw tenant admin rights, (de)activate an employee and set their managers
+    (per hierarchy; None: nobody), all or nothing.
+
+    Raises NotAllowed, or RequestInvalid listing every problem: an unknown status; an admin
+    removing their own rights or deactivating themselves (the tenant could be left with nobody
+    to configure it); a manager that is not allowed (`managers.<hierarchy id>`, see
+    set_manager).
+    """
+    _require_tenant_admin(actor, employee.tenant_id)
+    managers = managers or {}
+    _lock_hierarchies(employee, managers)
+    problems = []
+    if status not in Employee.Status.values:
+        problems.append(FieldProblem("status", "INVALID_VALUE", "Choose a status."))
+    if employee.pk == actor.pk and not is_tenant_admin:
+        problems.append(
+            FieldProblem("is_tenant_admin", "INVALID_VALUE", "You cannot remove your own rights.")
+        )
+    if employee.pk == actor.pk and status != Employee.Status.ACTIVE:
+        problems.append(FieldProblem("status", "INVALID_VALUE", "You cannot deactivate yourself."))
+    for hierarchy, manager in managers.items():
+        problem = _manager_problem(employee, manager, hierarchy)
+        if problem:
+            problems.append(FieldProblem(f"managers.{hierarchy.pk}", "INVALID_VALUE", problem))
+    if problems:
+        raise RequestInvalid(problems)
+    employee.is_tenant_admin = is_tenant_admin
+    employee.status = status
+    employee.save(update_fields=["is_tenant_admin", "status"])
+    current = dict(
+        ReportingLine.objects.filter(employee=employee, hierarchy__in=managers).values_list(
+            "hierarchy_id", "manager_id"
+        )
+    )
+    for hierarchy, manager in managers.items():
+        if current.get(hierarchy.pk) != (manager.pk if manager else None):
+            _write_manager(employee, manager, hierarchy, actor)
+    logger.info("employee %s updated by %s (admin=%s, status=%s)", employee.pk, actor.pk,
+                is_tenant_admin, status)  # fmt: skip
+    return employee
+
+
+@transaction.atomic
+def save_group(
+    *, tenant: Tenant, actor: Employee, name: str, members: Iterable[Employee],
+    group: EmployeeGroup | None = None,
+) -> EmployeeGroup:  # fmt: skip
+    """Create or rename an approver group and set its members.
+
+    Raises NotAllowed, or RequestInvalid (no name, name taken, a member of another tenant).
+    """
+    _require_tenant_admin(actor, tenant.pk)
+    name = name.strip()
+    members = list(members)
+    problems = []
+    if not name:
+        problems.append(FieldProblem("name", "REQUIRED", "Give the group a name."))
+    elif len(name) > 100:
+        problems.append(FieldProblem("name", "TOO_LONG", "Keep the name under 100 characters."))
+    else:
+        taken = EmployeeGroup.objects.filter(tenant=tenant, name__iexact=name)
+        if group is not None:
+            taken = taken.exclude(pk=group.pk)
+        if taken.exists():
+            problems.append(FieldProblem("name", "DUPLICATE", f"There is a group {name} already."))
+    if any(member.tenant_id != tenant.pk for member in members):
+        problems.append(FieldProblem("members", "NOT_FOUND", "Choose colleagues of your tenant."))
+    if problems:
+        raise RequestInvalid(problems)
+    if group is None:
+        group = EmployeeGroup.objects.create(tenant=tenant, name=name)
+    elif group.name != name:
+        group.name = name
+        group.save(update_fields=["name"])
+    group.members.set(members)
+    logger.info("group %s saved by %s", group.pk, actor.pk)
+    return group
+
+
+@transaction.atomic
+def delete_group(*, group: EmployeeGroup, actor: Employee) -> None:
+    """Delete an approver group. Raises NotAllowed, or Conflict while a workflow step names it.
+
+    That refusal comes from the database (a group step must name its group), which keeps this
+    app free of any knowledge of workflows.
+    """
+    _require_tenant_admin(actor, group.tenant_id)
+    try:
+        with transaction.atomic():
+            group.delete()
+    except IntegrityError:
+        raise Conflict(
+            f"An approval workflow step uses {group.name}: change that step first.",
+            code="GROUP_IN_USE",
+        ) from None
+    logger.info("group %s deleted by %s", group.name, actor.pk)

@@ -234,7 +234,9 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600),
     "socket_connect_timeout": 1,
     "socket_timeout": 2,
-    "max_retries": 1,
+    # One connection attempt: a retry would first sleep kombu's interval_start (2 s), holding a
+    # request that publishes on commit past its 2 s bound. The outbox sweep is the retry.
+    "max_retries": 0,
 }
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2}
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"

@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from oauth2_provider import views as oauth_views
 
-from portal import views
+from orders import views as order_views
 
 # Only the OAuth endpoints clients need: no self-service application registration.
 oauth_patterns = (
@@ -17,7 +17,8 @@ oauth_patterns = (
 )
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    # The home page shows lines, orders and approvals waiting: it belongs to orders.
+    path("", order_views.home, name="home"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("o/", include(oauth_patterns)),

@@ -1,17 +1,9 @@
-"""Pages of the portal app, and the error pages (JSON under /api/)."""
+"""Error pages of the whole site (JSON under /api/)."""
 
-from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.views.decorators.csrf import requires_csrf_token
 
-from portal import selectors
 from portal.api.errors import json_error_view
-
-
-@login_required
-def home(request):
-    employee = selectors.employee_of_user(request.user)
-    return render(request, "portal/home.html", {"employee": employee})
 
 
 def _is_api(request) -> bool:

@@ -146,7 +146,11 @@ class WorkflowInputSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=150)
     priority = serializers.IntegerField(min_value=0, max_value=100000, default=100)
     isActive = serializers.BooleanField(default=True)
-    conditions = ConditionsInputSerializer(default=dict)
+    # Omitted conditions match every order. DRF hands a default over without validating it, so
+    # it must already have the validated shape.
+    conditions = ConditionsInputSerializer(
+        default=lambda: {"transactionTypes": [], "departmentIds": [], "regionIds": []}
+    )
     reasonRequiredToReject = serializers.BooleanField(default=True)
     reasonRequiredToApprove = serializers.BooleanField(default=False)
     steps = StepInputSerializer(many=True, allow_empty=False, max_length=10)

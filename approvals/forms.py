@@ -1,0 +1,92 @@
+"""Forms of the manager pages: the shape of what is posted. The rules (who may decide, when a
+reason is required, who may be a delegate) live in the services, which the views call."""
+
+from __future__ import annotations
+
+from django import forms
+
+from approvals.models import Decision
+from portal.models import Employee
+
+MAX_REASON = 2000
+CHOOSE_ACTION = "Choose Approve or Reject."
+# A bulk decision runs one decision per order in the request: keep a request bounded.
+MAX_BULK_ORDERS = 100
+
+
+class DecisionForm(forms.Form):
+    action = forms.ChoiceField(
+        choices=Decision.Action.choices,
+        error_messages={"required": CHOOSE_ACTION, "invalid_choice": CHOOSE_ACTION},
+    )
+    reason = forms.CharField(required=False, max_length=MAX_REASON)
+    # A checkbox "don't notify" posts "None" (seed 001's communicationWorkflow); absent: Default.
+    communication = forms.ChoiceField(choices=Decision.Communication.choices, required=False)
+
+    def clean_communication(self) -> str:
+        return self.cleaned_data["communication"] or Decision.Communication.DEFAULT
+
+
+class OrderIdsField(forms.Field):
+    """Order ids from checkboxes (`order=12&order=15`), deduplicated, in the posted order."""
+
+    widget = forms.MultipleHiddenInput
+    default_error_messages = {
+        "required": "Select at least one order.",
+        "invalid": "Unknown order selected.",
+        "too_many": f"Select at most {MAX_BULK_ORDERS} orders at a time.",
+    }
+
+    def to_python(self, value) -> list[int]:
+        ids: list[int] = []
+        for raw in value or []:
+            text = str(raw).strip()
+            if not text.isdigit() or len(text) > 18:
+                raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+            if int(text) not in ids:
+                ids.append(int(text))
+        return ids
+
+    def validate(self, value: list[int]) -> None:
+        if self.required and not value:
+            raise forms.ValidationError(self.error_messages["required"], code="required")
+        if len(value) > MAX_BULK_ORDERS:
+            raise forms.ValidationError(self.error_messages["too_many"], code="too_many")
+
+
+class BulkDecisionForm(DecisionForm):
+    order = OrderIdsField()
+
+
+class DelegationForm(forms.Form):
+    delegate = forms.ModelChoiceField(
+        queryset=Employee.objects.none(),
+        error_messages={
+            "required": "Choose a colleague.",
+            "invalid_choice": "Choose an active colleague.",
+        },
+    )
+    starts_on = forms.DateField(
+        label="From", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    ends_on = forms.DateField(
+        label="Until (inclusive)",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+
+    def __init__(self, *args, employee: Employee, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["delegate"]
+        # Any employee of the tenant is looked up (the service says who may be a delegate and
+        # why not); the list offers the sensible ones: active colleagues other than oneself.
+        field.queryset = Employee.objects.filter(tenant_id=employee.tenant_id)
+        colleagues = (
+            Employee.objects.active()
+            .filter(tenant_id=employee.tenant_id)
+            .exclude(pk=employee.pk)
+            .select_related("department")
+        )
+        field.choices = [("", "Choose a colleague…")] + [
+            (c.pk, f"{c.full_name} · {c.department.name}" if c.department else c.full_name)
+            for c in colleagues
+        ]

@@ -1,0 +1,264 @@
+"""Forms of the tenant admin pages for workflows: the shape of what is posted, nothing more.
+
+The workflow editor is validated by the API's WorkflowInputSerializer (one set of rules for
+pages and API): its form fields are deliberately lenient, `workflow_input` turns them into the
+serializer's input, and `show_problems` puts the serializer's messages back beside the inputs.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+from django import forms
+
+from approvals.models import ApprovalWorkflow, StepRule
+from approvals.routing import OrderFacts
+from catalog.models import Region, TransactionType
+from portal.exceptions import FieldProblem
+from portal.models import Department, Employee, EmployeeGroup, Hierarchy, Tenant
+
+STEP_ROWS = 5  # rows offered without JavaScript; blank ones are ignored
+MAX_STEPS = 10  # as the serializer allows
+
+
+class ListField(forms.Field):
+    """Several values of one name (checkboxes), as posted: the serializer judges them."""
+
+    def to_python(self, value) -> list[str]:
+        return [str(item) for item in value or [] if str(item).strip()]
+
+
+def _text(**attrs) -> forms.CharField:
+    return forms.CharField(required=False, strip=True, widget=forms.TextInput(attrs=attrs))
+
+
+NUMBER = {"inputmode": "numeric", "autocomplete": "off", "class": "short"}
+MONEY = {"inputmode": "decimal", "autocomplete": "off", "placeholder": "any", "class": "short"}
+
+
+def employee_choices(tenant: Tenant) -> list[tuple[str, str]]:
+    return [
+        (str(e.pk), e.full_name + ("" if e.status == Employee.Status.ACTIVE else " (inactive)"))
+        for e in Employee.objects.filter(tenant=tenant).only("first_name", "last_name", "status")
+    ]
+
+
+class WorkflowForm(forms.Form):
+    name = _text(placeholder="e.g. Accessories over 100 USD", autocomplete="off")
+    priority = _text(**NUMBER)
+    is_active = forms.BooleanField(required=False, initial=True)
+    transaction_types = ListField(
+        required=False, widget=forms.CheckboxSelectMultiple(choices=TransactionType.choices)
+    )
+    onetime_cost_above = _text(**MONEY)
+    monthly_cost_above = _text(**MONEY)
+    departments = ListField(required=False, widget=forms.CheckboxSelectMultiple)
+    regions = ListField(required=False, widget=forms.CheckboxSelectMultiple)
+    reason_required_to_reject = forms.BooleanField(required=False, initial=True)
+    reason_required_to_approve = forms.BooleanField(required=False)
+
+    def __init__(self, *args, tenant: Tenant, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["departments"].widget.choices = [
+            (str(d.pk), d.name) for d in Department.objects.filter(tenant=tenant)
+        ]
+        self.fields["regions"].widget.choices = [
+            (str(r.pk), r.name) for r in Region.objects.filter(parent=None)
+        ]
+
+    @staticmethod
+    def initial_of(workflow: ApprovalWorkflow) -> dict:
+        return {
+            "name": workflow.name,
+            "priority": workflow.priority,
+            "is_active": workflow.is_active,
+            "transaction_types": workflow.transaction_types,
+            "onetime_cost_above": workflow.onetime_cost_above,
+            "monthly_cost_above": workflow.monthly_cost_above,
+            "departments": [d.pk for d in workflow.departments.all()],
+            "regions": [r.pk for r in workflow.regions.all()],
+            "reason_required_to_reject": workflow.reason_required_to_reject,
+            "reason_required_to_approve": workflow.reason_required_to_approve,
+        }
+
+
+class StepForm(forms.Form):
+    kind = forms.CharField(
+        required=False,
+        widget=forms.Select(choices=[("", "No step"), *StepRule.Kind.choices]),
+    )
+    manager_levels = _text(**NUMBER)
+    hierarchy = forms.CharField(required=False, widget=forms.Select)
+    group = forms.CharField(required=False, widget=forms.Select)
+    employee = forms.CharField(required=False, widget=forms.Select)
+    reminder_delay_hours = _text(placeholder="none", **NUMBER)
+    escalation_delay_hours = _text(placeholder="none", **NUMBER)
+
+    def __init__(self, *args, choices: dict, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        for name, options in choices.items():
+            self.fields[name].widget.choices = options
+
+    @staticmethod
+    def initial_of(step) -> dict:
+        return {
+            "kind": step.kind,
+            "manager_levels": step.manager_levels,
+            "hierarchy": step.hierarchy_id or "",
+            "group": step.group_id or "",
+            "employee": step.employee_id or "",
+            "reminder_delay_hours": step.reminder_delay_hours,
+            "escalation_delay_hours": step.escalation_delay_hours,
+        }
+
+
+StepFormSet = forms.formset_factory(StepForm, extra=0, max_num=MAX_STEPS, absolute_max=MAX_STEPS)
+
+
+def step_formset(tenant: Tenant, *, data=None, steps=()) -> forms.BaseFormSet:
+    """The step rows: the workflow's steps, then blank rows up to STEP_ROWS (at least one)."""
+    initial = [StepForm.initial_of(step) for step in steps]
+    blank = max(STEP_ROWS - len(initial), 1)
+    initial = (initial + [{"manager_levels": 1}] * blank)[:MAX_STEPS]
+    choices = {
+        "hierarchy": [("", "Reporting line (default)")]
+        + [(str(h.pk), h.name) for h in Hierarchy.objects.filter(tenant=tenant, is_default=False)],
+        "group": [("", "Choose a group")]
+        + [(str(g.pk), g.name) for g in EmployeeGroup.objects.filter(tenant=tenant)],
+        "employee": [("", "Choose an employee"), *employee_choices(tenant)],
+    }
+    return StepFormSet(data, initial=initial, prefix="step", form_kwargs={"choices": choices})
+
+
+# --- Between the forms and WorkflowInputSerializer ------------------------------------------
+
+FIELD_OF_INPUT = {
+    "name": "name",
+    "priority": "priority",
+    "isActive": "is_active",
+    "conditions.transactionTypes": "transaction_types",
+    "conditions.oneTimeCostAbove": "onetime_cost_above",
+    "conditions.monthlyCostAbove": "monthly_cost_above",
+    "conditions.departmentIds": "departments",
+    "conditions.regionIds": "regions",
+    "reasonRequiredToReject": "reason_required_to_reject",
+    "reasonRequiredToApprove": "reason_required_to_approve",
+}
+STEP_FIELD_OF_INPUT = {
+    "kind": "kind",
+    "managerLevels": "manager_levels",
+    "hierarchyId": "hierarchy",
+    "groupId": "group",
+    "employeeId": "employee",
+    "reminderDelayHours": "reminder_delay_hours",
+    "escalationDelayHours": "escalation_delay_hours",
+}
+# Which approver input each kind of step uses; the others in its row are ignored.
+APPROVER_INPUTS = {
+    StepRule.Kind.MANAGER: {"managerLevels": "manager_levels", "hierarchyId": "hierarchy"},
+    StepRule.Kind.GROUP: {"groupId": "group"},
+    StepRule.Kind.EMPLOYEE: {"employeeId": "employee"},
+}
+STEP_PATH = re.compile(r"steps\[(\d+)\]\.?(.*)")
+
+
+def workflow_input(form: WorkflowForm, steps: forms.BaseFormSet) -> tuple[dict, list[int]]:
+    """The serializer's input from the (valid) forms, and the row of each step it contains
+    (rows without a kind are left out)."""
+    data = form.cleaned_data
+    body: dict = {
+        "name": data["name"],
+        "isActive": data["is_active"],
+        "conditions": {
+            "transactionTypes": data["transaction_types"],
+            "oneTimeCostAbove": data["onetime_cost_above"] or None,
+            "monthlyCostAbove": data["monthly_cost_above"] or None,
+            "departmentIds": data["departments"],
+            "regionIds": data["regions"],
+        },
+        "reasonRequiredToReject": data["reason_required_to_reject"],
+        "reasonRequiredToApprove": data["reason_required_to_approve"],
+        "steps": [],
+    }
+    if data["priority"]:
+        body["priority"] = data["priority"]
+    rows = []
+    for row, step_form in enumerate(steps.forms):
+        step = step_form.cleaned_data
+        if not step.get("kind"):
+            continue
+        inputs = {"kind": "kind", **APPROVER_INPUTS.get(step["kind"], {})}
+        inputs |= {"reminderDelayHours": "reminder_delay_hours"}
+        inputs |= {"escalationDelayHours": "escalation_delay_hours"}
+        body["steps"].append({key: step[name] for key, name in inputs.items() if step[name]})
+        rows.append(row)
+    return body, rows
+
+
+def show_problems(
+    problems: list[FieldProblem], form: WorkflowForm, steps: forms.BaseFormSet, rows: list[int]
+) -> None:
+    """Put each problem (serializer paths like `conditions.oneTimeCostAbove`,
+    `steps[1].employeeId`) beside its input; the rest go on top of the form."""
+    for problem in problems:
+        path = re.sub(r"\[\d+\]$", "", problem.field)  # a list item: the list's input
+        step = STEP_PATH.fullmatch(problem.field)
+        if problem.field == "steps":
+            message = problem.message
+            if problem.code == "REQUIRED":
+                message = "Add at least one step: say who must approve."
+            steps.non_form_errors().append(message)
+        elif step and int(step[1]) < len(rows):
+            step_form = steps.forms[rows[int(step[1])]]
+            name = STEP_FIELD_OF_INPUT.get(re.sub(r"\[\d+\]$", "", step[2]))
+            step_form.add_error(name, problem.message)
+        elif path in FIELD_OF_INPUT:
+            form.add_error(FIELD_OF_INPUT[path], problem.message)
+        else:
+            form.add_error(None, problem.message)
+
+
+# --- The example order of a preview ---------------------------------------------------------
+
+
+class ExampleOrderForm(forms.Form):
+    """An order as routing sees it, made up to preview who would approve it."""
+
+    transaction_type = forms.ChoiceField(
+        choices=TransactionType.choices, initial=TransactionType.ORDER_ACCESSORIES
+    )
+    requester = forms.ModelChoiceField(
+        queryset=Employee.objects.none(),
+        empty_label="Choose the requester",
+        error_messages={"required": "Choose who orders."},
+    )
+    onetime = forms.DecimalField(
+        label="One-time amount", required=False, min_value=0, max_digits=12, decimal_places=2,
+        widget=forms.TextInput(attrs={**MONEY, "placeholder": "0.00"}),
+    )  # fmt: skip
+    monthly = forms.DecimalField(
+        label="Monthly amount", required=False, min_value=0, max_digits=12, decimal_places=2,
+        widget=forms.TextInput(attrs={**MONEY, "placeholder": "0.00"}),
+    )  # fmt: skip
+    region = forms.ModelChoiceField(
+        queryset=Region.objects.filter(parent=None), required=False, empty_label="Any region"
+    )
+
+    def __init__(self, *args, tenant: Tenant, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.tenant = tenant
+        self.fields["requester"].queryset = Employee.objects.filter(tenant=tenant).active()
+
+    def facts(self) -> OrderFacts:
+        data = self.cleaned_data
+        requester = data["requester"]
+        return OrderFacts(
+            tenant=self.tenant,
+            transaction_type=data["transaction_type"],
+            cost_onetime=data["onetime"] or Decimal("0"),
+            cost_monthly=data["monthly"] or Decimal("0"),
+            region_id=data["region"].pk if data["region"] else None,
+            requester=requester,
+            makers=frozenset({requester.pk}),
+        )

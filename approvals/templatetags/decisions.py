@@ -1,0 +1,60 @@
+"""`{% decision_panel order as panel %}`: what the decision form on an order's page needs, from
+nothing but the order and the request (the partial is included by pages of other apps)."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+from django import template
+
+from approvals.models import Decision, RunStep
+from approvals.views import take_problems
+from orders import selectors as order_selectors
+from orders.models import Order
+from portal import selectors as people
+from portal.models import Delegation
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def decision_panel(context, order: Order) -> SimpleNamespace | None:
+    """None when the signed-in employee has nothing to decide on the order; else the active
+    step, whether a reason is required, whom they decide for, and the last refusal's problems."""
+    request = context.get("request")
+    if request is None or order is None or order.status != Order.Status.AWAITING_APPROVAL:
+        return None
+    employee = getattr(request, "employee", None) or people.employee_of_user(request.user)
+    if employee is None or employee.tenant_id != order.tenant_id:
+        return None
+    # Who may decide is the selector's (and, when posting, the service's) business, not ours.
+    if not order_selectors.awaiting_decision_by(employee).filter(pk=order.pk).exists():
+        return None
+    step = (
+        RunStep.objects.filter(run__order_id=order.pk, state=RunStep.State.ACTIVE)
+        .select_related("run")
+        .prefetch_related("approvers")
+        .first()
+    )
+    if step is None:
+        return None
+    approvers = list(step.approvers.all())
+    on_behalf_of = []
+    if all(a.pk != employee.pk for a in approvers):
+        on_behalf_of = [
+            d.employee
+            for d in Delegation.objects.in_force()
+            .filter(delegate=employee, employee__in=approvers)
+            .select_related("employee")
+        ]
+    problems = take_problems(request, order.pk) or {}
+    return SimpleNamespace(
+        step=step,
+        step_count=step.run.steps.count(),
+        reason_required_to_reject=step.run.reason_required_to_reject,
+        reason_required_to_approve=step.run.reason_required_to_approve,
+        recorded=Decision.objects.filter(step=step).select_related("decided_by").first(),
+        on_behalf_of=on_behalf_of,
+        errors=problems.get("errors", {}),
+        reason=problems.get("reason", ""),
+    )

@@ -1,0 +1,234 @@
+"""The checkout form: shape only.
+
+It lays out the tenant's order properties and the region's address format as inputs, reads a
+POST into a MobProc `{"orderRequest": {...}}` body and puts each problem that
+orders.requests.parse_order_request reports beside the input it is about. Which answers are
+required, how long they may be and what they must look like is decided there, not here.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+from catalog.models import Region, TransactionType
+from orders.models import PropertyField, PropertyGroup
+from portal.exceptions import FieldProblem
+from portal.pages import problems_by_field
+
+T = PropertyField.Type
+ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+CHECKED = "on"
+
+
+@dataclass
+class Choice:
+    id: str
+    label: str
+    is_other: bool = False
+
+
+@dataclass
+class Input:
+    """One input of the form and the problem path (under `orderRequest.`) it answers."""
+
+    name: str
+    label: str
+    kind: str  # text, date, choice, boolean, select
+    path: str
+    required: bool = False
+    value: str = ""
+    other_value: str = ""
+    max_length: int | None = None
+    hint: str = ""
+    choices: list[Choice] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    autocomplete: str = ""
+    inputmode: str = ""
+
+    @property
+    def other_name(self) -> str:
+        return f"{self.name}-other"
+
+    @property
+    def has_other(self) -> bool:
+        return any(choice.is_other for choice in self.choices)
+
+    @property
+    def checked(self) -> bool:
+        return self.value == CHECKED
+
+
+@dataclass
+class InputGroup:
+    id: str
+    title: str
+    inputs: list[Input]
+
+
+# Browser hints for the US-style address lines (other formats simply get none).
+ADDRESS_HINTS = {
+    "LINE_1": ("address-line1", ""),
+    "LINE_2": ("address-line2", ""),
+    "LINE_3": ("address-line3", ""),
+    "CITY": ("address-level2", ""),
+    "STATE": ("address-level1", ""),
+    "POSTAL_CODE": ("postal-code", "numeric"),
+}
+
+
+def _property_input(group: PropertyGroup, config: PropertyField) -> Input:
+    kind = {T.TEXT: "text", T.DATE: "date", T.CHOICE: "choice", T.BOOLEAN: "boolean"}
+    hint = config.pattern if config.type == T.TEXT else ""
+    return Input(
+        name=f"prop-{group.group_id}-{config.field_id}",
+        label=config.label,
+        kind=kind.get(config.type, "text"),
+        path=f"properties.{group.group_id}.{config.field_id}",
+        required=config.is_required,
+        value=config.default_text if config.type == T.TEXT else "",
+        max_length=config.max_length,
+        hint=hint,
+        choices=[Choice(c.choice_id, c.label, c.is_other) for c in config.choices.all()],
+        inputmode="tel" if "NUMBER" in config.field_id or "PHONE" in config.field_id else "",
+    )
+
+
+def _address_input(spec: dict) -> Input:
+    autocomplete, inputmode = ADDRESS_HINTS.get(spec["id"], ("", ""))
+    options = spec.get("options") or []
+    return Input(
+        name=f"addr-{spec['id']}",
+        label=spec.get("label", spec["id"]),
+        kind="select" if options else "text",
+        path=f"shipTo.address.{spec['id']}",
+        required=spec.get("validation") == "REQUIRED",
+        max_length=spec.get("maxLength"),
+        choices=[Choice(str(o["id"]), o.get("label", o["id"])) for o in options],
+        autocomplete=autocomplete,
+        inputmode=inputmode,
+    )
+
+
+def _title(group_id: str) -> str:
+    return group_id.replace("_", " ").capitalize()
+
+
+class CheckoutForm:
+    """The inputs of an ORDER_ACCESSORIES checkout, bound to `data` (a POST or the values kept
+    in the session) or to `initial` values."""
+
+    transaction_type = TransactionType.ORDER_ACCESSORIES
+
+    def __init__(
+        self,
+        *,
+        groups: Iterable[PropertyGroup],
+        region: Region,
+        regions: list[Region],
+        data: Mapping[str, str] | None = None,
+        initial: Mapping[str, str] | None = None,
+    ) -> None:
+        self.region = region
+        self.groups = [
+            InputGroup(
+                g.group_id, _title(g.group_id), [_property_input(g, f) for f in g.fields.all()]
+            )
+            for g in groups
+        ]
+        self.ship_name = Input(
+            "ship-name", "Recipient", "text", "shipTo.name", required=True, max_length=200,
+            autocomplete="name",
+        )  # fmt: skip
+        self.address = [_address_input(spec) for spec in region.address_format]
+        self.expedite = Input("expedite", "Expedite shipping", "boolean", "shipTo.expedite")
+        self.region_input = Input(
+            "region", "Country", "select", "shipTo.regionId", required=True,
+            value=str(region.pk), choices=[Choice(str(r.pk), r.name) for r in regions],
+        )  # fmt: skip
+        self.errors: list[str] = []
+        source = data if data is not None else (initial or {})
+        for item in self.inputs:
+            if item.name in source:
+                item.value = str(source.get(item.name) or "").strip()
+            if item.has_other:
+                item.other_value = str(source.get(item.other_name) or "").strip()
+        self.region_input.value = str(region.pk)
+
+    @property
+    def inputs(self) -> list[Input]:
+        properties = [item for group in self.groups for item in group.inputs]
+        return [*properties, self.ship_name, *self.address, self.expedite, self.region_input]
+
+    def values(self) -> dict[str, str]:
+        """What the employee typed, to keep in the session between checkout and submit."""
+        values = {item.name: item.value for item in self.inputs}
+        values.update({item.other_name: item.other_value for item in self.inputs if item.has_other})
+        return values
+
+    def order_request(
+        self, *, service_id: str | None, accessory_ids: list[str], external_order_number: str
+    ) -> dict:
+        """The MobProc body these values stand for (unchecked: parse_order_request checks it)."""
+        groups = []
+        for group in self.groups:
+            answers = [answer for item in group.inputs if (answer := _answer(item)) is not None]
+            if answers:
+                groups.append({"groupId": group.id, "fields": answers})
+        return {
+            "orderRequest": {
+                "externalOrderNumber": external_order_number,
+                "transactionType": self.transaction_type,
+                "serviceId": service_id,
+                "shoppingCart": {"accessoryIds": list(accessory_ids)},
+                "properties": groups,
+                "shipTo": {
+                    "name": self.ship_name.value,
+                    "regionId": str(self.region.pk),
+                    "address": [
+                        {"id": item.path.rsplit(".", 1)[1], "value": item.value}
+                        for item in self.address
+                    ],
+                    "expedite": self.expedite.checked,
+                },
+            }
+        }
+
+    def show_problems(self, problems: list[FieldProblem]) -> None:
+        """Put every problem beside its input; the ones no input answers go on top."""
+        by_path = {item.path: item for item in self.inputs}
+        for path, messages in problems_by_field(problems, prefix="orderRequest").items():
+            item = by_path.get(path)
+            if item is not None:
+                item.errors.extend(messages)
+            else:
+                self.errors.extend(messages)
+
+    @property
+    def error_count(self) -> int:
+        return len(self.errors) + sum(len(item.errors) for item in self.inputs)
+
+
+def _answer(item: Input) -> dict | None:
+    """One property answer in MobProc's shape; None for an empty one (nothing to send)."""
+    field_id = item.path.rsplit(".", 1)[1]
+    if item.kind == "boolean":
+        return {"id": field_id, "type": T.BOOLEAN, "boolean": item.checked}
+    if not item.value:
+        return None
+    if item.kind == "date":
+        # <input type=date> sends 2016-12-22; MobProc wants a timestamp. Anything else is
+        # passed on as typed, for the request's own check to report.
+        day = item.value
+        return {
+            "id": field_id,
+            "type": T.DATE,
+            "date": f"{day}T00:00:00+00:00" if ISO_DAY.fullmatch(day) else day,
+        }
+    if item.kind == "choice":
+        choice: dict = {"id": item.value}
+        if any(c.is_other and c.id == item.value for c in item.choices):
+            choice["otherText"] = item.other_value
+        return {"id": field_id, "type": T.CHOICE, "choice": choice}
+    return {"id": field_id, "type": T.TEXT, "text": item.value}

@@ -1,0 +1,94 @@
+// Tenant admin pages: progressive enhancements only. Without this file every form still works
+// (all step rows and all inputs show; the server ignores what does not apply).
+(() => {
+  document.documentElement.classList.add("js");
+
+  function stepEditor(form) {
+    const rows = Array.from(form.querySelectorAll("[data-step-row]"));
+    const addButton = form.querySelector("[data-add-step]");
+    const kindOf = (row) => row.querySelector("select[name$='-kind']");
+
+    function renumber() {
+      let number = 0;
+      rows.forEach((row) => {
+        if (row.hidden) return;
+        number += 1;
+        row.querySelector(".step-no").textContent = number;
+        row.querySelector(".step-row-head strong").textContent = `Step ${number}`;
+      });
+      addButton.hidden = !rows.some((row) => row.hidden);
+    }
+
+    const FIELDS = ["kind", "manager_levels", "hierarchy", "group", "employee",
+      "reminder_delay_hours", "escalation_delay_hours"];
+    const input = (row, name) => row.querySelector(`[name$='-${name}']`);
+
+    // Rows are posted by index, so removing a step moves the later steps' values up one row
+    // and hides the last one: the steps in use always fill the first rows, in order.
+    function removeStep(index) {
+      const shown = rows.filter((row) => !row.hidden);
+      for (let i = index; i < shown.length - 1; i += 1) {
+        FIELDS.forEach((name) => { input(shown[i], name).value = input(shown[i + 1], name).value; });
+        shown[i].dataset.kind = input(shown[i], "kind").value;
+      }
+      const last = shown[shown.length - 1];
+      FIELDS.forEach((name) => { input(last, name).value = name === "manager_levels" ? "1" : ""; });
+      last.dataset.kind = "";
+      if (shown.length > 1) last.hidden = true;
+      renumber();
+    }
+
+    rows.forEach((row) => {
+      const kind = kindOf(row);
+      row.dataset.kind = kind.value;
+      kind.addEventListener("change", () => { row.dataset.kind = kind.value; });
+      const remove = row.querySelector("[data-remove-step]");
+      remove.hidden = false;
+      remove.addEventListener("click", () => {
+        removeStep(rows.filter((r) => !r.hidden).indexOf(row));
+      });
+    });
+    // Show the steps in use and one blank row; "Add a step" reveals the others one by one.
+    let blankShown = false;
+    rows.forEach((row) => {
+      if (kindOf(row).value) return;
+      if (blankShown) row.hidden = true;
+      blankShown = true;
+    });
+    addButton.addEventListener("click", () => {
+      const next = rows.find((row) => row.hidden);
+      if (!next) return;
+      next.hidden = false;
+      renumber();
+      kindOf(next).focus();
+    });
+    renumber();
+
+    // Enter in the example order previews instead of saving the rule.
+    const panel = form.querySelector("[data-preview-panel]");
+    if (panel) {
+      panel.addEventListener("keydown", (event) => {
+        if (event.key === "Enter" && event.target.matches("input")) {
+          event.preventDefault();
+          panel.querySelector("button[value=preview]").click();
+        }
+      });
+    }
+  }
+
+  function propertyForm(form) {
+    const type = form.querySelector("select[name=type]");
+    const sync = () => {
+      form.querySelectorAll("[data-for-type]").forEach((section) => {
+        section.hidden = section.dataset.forType !== type.value;
+      });
+    };
+    type.addEventListener("change", sync);
+    sync();
+  }
+
+  document.addEventListener("DOMContentLoaded", () => {
+    document.querySelectorAll("[data-workflow-editor]").forEach(stepEditor);
+    document.querySelectorAll("[data-property-form]").forEach(propertyForm);
+  });
+})();
