@@ -12,7 +12,7 @@ from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 
 from catalog.models import TransactionType
-from orders import properties, services
+from orders import notifications, properties
 from orders.models import Notification, NotificationSetting, PropertyField, PropertyGroup
 from portal.exceptions import RequestInvalid
 from portal.pages import problems_by_field, tenant_admin_required
@@ -67,7 +67,7 @@ def property_group_add(request):
     transaction_type = request.POST.get("transaction_type", "")
     group_id = request.POST.get("group_id", "")
     try:
-        group = services.add_property_group(
+        group = properties.add_property_group(
             tenant=request.employee.tenant, actor=request.employee,
             transaction_type=transaction_type, group_id=group_id,
         )  # fmt: skip
@@ -87,7 +87,7 @@ def property_group_delete(request, pk: int):
         pk=pk,
     )
     if request.method == "POST":
-        services.delete_property_group(group=group, actor=request.employee)
+        properties.delete_property_group(group=group, actor=request.employee)
         messages.success(request, f"Deleted the group {group.group_id}.")
         return redirect(_properties_url(group.transaction_type))
     back = _properties_url(group.transaction_type, f"group-{group.pk}")
@@ -97,7 +97,7 @@ def property_group_delete(request, pk: int):
 
 
 class PropertyFieldForm(forms.Form):
-    """A property field's inputs (shape only: services.save_property_field has the rules)."""
+    """A property field's inputs (shape only: properties.save_property_field has the rules)."""
 
     field_id = forms.CharField(
         required=False, label="Id", widget=forms.TextInput(attrs={"autocomplete": "off"})
@@ -171,7 +171,7 @@ def _field_form(request, group: PropertyGroup, field: PropertyField | None):
         rows = _choice_rows(choices)
         if form.is_valid():
             data = form.cleaned_data
-            entry = services.PropertyFieldInput(
+            entry = properties.PropertyFieldInput(
                 field_id=data["field_id"],
                 label=data["label"],
                 type=data["type"],
@@ -182,11 +182,11 @@ def _field_form(request, group: PropertyGroup, field: PropertyField | None):
                 reg_ex=data["reg_ex"],
                 default_text=data["default_text"],
                 choices=tuple(
-                    services.ChoiceInput(row["id"], row["label"], row["other"]) for row in choices
+                    properties.ChoiceInput(row["id"], row["label"], row["other"]) for row in choices
                 ),
             )
             try:
-                saved = services.save_property_field(
+                saved = properties.save_property_field(
                     group=group, actor=request.employee, data=entry, field=field
                 )
             except RequestInvalid as error:
@@ -237,7 +237,7 @@ def property_field_delete(request, pk: int):
         PropertyField.objects.select_related("group"), group__tenant=request.employee.tenant, pk=pk
     )
     if request.method == "POST":
-        services.delete_property_field(field=field, actor=request.employee)
+        properties.delete_property_field(field=field, actor=request.employee)
         messages.success(request, f"Deleted the field {field.label}.")
         return redirect(_properties_url(field.group.transaction_type, f"group-{field.group_id}"))
     back = _properties_url(field.group.transaction_type, f"group-{field.group_id}")
@@ -268,7 +268,9 @@ def notification_settings(request):
     tenant = request.employee.tenant
     if request.method == "POST":
         enabled = [event for event in request.POST.getlist("enabled") if event in Event.values]
-        services.set_notification_settings(tenant=tenant, actor=request.employee, enabled=enabled)
+        notifications.set_notification_settings(
+            tenant=tenant, actor=request.employee, enabled=enabled
+        )
         messages.success(request, "Saved which notifications are sent.")
         return redirect("manage:notifications")
     off = set(

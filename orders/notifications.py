@@ -7,6 +7,7 @@ the row sent and does nothing, and a switched-off event records nothing at all.
 from __future__ import annotations
 
 import logging
+from collections.abc import Collection
 
 from django.db import transaction
 from django.utils import timezone
@@ -14,7 +15,9 @@ from django.utils import timezone
 from orders.models import Notification, NotificationSetting, Order
 from portal import outbox
 from portal.emails import build_email
-from portal.models import Employee
+from portal.exceptions import FieldProblem, RequestInvalid
+from portal.models import Employee, Tenant
+from portal.services import require_tenant_admin
 
 logger = logging.getLogger(__name__)
 Event = Notification.Event
@@ -98,3 +101,20 @@ def send(notification_id: int) -> bool:
     notification.save(update_fields=["status", "sent_at", "result", "attempts"])
     logger.info("notification %s sent: %s", notification.pk, notification)
     return True
+
+
+@transaction.atomic
+def set_notification_settings(*, tenant: Tenant, actor: Employee, enabled: Collection[str]) -> None:
+    """Switch each notification event on (listed in `enabled`) or off for the tenant.
+
+    Raises NotAllowed, or RequestInvalid for an unknown event.
+    """
+    require_tenant_admin(actor, tenant.pk)
+    unknown = ", ".join(sorted(set(enabled) - set(Notification.Event.values)))
+    if unknown:
+        raise RequestInvalid([FieldProblem("events", "INVALID_VALUE", f"Unknown: {unknown}.")])
+    for event in Notification.Event.values:
+        NotificationSetting.objects.update_or_create(
+            tenant=tenant, event=event, defaults={"enabled": event in enabled}
+        )
+    logger.info("notification settings of tenant %s saved by %s", tenant.pk, actor.pk)

@@ -1,15 +1,23 @@
-"""Order properties: what a tenant asks per transaction type, and how answers are checked."""
+"""Order properties: what a tenant asks per transaction type, how answers are checked, and how
+tenant admins change what is asked."""
 
 from __future__ import annotations
 
+import logging
 import re
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from django.db.models import Prefetch, QuerySet
+from django.db import transaction
+from django.db.models import Max, Prefetch, QuerySet
 
+from catalog.models import TransactionType
 from orders.models import PropertyChoice, PropertyField, PropertyGroup
-from portal.exceptions import FieldProblem
-from portal.models import Tenant
+from portal.exceptions import FieldProblem, RequestInvalid
+from portal.models import Employee, Tenant
+from portal.services import require_tenant_admin
+
+logger = logging.getLogger(__name__)
 
 Field = PropertyField
 
@@ -190,3 +198,208 @@ def group_representation(group: PropertyGroup) -> dict:
             ]
         fields.append(data)
     return {"groupId": group.group_id, "fields": fields}
+
+
+# --- Configuration (tenant admins) -------------------------------------------------------------
+
+# Ids of groups, fields and choices travel in API bodies (`groupId`, `id`): keep them plain.
+PROPERTY_ID = re.compile(r"[A-Za-z0-9_.-]{1,50}")
+PROPERTY_ID_HINT = "Use 1 to 50 letters, digits, _ . or -."
+
+
+@transaction.atomic
+def add_property_group(
+    *, tenant: Tenant, actor: Employee, transaction_type: str, group_id: str
+) -> PropertyGroup:
+    """Start asking a new (empty) group of properties for one transaction type.
+
+    Raises NotAllowed, or RequestInvalid (unknown type, malformed or taken group id).
+    """
+    require_tenant_admin(actor, tenant.pk)
+    group_id = group_id.strip()
+    problems = []
+    if transaction_type not in TransactionType.values:
+        problems.append(
+            FieldProblem("transaction_type", "INVALID_VALUE", "Choose a transaction type.")
+        )
+    if not PROPERTY_ID.fullmatch(group_id):
+        problems.append(FieldProblem("group_id", "INVALID_VALUE", PROPERTY_ID_HINT))
+    groups = PropertyGroup.objects.filter(tenant=tenant, transaction_type=transaction_type)
+    if not problems and groups.filter(group_id=group_id).exists():
+        problems.append(FieldProblem("group_id", "DUPLICATE", f"{group_id} exists already."))
+    if problems:
+        raise RequestInvalid(problems)
+    position = (groups.aggregate(last=Max("position"))["last"] or 0) + 1
+    group = PropertyGroup.objects.create(
+        tenant=tenant, transaction_type=transaction_type, group_id=group_id, position=position
+    )
+    logger.info("property group %s added by %s", group.pk, actor.pk)
+    return group
+
+
+@transaction.atomic
+def delete_property_group(*, group: PropertyGroup, actor: Employee) -> None:
+    """Stop asking a group and its fields; orders placed already keep their answers (copied
+    with their labels at submit)."""
+    require_tenant_admin(actor, group.tenant_id)
+    group.delete()
+    logger.info("property group %s deleted by %s", group.group_id, actor.pk)
+
+
+@dataclass(frozen=True)
+class ChoiceInput:
+    choice_id: str
+    label: str
+    is_other: bool = False
+
+
+@dataclass(frozen=True)
+class PropertyFieldInput:
+    """A property field as a tenant admin writes it (MobProc: id, label, type, validation,
+    minLength, maxLength, pattern, regEx, text, choices)."""
+
+    field_id: str
+    label: str
+    type: str
+    required: bool = False
+    min_length: int | None = None
+    max_length: int | None = None
+    pattern: str = ""
+    reg_ex: str = ""
+    default_text: str = ""
+    choices: tuple[ChoiceInput, ...] = ()
+
+
+@transaction.atomic
+def save_property_field(
+    *,
+    group: PropertyGroup,
+    actor: Employee,
+    data: PropertyFieldInput,
+    field: PropertyField | None = None,
+) -> PropertyField:
+    """Create a field in a group, or replace one (with its choices).
+
+    Length limits and the regular expression apply to TEXT fields and choices to CHOICE fields;
+    other types drop them. Raises NotAllowed, or RequestInvalid listing every problem, each
+    named as the form's inputs: field_id, label, type, min_length, max_length, reg_ex, choices,
+    choices[N].id, choices[N].label.
+    """
+    require_tenant_admin(actor, group.tenant_id)
+    is_text = data.type == PropertyField.Type.TEXT
+    is_choice = data.type == PropertyField.Type.CHOICE
+    problems = _property_field_problems(group, data, field)
+    if problems:
+        raise RequestInvalid(problems)
+    values = {
+        "field_id": data.field_id.strip(),
+        "label": data.label.strip(),
+        "type": data.type,
+        "validation": PropertyField.Validation.REQUIRED
+        if data.required
+        else PropertyField.Validation.OPTIONAL,
+        "min_length": data.min_length if is_text else None,
+        "max_length": data.max_length if is_text else None,
+        "reg_ex": data.reg_ex.strip() if is_text else "",
+        "pattern": data.pattern.strip(),
+        "default_text": data.default_text.strip(),
+    }
+    if field is None:
+        position = (group.fields.aggregate(last=Max("position"))["last"] or 0) + 1
+        field = PropertyField.objects.create(group=group, position=position, **values)
+    else:
+        for name, value in values.items():
+            setattr(field, name, value)
+        field.save()
+    # Orders copy the chosen label when submitted, so replacing the choices is safe.
+    field.choices.all().delete()
+    if is_choice:
+        PropertyChoice.objects.bulk_create(
+            PropertyChoice(
+                field=field,
+                choice_id=choice.choice_id.strip(),
+                label=choice.label.strip(),
+                is_other=choice.is_other,
+                position=position,
+            )
+            for position, choice in enumerate(data.choices)
+        )
+    logger.info("property field %s saved by %s", field.pk, actor.pk)
+    return field
+
+
+def _property_field_problems(
+    group: PropertyGroup, data: PropertyFieldInput, field: PropertyField | None
+) -> list[FieldProblem]:
+    problems = []
+    field_id = data.field_id.strip()
+    if not PROPERTY_ID.fullmatch(field_id):
+        problems.append(FieldProblem("field_id", "INVALID_VALUE", PROPERTY_ID_HINT))
+    else:
+        taken = group.fields.filter(field_id=field_id)
+        if field is not None:
+            taken = taken.exclude(pk=field.pk)
+        if taken.exists():
+            problems.append(
+                FieldProblem("field_id", "DUPLICATE", f"{group.group_id} has a {field_id} already.")
+            )
+    if not data.label.strip():
+        problems.append(FieldProblem("label", "REQUIRED", "Give the field a label."))
+    elif len(data.label.strip()) > 150:
+        problems.append(FieldProblem("label", "TOO_LONG", "Keep the label under 150 characters."))
+    if data.type not in PropertyField.Type.values:
+        problems.append(FieldProblem("type", "INVALID_VALUE", "Choose a type."))
+    if data.type == PropertyField.Type.TEXT:
+        problems += _text_rule_problems(data)
+    if data.type == PropertyField.Type.CHOICE:
+        problems += _choice_problems(data.choices)
+    return problems
+
+
+def _text_rule_problems(data: PropertyFieldInput) -> list[FieldProblem]:
+    problems = []
+    for name in ("min_length", "max_length"):
+        value = getattr(data, name)
+        if value is not None and not 0 <= value <= 10_000:
+            problems.append(FieldProblem(name, "INVALID_VALUE", "Use 0 to 10000 characters."))
+    low, high = data.min_length, data.max_length
+    if not problems and low is not None and high is not None and high < low:
+        problems.append(
+            FieldProblem("max_length", "INVALID_VALUE", "The maximum is below the minimum.")
+        )
+    if data.reg_ex.strip():
+        try:
+            re.compile(data.reg_ex.strip())
+        except re.error as error:
+            problems.append(
+                FieldProblem("reg_ex", "INVALID_VALUE", f"Not a valid regular expression: {error}.")
+            )
+    return problems
+
+
+def _choice_problems(choices: tuple[ChoiceInput, ...]) -> list[FieldProblem]:
+    if not choices:
+        return [FieldProblem("choices", "REQUIRED", "A choice field needs at least one choice.")]
+    problems, seen = [], set()
+    for index, choice in enumerate(choices):
+        choice_id = choice.choice_id.strip()
+        if not PROPERTY_ID.fullmatch(choice_id):
+            problems.append(FieldProblem(f"choices[{index}].id", "INVALID_VALUE", PROPERTY_ID_HINT))
+        elif choice_id in seen:
+            problems.append(FieldProblem(f"choices[{index}].id", "DUPLICATE", "Used twice."))
+        seen.add(choice_id)
+        if not choice.label.strip():
+            problems.append(FieldProblem(f"choices[{index}].label", "REQUIRED", "Add a label."))
+    if sum(choice.is_other for choice in choices) > 1:
+        problems.append(
+            FieldProblem("choices", "INVALID_VALUE", "Only one choice may ask for other text.")
+        )
+    return problems
+
+
+@transaction.atomic
+def delete_property_field(*, field: PropertyField, actor: Employee) -> None:
+    """Stop asking a field; orders placed already keep their answers."""
+    require_tenant_admin(actor, field.group.tenant_id)
+    field.delete()
+    logger.info("property field %s deleted by %s", field.field_id, actor.pk)

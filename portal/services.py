@@ -68,9 +68,10 @@ def end_delegation(*, delegation: Delegation, actor: Employee) -> None:
 # --- The organisation (tenant admins) -------------------------------------------------------
 
 
-def _require_tenant_admin(actor: Employee, tenant_id: int) -> None:
+def require_tenant_admin(actor: Employee, tenant_id: int) -> None:
+    """Raises NotAllowed unless the actor administers that tenant."""
     if not (actor.is_tenant_admin and actor.tenant_id == tenant_id):
-        raise NotAllowed("Only tenant admins manage people and groups.")
+        raise NotAllowed("Only tenant admins may change this.")
 
 
 @transaction.atomic
@@ -83,7 +84,7 @@ def set_manager(
     colleague, or reports (however far down) to the employee: a loop would leave approvals
     without a top.
     """
-    _require_tenant_admin(actor, employee.tenant_id)
+    require_tenant_admin(actor, employee.tenant_id)
     _lock_hierarchies(employee, [hierarchy])
     problem = _manager_problem(employee, manager, hierarchy)
     if problem:
@@ -150,7 +151,7 @@ def update_employee(
     to configure it); a manager that is not allowed (`managers.<hierarchy id>`, see
     set_manager).
     """
-    _require_tenant_admin(actor, employee.tenant_id)
+    require_tenant_admin(actor, employee.tenant_id)
     managers = managers or {}
     _lock_hierarchies(employee, managers)
     problems = []
@@ -193,7 +194,7 @@ def save_group(
 
     Raises NotAllowed, or RequestInvalid (no name, name taken, a member of another tenant).
     """
-    _require_tenant_admin(actor, tenant.pk)
+    require_tenant_admin(actor, tenant.pk)
     name = name.strip()
     members = list(members)
     problems = []
@@ -228,7 +229,7 @@ def delete_group(*, group: EmployeeGroup, actor: Employee) -> None:
     That refusal comes from the database (a group step must name its group), which keeps this
     app free of any knowledge of workflows.
     """
-    _require_tenant_admin(actor, group.tenant_id)
+    require_tenant_admin(actor, group.tenant_id)
     try:
         with transaction.atomic():
             group.delete()
