@@ -492,11 +492,12 @@ def escalate(step_id: int) -> None:
         m.pk: m for m in managers
         if m and m.pk not in facts.makers and m.pk not in {a.pk for a in current}
     }.values())  # fmt: skip
-    if not added:
+    to_admins = not added
+    if to_admins:
         admins = Employee.objects.filter(tenant=order.tenant, is_tenant_admin=True).active()
         added = [a for a in admins if a.pk not in facts.makers and a not in current]
     step.escalate_at = None
-    step.escalated_to_admins = step.escalated_to_admins or not any(managers)
+    step.escalated_to_admins = step.escalated_to_admins or (to_admins and bool(added))
     step.save(update_fields=["escalate_at", "escalated_to_admins"])
     if not added:
         return
