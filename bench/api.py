@@ -106,6 +106,11 @@ def prepare(orders: int) -> dict:
         order, _ = order_services.submit_order(draft=draft, placed_by=peter)
         approval_services.route_order(order.pk)
         ids.append(order.pk)
+    # Statistics as autovacuum would have them after such a bulk load.
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
     return {"peter": token(peter), "maria": token(maria), "order_ids": ids}
 
 

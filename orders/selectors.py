@@ -44,7 +44,6 @@ def awaiting_decision_by(employee: Employee, orders: QuerySet[Order] | None = No
 def with_summary(orders: QuerySet[Order]) -> QuerySet[Order]:
     """Everything an order's summary shows, in a fixed number of queries."""
     return orders.select_related(
-        "tenant",
         "requested_by__department",
         "account_holder__department",
         "service",

@@ -399,8 +399,11 @@ def order_list(request):
     kind = request.GET.get("type", "")
     if kind in TransactionType.values:
         orders = orders.filter(transaction_type=kind)
-    query = request.GET.get("q", "").strip().lstrip("#")
-    if query:
+    raw_query = request.GET.get("q", "").strip()
+    query = raw_query.lstrip("#")
+    if raw_query.startswith("#") and is_id(query):
+        orders = orders.filter(pk=int(query))  # "#123" names one order
+    elif query:
         match = (
             Q(external_order_number__icontains=query)
             | Q(service__service_number__icontains=query)

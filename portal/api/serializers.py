@@ -12,8 +12,14 @@ from portal.models import Department, Employee
 
 
 def absolute_url(request, viewname: str, **kwargs) -> str:
-    """An absolute URL of our own API (every `_meta.href`)."""
-    return request.build_absolute_uri(reverse(f"api:{viewname}", kwargs=kwargs))
+    """An absolute URL of our own API (every `_meta.href`).
+
+    A list answer holds hundreds of links; the scheme and host are worked out once per request.
+    """
+    base = getattr(request, "_absolute_base", None)
+    if base is None:
+        base = request._absolute_base = request.build_absolute_uri("/").rstrip("/")
+    return base + reverse(f"api:{viewname}", kwargs=kwargs)
 
 
 def price(amount: Decimal, currency: str, recurrence: str) -> dict:
