@@ -86,6 +86,8 @@ class Order(ConcurrentTransitionMixin, models.Model):
             ),
         ]
         indexes = [
+            # Lists are newest first: read in index order and stop after one page.
+            models.Index(fields=["tenant", "-submitted_at", "-id"], name="order_tenant_newest"),
             models.Index(fields=["tenant", "status"]),
             models.Index(fields=["tenant", "requested_by"]),
             models.Index(fields=["tenant", "updated_at"]),
