@@ -137,6 +137,9 @@ DATABASES = {
 # --- Auth and OAuth 2 -------------------------------------------------------------------------
 
 LOGIN_URL = "login"
+# Failed sign-ins allowed per username (and per address) within the window (portal.auth).
+LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+LOGIN_FAILURE_WINDOW = env_int("LOGIN_FAILURE_WINDOW", 15 * 60)
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 

@@ -4,6 +4,7 @@ from django.urls import include, path
 from oauth2_provider import views as oauth_views
 
 from orders import views as order_views
+from portal.auth import RateLimitedLoginView
 
 # Only the OAuth endpoints clients need: no self-service application registration.
 oauth_patterns = (
@@ -19,8 +20,30 @@ oauth_patterns = (
 urlpatterns = [
     # The home page shows lines, orders and approvals waiting: it belongs to orders.
     path("", order_views.home, name="home"),
-    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("login/", RateLimitedLoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("password/change/", auth_views.PasswordChangeView.as_view(), name="password_change"),
+    path(
+        "password/change/done/",
+        auth_views.PasswordChangeDoneView.as_view(),
+        name="password_change_done",
+    ),
+    path("password/reset/", auth_views.PasswordResetView.as_view(), name="password_reset"),
+    path(
+        "password/reset/sent/",
+        auth_views.PasswordResetDoneView.as_view(),
+        name="password_reset_done",
+    ),
+    path(
+        "password/reset/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path(
+        "password/reset/done/",
+        auth_views.PasswordResetCompleteView.as_view(),
+        name="password_reset_complete",
+    ),
     path("o/", include(oauth_patterns)),
     path("", include("catalog.urls")),
     path("", include("orders.urls")),
