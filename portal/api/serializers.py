@@ -35,9 +35,16 @@ class HrefSerializer(serializers.Serializer):
         return {"pk": obj.pk}
 
     def to_representation(self, instance) -> dict:
-        data = super().to_representation(instance)
-        href = absolute_url(self.context["request"], self.href_view, **self.href_kwargs(instance))
-        return {"_meta": {"href": href}, **data}
+        # The same person, vendor or manufacturer recurs on every row of a list: represent each
+        # once per request (the context dict lives as long as one answer).
+        cache = self.context.setdefault("_representations", {})
+        key = (type(self), instance.pk)
+        if key not in cache:
+            data = super().to_representation(instance)
+            request = self.context["request"]
+            href = absolute_url(request, self.href_view, **self.href_kwargs(instance))
+            cache[key] = {"_meta": {"href": href}, **data}
+        return cache[key]
 
 
 class StringIdField(serializers.CharField):
