@@ -1,4 +1,4 @@
-from portal.exceptions import NotAllowed, NotFound
+from portal.exceptions import NotAllowed, NotFound, NotTenantAdmin
 
 
 class MakerCannotCheck(NotAllowed):
@@ -15,5 +15,4 @@ class NoApprovalRun(NotFound):
     code = "APPROVAL_NOT_FOUND"
 
 
-class NotTenantAdmin(NotAllowed):
-    code = "TENANT_ADMIN_ONLY"
+__all__ = ["MakerCannotCheck", "NoApprovalRun", "NotAnApprover", "NotTenantAdmin"]

@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from approvals import routing, services
+from approvals import routing, selectors, services
 from approvals.api.serializers import WorkflowInputSerializer
 from approvals.manage_forms import (
     ExampleOrderForm,
@@ -175,22 +175,6 @@ def _chart(weeks: list[dict]) -> dict:
 # --- Workflows ------------------------------------------------------------------------------
 
 
-def _workflows(tenant):
-    """The tenant's workflows in the order routing tries them, with what their summaries show."""
-    return (
-        ApprovalWorkflow.objects.filter(tenant=tenant)
-        .prefetch_related(
-            "departments",
-            "regions",
-            Prefetch(
-                "steps",
-                queryset=ApprovalStep.objects.select_related("group", "employee", "hierarchy"),
-            ),
-        )
-        .order_by("priority", "id")
-    )
-
-
 def conditions_of(workflow: ApprovalWorkflow) -> list[str]:
     """A workflow's conditions in words (empty: it matches every order)."""
     words = [TransactionType(t).label for t in workflow.transaction_types]
@@ -218,7 +202,7 @@ def _delays(step) -> str:
 
 @tenant_admin_required
 def workflow_list(request):
-    workflows = list(_workflows(request.employee.tenant))
+    workflows = list(selectors.workflows_of(request.employee.tenant))
     for workflow in workflows:
         workflow.conditions = conditions_of(workflow)
         workflow.step_list = [(step, _delays(step)) for step in workflow.steps.all()]
@@ -232,7 +216,7 @@ def workflow_create(request):
 
 @tenant_admin_required
 def workflow_edit(request, pk: int):
-    workflow = get_object_or_404(_workflows(request.employee.tenant), pk=pk)
+    workflow = get_object_or_404(selectors.workflows_of(request.employee.tenant), pk=pk)
     return _editor(request, workflow)
 
 
@@ -346,7 +330,7 @@ def workflow_preview(request):
     if form.is_valid():
         facts = form.facts()
         outcome = {"preview": services.preview(facts), "draft_matched": None}
-        for workflow in routing.workflows_of(tenant):
+        for workflow in selectors.workflows_of(tenant).filter(is_active=True):
             matched = routing.matches(workflow, facts)
             tried.append({"workflow": workflow, "matched": matched})
             if matched:

@@ -8,9 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Prefetch
-
-from approvals.models import ApprovalStep, ApprovalWorkflow, StepRule
+from approvals.models import ApprovalWorkflow, StepRule
+from approvals.selectors import workflows_of
 from catalog.models import Recurrence
 from orders.models import Order
 from orders.services import OrderDraft
@@ -40,11 +39,7 @@ class OrderFacts:
             cost_monthly=order.cost_monthly,
             region_id=order.region_id,
             requester=order.requested_by,
-            makers=frozenset(
-                pk
-                for pk in (order.requested_by_id, order.account_holder_id, order.placed_by_id)
-                if pk
-            ),
+            makers=order.maker_ids,
         )
 
     @classmethod
@@ -62,22 +57,6 @@ class OrderFacts:
             requester=draft.requested_by,
             makers=frozenset(makers),
         )
-
-
-def workflows_of(tenant: Tenant):
-    """A tenant's active workflows in priority order, with what matching and steps need."""
-    return (
-        ApprovalWorkflow.objects.filter(tenant=tenant, is_active=True)
-        .prefetch_related(
-            "departments",
-            "regions",
-            Prefetch(
-                "steps",
-                queryset=ApprovalStep.objects.select_related("group", "employee", "hierarchy"),
-            ),
-        )
-        .order_by("priority", "id")
-    )
 
 
 def matches(workflow: ApprovalWorkflow, facts: OrderFacts) -> bool:
@@ -100,7 +79,10 @@ def matches(workflow: ApprovalWorkflow, facts: OrderFacts) -> bool:
 
 def matching_workflow(facts: OrderFacts) -> ApprovalWorkflow | None:
     """The first matching workflow in priority order; None: no approval needed."""
-    return next((wf for wf in workflows_of(facts.tenant) if matches(wf, facts)), None)
+    return next(
+        (wf for wf in workflows_of(facts.tenant).filter(is_active=True) if matches(wf, facts)),
+        None,
+    )
 
 
 def approvers_for(rule: StepRule, facts: OrderFacts) -> tuple[list[Employee], bool]:

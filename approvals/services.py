@@ -15,7 +15,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from approvals import links
-from approvals.exceptions import MakerCannotCheck, NotAnApprover, NotTenantAdmin
+from approvals.exceptions import MakerCannotCheck, NotAnApprover
 from approvals.models import (
     ApprovalRun,
     ApprovalStep,
@@ -32,6 +32,7 @@ from portal import outbox
 from portal import selectors as people
 from portal.exceptions import DomainError, FieldProblem, RequestInvalid
 from portal.models import Delegation, Employee
+from portal.services import require_tenant_admin
 
 logger = logging.getLogger(__name__)
 Outcome = DecisionAudit.Outcome
@@ -205,9 +206,8 @@ def _decide_locked(request: DecisionRequest) -> tuple[str, RunStep | None, Domai
     step = run.steps.filter(state=RunStep.State.ACTIVE).first()
     # Who may not decide is refused whatever the state of the run, so that the answer a caller
     # gets does not depend on whether a faster decision has been applied yet.
-    makers = {order.requested_by_id, order.account_holder_id, order.placed_by_id}
     involved = {request.actor.pk} | ({request.caller.pk} if request.caller else set())
-    if involved & makers:
+    if involved & order.maker_ids:
         return "", step, MakerCannotCheck("The requester can never decide their own order.")
     if (
         run.state != ApprovalRun.State.PENDING
@@ -343,7 +343,7 @@ def save_workflow(
 ) -> ApprovalWorkflow:
     """Create or replace a workflow with its steps (validated data from the workflow form or
     API). Raises NotTenantAdmin, or RequestInvalid when the name is taken meanwhile."""
-    _require_admin(actor)
+    require_tenant_admin(actor, tenant.pk)
     conditions = data["conditions"]
     fields = {
         "name": data["name"],
@@ -381,13 +381,8 @@ def save_workflow(
 @transaction.atomic
 def delete_workflow(*, workflow: ApprovalWorkflow, actor: Employee) -> None:
     """Delete a workflow; runs already started keep its name and their own copy of the steps."""
-    _require_admin(actor)
+    require_tenant_admin(actor, workflow.tenant_id)
     workflow.delete()
-
-
-def _require_admin(actor: Employee) -> None:
-    if not actor.is_tenant_admin:
-        raise NotTenantAdmin("Only tenant admins configure approval workflows.")
 
 
 @dataclass(frozen=True)
@@ -520,9 +515,7 @@ PRIORITY_STEP = 10  # room to slot a workflow in between two others without renu
 def move_workflow(*, workflow: ApprovalWorkflow, direction: str, actor: Employee) -> None:
     """Swap a workflow with its neighbour in priority order ("up": tried earlier, "down":
     later) and renumber the tenant's workflows 10, 20, 30... Raises NotTenantAdmin."""
-    _require_admin(actor)
-    if actor.tenant_id != workflow.tenant_id:
-        raise NotTenantAdmin("Only the tenant's own admins order its workflows.")
+    require_tenant_admin(actor, workflow.tenant_id)
     if direction not in ("up", "down"):
         raise ValueError(f"direction must be up or down, not {direction!r}")
     workflows = list(

@@ -10,6 +10,7 @@ SIMULATED_CARRIER_MODES setting, which wins).
 from __future__ import annotations
 
 import hashlib
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -56,14 +57,14 @@ class Progress:
     check_again_at: datetime | None = None
 
 
-class VendorGateway:
+class VendorGateway(ABC):
+    @abstractmethod
     def submit(self, segment: OrderSegment) -> Acknowledgement:
         """Send the segment to the vendor. Raises TransientVendorError, PermanentVendorError."""
-        raise NotImplementedError
 
+    @abstractmethod
     def progress(self, segment: OrderSegment) -> Progress:
         """Ask the vendor how the segment is doing."""
-        raise NotImplementedError
 
 
 class SimulatedCarrier(VendorGateway):

@@ -97,6 +97,13 @@ class Order(ConcurrentTransitionMixin, models.Model):
         return f"Order {self.pk}"
 
     @property
+    def maker_ids(self) -> frozenset[int]:
+        """Who ordered, whom it is for, and who placed it for them: maker-checker keeps all of
+        them from deciding it."""
+        people = (self.requested_by_id, self.account_holder_id, self.placed_by_id)
+        return frozenset(pk for pk in people if pk is not None)
+
+    @property
     def is_cancellable(self) -> bool:
         return self.status in self.CANCELLABLE
 

@@ -25,6 +25,12 @@ class NotAllowed(DomainError):
     code = "FORBIDDEN"
 
 
+class NotTenantAdmin(NotAllowed):
+    """Configuration (workflows, properties, people...) is for the tenant's own admins."""
+
+    code = "TENANT_ADMIN_ONLY"
+
+
 class NotFound(DomainError):
     status = 404
     code = "NOT_FOUND"

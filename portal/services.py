@@ -8,7 +8,7 @@ from collections.abc import Iterable
 
 from django.db import IntegrityError, transaction
 
-from portal.exceptions import Conflict, FieldProblem, NotAllowed, RequestInvalid
+from portal.exceptions import Conflict, FieldProblem, NotAllowed, NotTenantAdmin, RequestInvalid
 from portal.models import (
     Delegation,
     Employee,
@@ -69,9 +69,9 @@ def end_delegation(*, delegation: Delegation, actor: Employee) -> None:
 
 
 def require_tenant_admin(actor: Employee, tenant_id: int) -> None:
-    """Raises NotAllowed unless the actor administers that tenant."""
+    """Raises NotTenantAdmin unless the actor administers that tenant."""
     if not (actor.is_tenant_admin and actor.tenant_id == tenant_id):
-        raise NotAllowed("Only tenant admins may change this.")
+        raise NotTenantAdmin("Only tenant admins may change this.")
 
 
 @transaction.atomic

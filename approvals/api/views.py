@@ -9,15 +9,15 @@ from rest_framework import generics, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from approvals import services
+from approvals import selectors, services
 from approvals.api.serializers import (
     DecisionBodySerializer,
     WorkflowInputSerializer,
     run_representation,
     workflow_representation,
 )
-from approvals.exceptions import NoApprovalRun, NotTenantAdmin
-from approvals.models import ApprovalRun, ApprovalStep, ApprovalWorkflow, RunStep
+from approvals.exceptions import NoApprovalRun
+from approvals.models import ApprovalRun, RunStep
 from approvals.routing import OrderFacts
 from orders import selectors as order_selectors
 from orders import services as order_services
@@ -26,6 +26,7 @@ from orders.api.views import OrderBodySerializer
 from orders.models import Order
 from orders.requests import parse_order_request
 from portal.api.views import ScopedQuerysetMixin, api_context
+from portal.services import require_tenant_admin
 
 
 class OrderApproval(APIView):
@@ -91,13 +92,9 @@ class ApprovalInbox(ScopedQuerysetMixin, generics.ListAPIView):
 
 
 def _workflows(ctx):
-    if not (ctx.caller or ctx.actor).is_tenant_admin:
-        raise NotTenantAdmin("Only tenant admins configure approval workflows.")
-    return ApprovalWorkflow.objects.filter(tenant=ctx.tenant).prefetch_related(
-        "departments",
-        "regions",
-        Prefetch("steps", queryset=ApprovalStep.objects.select_related("group", "employee")),
-    )
+    """The tenant's workflows, for its admins only (acting for someone else does not count)."""
+    require_tenant_admin(ctx.caller or ctx.actor, ctx.tenant.pk)
+    return selectors.workflows_of(ctx.tenant)
 
 
 class WorkflowList(APIView):
