@@ -1,4 +1,6 @@
-"""Demo approval configuration: Peter's seed 002 order (44.98 USD) goes to his manager, then IT."""
+"""Demo approval configuration: Peter's seed 002 order (44.98 USD) goes to his manager, then IT;
+every other transaction type has a rule a company would plausibly set (none for resuming a
+line or swapping to another device the employee has)."""
 
 from __future__ import annotations
 
@@ -34,6 +36,39 @@ def load(tenants: dict[str, Tenant]) -> None:
         ],
     )
     _workflow(acme, "Accessories", priority=20, transaction_types=accessories, steps=[MANAGER])
+    it_step = {
+        "kind": StepRule.Kind.GROUP,
+        "group": it,
+        "reminder_delay_hours": 24,
+        "escalation_delay_hours": 72,
+    }
+    T = TransactionType
+    _workflow(
+        acme,
+        "New lines and ports",
+        priority=30,
+        transaction_types=[T.NEW_ACTIVATION.value, T.PORT_NUMBER.value],
+        steps=[MANAGER, it_step],
+    )
+    _workflow(acme, "Upgrades", priority=40, transaction_types=[T.UPGRADE.value], steps=[MANAGER])
+    _workflow(
+        acme, "Suspensions", priority=50, transaction_types=[T.SUSPEND.value], steps=[MANAGER]
+    )
+    _workflow(
+        acme,
+        "Deactivations",
+        priority=60,
+        transaction_types=[T.DEACTIVATE.value],
+        steps=[MANAGER, it_step],
+    )
+    _workflow(
+        acme,
+        "Features costing more",
+        priority=70,
+        transaction_types=[T.UPDATE_FEATURES.value],
+        monthly_cost_above=Decimal("0"),
+        steps=[MANAGER],
+    )
     _workflow(globex, "Manager approval", priority=10, steps=[MANAGER])
 
 

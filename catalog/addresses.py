@@ -57,3 +57,18 @@ def labelled_address(region: Region, lines: list[dict]) -> list[dict]:
         for spec in region.address_format
         if values.get(spec["id"])
     ]
+
+
+def postal_code_problem(region: Region, value: str) -> FieldProblem | None:
+    """A postal code checked against the POSTAL_CODE line of the region's country format."""
+    country = region if region.parent_id is None else region.parent
+    spec = next((s for s in country.address_format if s["id"] == "POSTAL_CODE"), None)
+    value = value.strip()
+    if not value:
+        return FieldProblem("postalCode", "REQUIRED", "A postal code is required.")
+    if spec and spec.get("regEx") and not re.fullmatch(spec["regEx"], value):
+        label = spec.get("label", "postal code")
+        return FieldProblem(
+            "postalCode", "INVALID_FORMAT", f"{value!r} is not a valid {label} in {country.name}."
+        )
+    return None

@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import calendar
+from datetime import datetime
 from decimal import Decimal
 
 from django.db import models
 from django.db.models import Q
 
 from portal.models import Employee, Tenant
+
+
+def add_months(moment: datetime, months: int) -> datetime:
+    """The same day `months` later (the month's last day when it is shorter)."""
+    month_index = moment.month - 1 + months
+    year, month = moment.year + month_index // 12, month_index % 12 + 1
+    day = min(moment.day, calendar.monthrange(year, month)[1])
+    return moment.replace(year=year, month=month, day=day)
 
 
 class TransactionType(models.TextChoices):
@@ -24,9 +34,15 @@ class TransactionType(models.TextChoices):
     SWAP_DEVICES = "SWAP_DEVICES", "Swap devices"
 
     @classmethod
-    def orderable(cls) -> list[TransactionType]:
-        """The types this release accepts; the others answer a clear 400 until they land."""
-        return [cls.ORDER_ACCESSORIES]
+    def care(cls) -> frozenset[TransactionType]:
+        """Care orders change a line the employee has; the rest procure something new."""
+        return frozenset(
+            {cls.SUSPEND, cls.UNSUSPEND, cls.DEACTIVATE, cls.UPDATE_FEATURES, cls.SWAP_DEVICES}
+        )
+
+    @property
+    def is_care(self) -> bool:
+        return self in self.care()
 
 
 class Recurrence(models.TextChoices):
@@ -234,8 +250,16 @@ class ServiceAsset(models.Model):
 
     @property
     def order_actions(self) -> list[str]:
-        orderable = set(TransactionType.orderable())
-        return [t.value for t in self.ORDER_ACTIONS[self.status] if t in orderable]
+        return [t.value for t in self.ORDER_ACTIONS[self.status]]
+
+    @property
+    def upgrade_eligibility_date(self) -> datetime | None:
+        """From when the line may get a new device: the tenant's upgrade period after the last
+        upgrade (or, never upgraded, after the contract start or activation)."""
+        since = self.last_device_upgrade or self.contract_start or self.activated_at
+        if since is None:
+            return None
+        return add_months(since, self.tenant.upgrade_eligibility_months)
 
 
 class DeviceAsset(models.Model):
@@ -253,8 +277,18 @@ class DeviceAsset(models.Model):
     id = models.BigAutoField(primary_key=True)
     tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="devices")
     device = models.ForeignKey(
-        Device, on_delete=models.PROTECT, related_name="assets", help_text="Catalog model."
+        Device,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="assets",
+        help_text="Catalog model; empty for a make and model the catalog does not have.",
     )
+    manufacturer = models.ForeignKey(
+        Manufacturer, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    # An employee's own device that is not in the catalog (SWAP_DEVICES `otherMakeModelName`).
+    other_make_model = models.CharField(max_length=150, blank=True)
     holder = models.ForeignKey(
         Employee, on_delete=models.PROTECT, null=True, blank=True, related_name="devices"
     )
@@ -274,4 +308,20 @@ class DeviceAsset(models.Model):
         ordering = ["id"]
 
     def __str__(self) -> str:
-        return f"{self.device} ({self.serial_number})"
+        return f"{self.make_model} ({self.serial_number})"
+
+    @property
+    def make(self) -> Manufacturer | None:
+        return self.device.manufacturer if self.device_id else self.manufacturer
+
+    @property
+    def model_name(self) -> str:
+        return self.device.model if self.device_id else self.other_make_model
+
+    @property
+    def make_model(self) -> str:
+        """ "Apple iPhone 15", as people name a device."""
+        if self.device_id:
+            return f"{self.device.manufacturer.name} {self.device.model}"
+        make = self.manufacturer.name if self.manufacturer_id else ""
+        return " ".join(part for part in (make, self.other_make_model) if part) or "Unknown device"

@@ -40,6 +40,8 @@ def services_visible_to(employee: Employee) -> QuerySet[ServiceAsset]:
         "plan",
         "account_holder__department",
         "device__device__manufacturer",
+        "device__manufacturer",
+        "tenant",
     )
     if not employee.is_tenant_admin:
         services = services.filter(account_holder=employee)
@@ -48,7 +50,7 @@ def services_visible_to(employee: Employee) -> QuerySet[ServiceAsset]:
 
 def devices_visible_to(employee: Employee) -> QuerySet[DeviceAsset]:
     devices = DeviceAsset.objects.filter(tenant_id=employee.tenant_id).select_related(
-        "device__manufacturer", "holder", "service"
+        "device__manufacturer", "manufacturer", "holder", "service"
     )
     if not employee.is_tenant_admin:
         devices = devices.filter(holder=employee)

@@ -1,13 +1,23 @@
-"""Writes to the catalog: which items a tenant offers its employees."""
+"""Writes to the catalog (which items a tenant offers its employees) and to the assets."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from datetime import datetime
 
 from django.db import transaction
 
-from catalog.models import Accessory, Device, Feature, Plan
+from catalog.models import (
+    Accessory,
+    Device,
+    DeviceAsset,
+    Feature,
+    Manufacturer,
+    Plan,
+    ServiceAsset,
+    add_months,
+)
 from portal.exceptions import FieldProblem, NotAllowed, RequestInvalid
 from portal.models import Employee, Tenant
 
@@ -42,3 +52,85 @@ def set_offered(
         "%s offered to tenant %s set by %s (%d items)",
         model._meta.verbose_name_plural, tenant.pk, actor.pk, len(wanted),
     )  # fmt: skip
+
+
+# --- Assets: what completed orders do to lines and devices (orders.effects calls these) --------
+
+
+def activate_line(
+    *,
+    tenant: Tenant,
+    holder: Employee,
+    service_number: str,
+    plan: Plan,
+    features: Iterable[Feature],
+    when: datetime,
+) -> ServiceAsset:
+    """A new ACTIVE line on the plan's carrier, its contract starting now."""
+    service = ServiceAsset.objects.create(
+        tenant=tenant,
+        service_number=service_number,
+        vendor=plan.vendor,
+        plan=plan,
+        status=ServiceAsset.Status.ACTIVE,
+        account_holder=holder,
+        activated_at=when,
+        contract_start=when,
+        contract_end=add_months(when, tenant.upgrade_eligibility_months),
+        last_device_upgrade=when,
+    )
+    service.features.set(features)
+    logger.info("line %s activated for employee %s", service.service_number, holder.pk)
+    return service
+
+
+def put_device_on_line(
+    service: ServiceAsset,
+    *,
+    device: Device | None,
+    manufacturer: Manufacturer | None = None,
+    other_make_model: str = "",
+    serial_number_type: str,
+    serial_number: str,
+    sim_id: str = "",
+) -> DeviceAsset:
+    """Move a line to a device: the one the holder has with that serial number, or a new
+    asset. The line's previous device stays with its holder, on no line."""
+    DeviceAsset.objects.filter(service=service).update(service=None)
+    asset = DeviceAsset.objects.filter(
+        tenant_id=service.tenant_id, serial_number=serial_number, service__isnull=True
+    ).first() or DeviceAsset(tenant_id=service.tenant_id, serial_number=serial_number)
+    asset.device = device
+    asset.manufacturer = device.manufacturer if device else manufacturer
+    asset.other_make_model = "" if device else other_make_model
+    asset.serial_number_type = serial_number_type
+    asset.holder = service.account_holder
+    asset.service = service
+    asset.sim_id = sim_id or asset.sim_id
+    asset.access_method = device.access_method if device else asset.access_method
+    asset.save()
+    return asset
+
+
+def change_plan(
+    service: ServiceAsset, *, plan: Plan | None, add: Iterable[Feature], remove: Iterable[Feature]
+) -> None:
+    if plan is not None and plan.pk != service.plan_id:
+        service.plan = plan
+        service.save(update_fields=["plan"])
+    service.features.remove(*remove)
+    service.features.add(*add)
+
+
+def record_upgrade(service: ServiceAsset, when: datetime) -> None:
+    service.last_device_upgrade = when
+    service.save(update_fields=["last_device_upgrade"])
+
+
+def set_line_status(service: ServiceAsset, status: str) -> None:
+    """Suspend, resume or deactivate a line; a deactivated line gives its device up."""
+    service.status = status
+    service.save(update_fields=["status"])
+    if status == ServiceAsset.Status.DEACTIVATED:
+        DeviceAsset.objects.filter(service=service).update(service=None)
+    logger.info("line %s is %s now", service.service_number, status)

@@ -1,4 +1,6 @@
-"""Demo order properties: seed 002's MISCELLANEOUS group plus a few optional fields."""
+"""Demo order properties: seed 002's MISCELLANEOUS group for accessories, and for each other
+transaction type what a company would sensibly ask (the losing carrier's account for a port,
+a reason for a suspension...)."""
 
 from __future__ import annotations
 
@@ -22,35 +24,86 @@ ACCESSORY_PROPERTIES = [
 ]  # fmt: skip
 
 
+TT = TransactionType
+# transaction type: (group id, fields as above). UNSUSPEND and UPDATE_FEATURES ask nothing (a
+# feature change has its own comment).
+PROPERTIES = {
+    TT.ORDER_ACCESSORIES: ("MISCELLANEOUS", ACCESSORY_PROPERTIES),
+    TT.NEW_ACTIVATION: ("NEW_LINE", [
+        ("COST_CENTER", "Cost center", T.TEXT, REQUIRED,
+         {"min_length": 3, "max_length": 20, "reg_ex": r"[A-Z0-9-]{3,20}",
+          "pattern": "e.g. CC-1042"}, []),
+        ("JUSTIFICATION", "Why a new line", T.CHOICE, REQUIRED, {},
+         [("NEW_HIRE", "New hire", False), ("ROLE_CHANGE", "New role needs a phone", False),
+          ("OTHER", "Other", True)]),
+    ]),
+    TT.UPGRADE: ("UPGRADE", [
+        ("REASON", "Reason for the upgrade", T.CHOICE, OPTIONAL, {},
+         [("ELIGIBLE", "Due for an upgrade", False), ("BROKEN", "Device broken", False),
+          ("OTHER", "Other", True)]),
+    ]),
+    TT.PORT_NUMBER: ("PORT_IN", [
+        ("LOSING_CARRIER", "Current carrier", T.TEXT, REQUIRED, {"max_length": 60}, []),
+        ("ACCOUNT_NUMBER", "Account number at the current carrier", T.TEXT, REQUIRED,
+         {"min_length": 4, "max_length": 30}, []),
+        ("ACCOUNT_PIN", "Account PIN (transfer PIN)", T.TEXT, REQUIRED,
+         {"min_length": 4, "max_length": 10, "reg_ex": r"[0-9]{4,10}", "pattern": "4 to 10 digits"},
+         []),
+        ("BILLING_NAME", "Name on the current account", T.TEXT, OPTIONAL, {"max_length": 100},
+         []),
+    ]),
+    TT.SUSPEND: ("SUSPENSION", [
+        ("REASON", "Why suspend the line", T.CHOICE, REQUIRED, {},
+         [("LEAVE", "Leave of absence", False), ("LOST", "Device lost or stolen", False),
+          ("OTHER", "Other", True)]),
+        ("RESUME_ON", "Expected back on", T.DATE, OPTIONAL, {"pattern": "mm/dd/yyyy"}, []),
+    ]),
+    TT.DEACTIVATE: ("DEACTIVATION", [
+        ("REASON", "Why deactivate the line", T.CHOICE, REQUIRED, {},
+         [("LEAVING", "Employee leaving", False), ("NOT_NEEDED", "No longer needed", False),
+          ("OTHER", "Other", True)]),
+        ("DEVICE_RETURNED", "The device goes back to IT", T.BOOLEAN, OPTIONAL, {}, []),
+    ]),
+    TT.SWAP_DEVICES: ("SWAP", [
+        ("REASON", "Why swap devices", T.CHOICE, OPTIONAL, {},
+         [("BROKEN", "Device broken", False), ("PERSONAL", "Using my own device", False),
+          ("OTHER", "Other", True)]),
+    ]),
+}  # fmt: skip
+
+
 def load(tenants: dict[str, Tenant]) -> None:
     for tenant in tenants.values():
-        group, _ = PropertyGroup.objects.update_or_create(
-            tenant=tenant,
-            transaction_type=TransactionType.ORDER_ACCESSORIES,
-            group_id="MISCELLANEOUS",
-            defaults={"position": 0},
+        for transaction_type, (group_id, fields) in PROPERTIES.items():
+            _load_group(tenant, transaction_type, group_id, fields)
+
+
+def _load_group(tenant: Tenant, transaction_type: str, group_id: str, fields: list) -> None:
+    group, _ = PropertyGroup.objects.update_or_create(
+        tenant=tenant,
+        transaction_type=transaction_type,
+        group_id=group_id,
+        defaults={"position": 0},
+    )
+    for position, (field_id, label, kind, validation, extra, choices) in enumerate(fields):
+        field, _ = PropertyField.objects.update_or_create(
+            group=group,
+            field_id=field_id,
+            defaults={
+                "label": label,
+                "type": kind,
+                "validation": validation,
+                "position": position,
+                **extra,
+            },
         )
-        for position, (field_id, label, kind, validation, extra, choices) in enumerate(
-            ACCESSORY_PROPERTIES
-        ):
-            field, _ = PropertyField.objects.update_or_create(
-                group=group,
-                field_id=field_id,
+        for choice_position, (choice_id, choice_label, is_other) in enumerate(choices):
+            PropertyChoice.objects.update_or_create(
+                field=field,
+                choice_id=choice_id,
                 defaults={
-                    "label": label,
-                    "type": kind,
-                    "validation": validation,
-                    "position": position,
-                    **extra,
+                    "label": choice_label,
+                    "is_other": is_other,
+                    "position": choice_position,
                 },
             )
-            for choice_position, (choice_id, choice_label, is_other) in enumerate(choices):
-                PropertyChoice.objects.update_or_create(
-                    field=field,
-                    choice_id=choice_id,
-                    defaults={
-                        "label": choice_label,
-                        "is_other": is_other,
-                        "position": choice_position,
-                    },
-                )

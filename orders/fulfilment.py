@@ -47,7 +47,13 @@ class Acknowledgement:
 
 @dataclass(frozen=True)
 class Progress:
-    """What the vendor says about a segment it acknowledged."""
+    """What the vendor says about a segment it acknowledged.
+
+    `delivered` without `shipped`: a segment with nothing to ship (a care order) is carried
+    out. Once a segment with a device is delivered, `response` holds what the carrier knows of
+    it: `devices` [{deviceId, serialNumber {type, value}, simId}], and for a NEW_ACTIVATION the
+    new line's `serviceNumber` (orders.effects reads them).
+    """
 
     shipped: bool = False
     delivered: bool = False
@@ -107,16 +113,46 @@ class SimulatedCarrier(VendorGateway):
         shipped_at = segment.sent_at + self.delay
         if now < shipped_at:
             return Progress(check_again_at=shipped_at)
-        tracking = "1Z" + hashlib.sha1(segment.vendor_reference.encode()).hexdigest()[:16].upper()
+        items = list(segment.items.all())
+        if not any(item.ships for item in items):
+            return Progress(delivered=True, response={"status": 200, "state": "DONE"})
+        tracking = "1Z" + self._digest(segment, "tracking", 16, hexadecimal=True)
         delivered = now >= shipped_at + self.delay
+        response = {"status": 200, "state": "DELIVERED" if delivered else "SHIPPED"}
+        if delivered:
+            response.update(self._activation(segment, items))
         return Progress(
             shipped=True,
             delivered=delivered,
             carrier=f"{segment.vendor.name} Logistics",
             tracking_number=tracking,
-            response={"status": 200, "state": "DELIVERED" if delivered else "SHIPPED"},
+            response=response,
             check_again_at=None if delivered else shipped_at + self.delay,
         )
+
+    def _activation(self, segment: OrderSegment, items) -> dict:
+        """The units sent (made-up but stable serial numbers and SIMs), and a new line's
+        number."""
+        devices = [
+            {
+                "deviceId": str(item.device_id),
+                "serialNumber": {"type": "IMEI", "value": self._digest(segment, item.pk, 15)},
+                "simId": "8901" + self._digest(segment, f"sim{item.pk}", 15),
+            }
+            for item in items
+            if item.kind == item.Kind.DEVICE
+        ]
+        answer: dict = {"devices": devices} if devices else {}
+        if devices and segment.order.transaction_type == "NEW_ACTIVATION":
+            answer["serviceNumber"] = "555" + f"{segment.pk:07d}"[-7:]
+        return answer
+
+    @staticmethod
+    def _digest(segment: OrderSegment, salt, length: int, hexadecimal: bool = False) -> str:
+        digest = hashlib.sha1(f"{segment.vendor_reference}:{salt}".encode()).hexdigest()
+        if hexadecimal:
+            return digest[:length].upper()
+        return str(int(digest, 16))[:length]
 
 
 def gateway_for(vendor: Vendor) -> VendorGateway:

@@ -43,17 +43,14 @@ def _property_page(request, chosen: str, *, group_id: str = "", group_problems=(
         .order_by()
         .values_list("group__transaction_type", "n")
     )
-    orderable = set(TransactionType.orderable())
     types = [
-        {"value": value, "label": label, "count": counts.get(value, 0),
-         "orderable": value in orderable}
+        {"value": value, "label": label, "count": counts.get(value, 0)}
         for value, label in TransactionType.choices
-    ]  # fmt: skip
+    ]
     context = {
         "types": types,
         "chosen": chosen,
         "chosen_label": TransactionType(chosen).label,
-        "chosen_orderable": chosen in orderable,
         "groups": properties.groups_for(tenant, chosen),
         "group_id": group_id,
         "group_errors": problems_by_field(group_problems),

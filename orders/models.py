@@ -62,6 +62,11 @@ class Order(ConcurrentTransitionMixin, models.Model):
     service = models.ForeignKey(
         ServiceAsset, on_delete=models.PROTECT, null=True, blank=True, related_name="orders"
     )
+    # The number a PORT_NUMBER order brings in; for new lines, the number the carrier gave.
+    service_number = models.CharField(max_length=30, blank=True)
+    # What a transaction type asks for beyond its items, as its effect on the assets needs it:
+    # existingDevice, newDevice, featureRequestComment, postalCode (validated, ids resolved).
+    details = models.JSONField(default=dict, blank=True)
     region = models.ForeignKey(
         Region, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -129,9 +134,9 @@ class Order(ConcurrentTransitionMixin, models.Model):
     def ship(self) -> None:
         """Every segment has shipped."""
 
-    @transition(field=status, source=S.SHIPPED, target=S.COMPLETE)
+    @transition(field=status, source=[S.SHIPPED, S.IN_FULFILLMENT], target=S.COMPLETE)
     def complete(self) -> None:
-        pass
+        """Every segment is delivered, or (a care order shipping nothing) carried out."""
 
     @transition(field=status, source=[S.APPROVED, S.IN_FULFILLMENT], target=S.FAILED)
     def fail(self) -> None:
@@ -177,8 +182,15 @@ class OrderItem(PriceFields):
         PLAN = "PLAN"
         FEATURE = "FEATURE"
 
+    class Action(models.TextChoices):
+        """What the item does to the line: added (bought) or removed (a feature dropped)."""
+
+        ADD = "ADD"
+        REMOVE = "REMOVE"
+
     segment = models.ForeignKey(OrderSegment, on_delete=models.CASCADE, related_name="items")
     kind = models.CharField(max_length=10, choices=Kind.choices)
+    action = models.CharField(max_length=6, choices=Action.choices, default=Action.ADD)
     position = models.PositiveSmallIntegerField(default=0)
     name = models.CharField(max_length=200)
     image_url = models.URLField(blank=True)
@@ -203,6 +215,14 @@ class OrderItem(PriceFields):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def ships(self) -> bool:
+        """Goes in a parcel (features and plans are switched on by the carrier instead)."""
+        return self.kind in SHIPPED_KINDS
+
+
+SHIPPED_KINDS = frozenset({OrderItem.Kind.ACCESSORY, OrderItem.Kind.DEVICE})
 
 
 class OrderHistory(models.Model):

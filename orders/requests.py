@@ -7,16 +7,30 @@ with every id resolved to a row of the caller's tenant.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.exceptions import ErrorDetail
 
 from catalog import addresses
 from catalog import selectors as catalog_selectors
-from catalog.models import Accessory, Region, ServiceAsset, TransactionType
+from catalog.models import (
+    Accessory,
+    Device,
+    DeviceAsset,
+    Feature,
+    Manufacturer,
+    Plan,
+    Region,
+    ServiceAsset,
+    TransactionType,
+)
+from orders import conflicts
 from orders import properties as order_properties
+from orders.models import OrderItem
 from portal.api.errors import flatten_errors
 from portal.exceptions import FieldProblem, RequestInvalid
 from portal.ids import is_id
@@ -33,6 +47,22 @@ class OrderRequest:
     service: ServiceAsset | None = None
     accessories: list[Accessory] = field(default_factory=list)
     ship_to: dict | None = None  # {name, region, address (labelled), expedite}
+    # Procurement of a line (NEW_ACTIVATION, UPGRADE, PORT_NUMBER): the device and the plan
+    # with its optional features. An upgrade without a plan keeps the line's plan.
+    device: Device | None = None
+    plan: Plan | None = None
+    features: list[Feature] = field(default_factory=list)
+    # UPDATE_FEATURES: [(feature, ADD or REMOVE)]
+    feature_changes: list[tuple[Feature, str]] = field(default_factory=list)
+    region: Region | None = None  # where a new line is registered (with `postal_code`)
+    port_number: str = ""  # PORT_NUMBER: the number brought in, digits only
+    # The rest, stored on the order as its `details`: existingDevice, newDevice (both
+    # resolved to ids and names), featureRequestComment, postalCode.
+    details: dict = field(default_factory=dict)
+
+    @property
+    def is_care(self) -> bool:
+        return TransactionType(self.transaction_type).is_care
 
 
 def _detail(problems: list[FieldProblem]) -> dict:
@@ -113,13 +143,6 @@ class OrderRequestSerializer(serializers.Serializer):
     transactionType = serializers.ChoiceField(choices=TransactionType.choices)
     properties = PropertyGroupSerializer(many=True, default=list)
 
-    def validate_transactionType(self, value: str) -> str:
-        if value not in TransactionType.orderable():
-            raise serializers.ValidationError(
-                f"{value} orders are not offered yet.", code="TRANSACTION_TYPE_NOT_SUPPORTED"
-            )
-        return value
-
     def validate_properties(self, groups: list[dict]) -> list[dict]:
         transaction_type = self.initial_data.get("transactionType")
         if transaction_type not in TransactionType.values:
@@ -131,6 +154,10 @@ class OrderRequestSerializer(serializers.Serializer):
             raise serializers.ValidationError(_detail(problems))
         return resolved
 
+    def extra(self, data: dict) -> dict:
+        """The type's own parts of the OrderRequest, from its validated data."""
+        return {}
+
     def peek(self, name: str):
         """Another field's value if valid, else None: cross-field rules still run (and report)
         when an unrelated field is wrong."""
@@ -138,6 +165,74 @@ class OrderRequestSerializer(serializers.Serializer):
             return self.fields[name].run_validation(self.initial_data.get(name, serializers.empty))
         except (serializers.ValidationError, serializers.SkipField):
             return None
+
+
+def _error(message: str, code: str) -> list[ErrorDetail]:
+    return [ErrorDetail(message, code=code)]
+
+
+def _offered_ids(queryset, tenant: Tenant, items) -> set[int]:
+    return set(
+        queryset.offered_to(tenant)
+        .filter(pk__in=[item.pk for item in items])
+        .values_list("pk", flat=True)
+    )
+
+
+def _external_number(serializer: serializers.Serializer) -> str | None:
+    number = serializer.initial_data.get("externalOrderNumber")
+    return number.strip() or None if isinstance(number, str) else None
+
+
+class NoShipToMixin(serializers.Serializer):
+    """Care orders change a line; nothing is shipped, so a ship-to is a mistake worth saying."""
+
+    shipTo = serializers.JSONField(required=False, allow_null=True)
+
+    def validate_shipTo(self, value):
+        if value is not None:
+            kind = TransactionType(self.transaction_type).label.lower()
+            raise serializers.ValidationError(
+                f"Nothing is shipped for a {kind} order: leave shipTo out.", code="NOT_APPLICABLE"
+            )
+        return None
+
+
+class ServiceOrderRequestSerializer(OrderRequestSerializer):
+    """An order about one of the actor's lines (a tenant admin may order for any line): the
+    line's status must allow the type, and no open order on it may conflict with this one."""
+
+    transaction_type: TransactionType
+
+    serviceId = IdField(
+        name="Service",
+        lookup=lambda ctx: catalog_selectors.services_visible_to(ctx["actor"]),
+    )
+
+    def validate_serviceId(self, service: ServiceAsset) -> ServiceAsset:
+        kind = TransactionType(self.transaction_type)
+        if kind not in service.order_actions:
+            allowed = ", ".join(service.order_actions) or "none"
+            raise serializers.ValidationError(
+                f"Line {service.service_number} is {service.status}: "
+                f"{kind.label.lower()} is not possible (allowed now: {allowed}).",
+                code="SERVICE_NOT_ELIGIBLE",
+            )
+        rival = conflicts.conflicting_order(
+            tenant=self.context["tenant"],
+            transaction_type=kind,
+            service=service,
+            exclude_external_number=_external_number(self),
+        )
+        if rival is not None:
+            raise serializers.ValidationError(
+                conflicts.conflict_message(rival, what=f"Line {service.service_number}"),
+                code="CONFLICTING_ORDER",
+            )
+        return service
+
+    def extra(self, data: dict) -> dict:
+        return {"service": data["serviceId"]}
 
 
 class AccessoryCartSerializer(serializers.Serializer):
@@ -150,55 +245,551 @@ class AccessoryCartSerializer(serializers.Serializer):
     )
 
 
-class AccessoryOrderRequestSerializer(OrderRequestSerializer):
+def _accessory_errors(
+    tenant: Tenant, accessories: list[Accessory], device: Device | None, *, check_fit: bool
+) -> dict:
+    """{index: [error]} for accessories not offered, or (check_fit) not fitting `device`, a
+    catalog model (None: a make the catalog does not have, which no accessory is known to fit)."""
+    offered = _offered_ids(Accessory.objects, tenant, accessories)
+    fitting = set(device.accessories.values_list("pk", flat=True)) if device else set()
+    errors = {}
+    for index, accessory in enumerate(accessories):
+        if accessory.pk not in offered:
+            errors[index] = _error(f"Accessory {accessory.pk} is not offered.", "NOT_AVAILABLE")
+        elif check_fit and accessory.pk not in fitting:
+            errors[index] = _error(
+                f"{accessory.name} does not fit the {device or 'device'}.", "NOT_COMPATIBLE"
+            )
+    return errors
+
+
+class AccessoryOrderRequestSerializer(ServiceOrderRequestSerializer):
     """ORDER_ACCESSORIES (seed 002): accessories for the device of one of the actor's lines."""
 
-    serviceId = IdField(
-        name="Service",
-        lookup=lambda ctx: catalog_selectors.services_visible_to(ctx["actor"]),
-    )
+    transaction_type = TransactionType.ORDER_ACCESSORIES
+
     shoppingCart = AccessoryCartSerializer()
     shipTo = ShipToSerializer()
 
-    def validate_serviceId(self, service: ServiceAsset) -> ServiceAsset:
-        if TransactionType.ORDER_ACCESSORIES not in service.order_actions:
-            raise serializers.ValidationError(
-                f"Service {service.pk} is {service.status}: accessories cannot be ordered for it.",
-                code="SERVICE_NOT_ELIGIBLE",
-            )
-        return service
-
     def validate_shoppingCart(self, cart: dict) -> dict:
-        tenant = self.context["tenant"]
-        accessories = cart["accessoryIds"]
-        offered = set(
-            catalog_selectors.accessories_offered(tenant)
-            .filter(pk__in=[a.pk for a in accessories])
-            .values_list("pk", flat=True)
-        )
         service = self.peek("serviceId")
         device = getattr(service, "device", None) if service else None
-        fitting = set(device.device.accessories.values_list("pk", flat=True)) if device else set()
-        errors = {}
-        for index, accessory in enumerate(accessories):
-            if accessory.pk not in offered:
-                errors[index] = [
-                    ErrorDetail(f"Accessory {accessory.pk} is not offered.", code="NOT_AVAILABLE")
-                ]
-            elif service is not None and accessory.pk not in fitting:
-                errors[index] = [
-                    ErrorDetail(
-                        f"{accessory.name} does not fit the device of service {service.pk}.",
-                        code="NOT_COMPATIBLE",
-                    )
-                ]
+        if service is not None and device is None:
+            message = f"Line {service.service_number} has no device to fit accessories to."
+            raise serializers.ValidationError({"accessoryIds": _error(message, "NOT_COMPATIBLE")})
+        errors = _accessory_errors(
+            self.context["tenant"],
+            cart["accessoryIds"],
+            device.device if device else None,
+            check_fit=service is not None,
+        )
         if errors:
             raise serializers.ValidationError({"accessoryIds": errors})
         return cart
 
+    def extra(self, data: dict) -> dict:
+        return {
+            **super().extra(data),
+            "accessories": list(data["shoppingCart"]["accessoryIds"]),
+            "ship_to": data["shipTo"],
+        }
+
+
+class StatusChangeRequestSerializer(NoShipToMixin, ServiceOrderRequestSerializer):
+    """SUSPEND, UNSUSPEND, DEACTIVATE: the line alone; its status decides which are allowed."""
+
+
+class SuspendRequestSerializer(StatusChangeRequestSerializer):
+    transaction_type = TransactionType.SUSPEND
+
+
+class UnsuspendRequestSerializer(StatusChangeRequestSerializer):
+    transaction_type = TransactionType.UNSUSPEND
+
+
+class DeactivateRequestSerializer(StatusChangeRequestSerializer):
+    transaction_type = TransactionType.DEACTIVATE
+
+
+# --- Devices described in a request (existingDevice, newDevice) ---------------------------------
+
+
+class SerialNumberSerializer(serializers.Serializer):
+    type = serializers.ChoiceField(
+        choices=DeviceAsset.SerialNumberType.choices,
+        error_messages={
+            "invalid_choice": '"{input}" is not a serial number type: use one of '
+            + ", ".join(DeviceAsset.SerialNumberType.values)
+            + "."
+        },
+    )
+    value = serializers.RegexField(
+        r"^[0-9A-Za-z-]{4,40}$",
+        error_messages={"invalid": "A serial number is 4 to 40 letters, digits or dashes."},
+    )
+
+
+class DeviceDescriptionSerializer(serializers.Serializer):
+    """A physical device: its make and model (catalog ids) and its serial number."""
+
+    manufacturerId = serializers.PrimaryKeyRelatedField(
+        queryset=Manufacturer.objects.all(),
+        required=False,
+        allow_null=True,
+        error_messages={"does_not_exist": "Manufacturer {pk_value} does not exist."},
+    )
+    modelId = IdField(
+        name="Device model",
+        lookup=lambda ctx: Device.objects.select_related("manufacturer"),
+        required=False,
+        allow_null=True,
+    )
+    serialNumber = SerialNumberSerializer()
+    simId = serializers.RegexField(
+        r"^[0-9A-Za-z]{0,40}$",
+        required=False,
+        allow_blank=True,
+        error_messages={"invalid": "A SIM id is up to 40 letters and digits."},
+    )
+
+    def validate(self, data: dict) -> dict:
+        maker, model = data.get("manufacturerId"), data.get("modelId")
+        if maker is not None and model is not None and model.manufacturer_id != maker.pk:
+            raise serializers.ValidationError(
+                {"modelId": _error(f"The {model} is not made by {maker.name}.", "NOT_COMPATIBLE")}
+            )
+        return data
+
+
+class NewDeviceSerializer(DeviceDescriptionSerializer):
+    otherMakeModelName = serializers.CharField(max_length=150, required=False, allow_blank=True)
+
+    def validate(self, data: dict) -> dict:
+        data = super().validate(data)
+        if data.get("modelId") is None and not data.get("otherMakeModelName", "").strip():
+            raise serializers.ValidationError(
+                {
+                    "modelId": _error(
+                        "Name the new device: a catalog modelId, or otherMakeModelName for a "
+                        "model the catalog does not have.",
+                        "REQUIRED",
+                    )
+                }
+            )
+        return data
+
+
+def device_details(data: dict) -> dict:
+    """A described device as the order stores it (ids as strings, names for display)."""
+    maker, model = data.get("manufacturerId"), data.get("modelId")
+    maker = maker or (model.manufacturer if model else None)
+    other = (data.get("otherMakeModelName") or "").strip()
+    return {
+        "manufacturerId": maker.pk if maker else None,
+        "manufacturerName": maker.name if maker else "",
+        "modelId": str(model.pk) if model else None,
+        "model": model.model if model else other,
+        "otherMakeModelName": other,
+        "serialNumber": dict(data["serialNumber"]),
+        "simId": data.get("simId", ""),
+    }
+
+
+class ExistingDeviceMixin(serializers.Serializer):
+    """`existingDevice` must be the device the line has now (UPGRADE, SWAP_DEVICES)."""
+
+    existingDevice = DeviceDescriptionSerializer()
+
+    def validate_existingDevice(self, described: dict) -> dict:
+        service = self.peek("serviceId")
+        if service is None:
+            return described
+        device = getattr(service, "device", None)
+        serial = described["serialNumber"]
+        if device is None:
+            raise serializers.ValidationError(
+                f"Line {service.service_number} has no device on record.", code="DEVICE_MISMATCH"
+            )
+        errors = {}
+        if (serial["type"], serial["value"]) != (device.serial_number_type, device.serial_number):
+            errors["serialNumber"] = _error(
+                f"Line {service.service_number} is on {device.serial_number_type} "
+                f"{device.serial_number}, not {serial['type']} {serial['value']}.",
+                "DEVICE_MISMATCH",
+            )
+        model = described.get("modelId")
+        if model is not None and model.pk != device.device_id:
+            errors["modelId"] = _error(
+                f"Line {service.service_number} is on a {device.make_model}, not a {model}.",
+                "DEVICE_MISMATCH",
+            )
+        if errors:
+            raise serializers.ValidationError(errors)
+        return described
+
+
+# --- Procurement of a line: NEW_ACTIVATION, UPGRADE, PORT_NUMBER --------------------------------
+
+
+class LineCartSerializer(serializers.Serializer):
+    """A device with a plan and the plan's optional features."""
+
+    deviceId = IdField(
+        name="Device", lookup=lambda ctx: Device.objects.select_related("manufacturer", "vendor")
+    )
+    planId = IdField(name="Plan", lookup=lambda ctx: Plan.objects.select_related("vendor"))
+    optionalFeatureIds = serializers.ListField(
+        child=IdField(name="Feature", lookup=lambda ctx: Feature.objects.select_related("plan")),
+        required=False,
+        max_length=20,
+    )
+
+
+class NewLineCartSerializer(LineCartSerializer):
+    accessoryIds = serializers.ListField(
+        child=IdField(
+            name="Accessory", lookup=lambda ctx: Accessory.objects.select_related("vendor")
+        ),
+        default=list,
+        max_length=50,
+    )
+
+
+class UpgradeCartSerializer(LineCartSerializer):
+    # Without a plan the line keeps its own.
+    planId = IdField(
+        name="Plan",
+        lookup=lambda ctx: Plan.objects.select_related("vendor"),
+        required=False,
+        allow_null=True,
+    )
+
+
+def line_cart_errors(
+    tenant: Tenant, cart: dict, *, carrier=None, current_plan: Plan | None = None
+) -> dict:
+    """Problems of a device-plan-features cart: everything offered to the tenant, the plan
+    from the device's carrier (`carrier` when the line has one already), the features of that
+    plan, no feature twice."""
+    errors: dict = {}
+    device, plan = cart["deviceId"], cart.get("planId")
+    carrier = carrier or device.vendor
+    if device.pk not in _offered_ids(Device.objects, tenant, [device]):
+        errors["deviceId"] = _error(f"Device {device.pk} is not offered.", "NOT_AVAILABLE")
+    elif carrier is not None and device.vendor_id not in (None, carrier.pk):
+        errors["deviceId"] = _error(
+            f"The {device} is sold by {device.vendor}, not by the line's carrier {carrier}.",
+            "NOT_COMPATIBLE",
+        )
+    if plan is not None:
+        if plan.pk not in _offered_ids(Plan.objects, tenant, [plan]):
+            errors["planId"] = _error(f"Plan {plan.pk} is not offered.", "NOT_AVAILABLE")
+        elif carrier is not None and plan.vendor_id != carrier.pk:
+            whose = "the line's carrier" if current_plan is not None else "the device's carrier"
+            errors["planId"] = _error(
+                f"{plan.name} is a {plan.vendor} plan; it must be one of {carrier} ({whose}).",
+                "NOT_COMPATIBLE",
+            )
+    features = cart.get("optionalFeatureIds") or []
+    plan = plan or current_plan
+    offered = _offered_ids(Feature.objects, tenant, features)
+    feature_errors, seen = {}, set()
+    for index, feature in enumerate(features):
+        if feature.pk in seen:
+            feature_errors[index] = _error(f"Feature {feature.pk} is listed twice.", "DUPLICATE")
+        elif feature.pk not in offered:
+            feature_errors[index] = _error(f"Feature {feature.pk} is not offered.", "NOT_AVAILABLE")
+        elif plan is None or feature.plan_id != plan.pk:
+            feature_errors[index] = _error(
+                f"{feature.name} is a feature of {feature.plan.name}, not of "
+                f"{plan.name if plan else 'the line (it has no plan)'}.",
+                "NOT_COMPATIBLE",
+            )
+        seen.add(feature.pk)
+    if feature_errors:
+        errors["optionalFeatureIds"] = feature_errors
+    return errors
+
+
+def _line_cart_extra(cart: dict) -> dict:
+    return {
+        "device": cart["deviceId"],
+        "plan": cart.get("planId"),
+        "features": list(cart.get("optionalFeatureIds") or []),
+    }
+
+
+class NewLineRegionMixin(serializers.Serializer):
+    """Where a new line is registered: its region and postal code (the carrier picks the area
+    code from them)."""
+
+    regionId = IdField(name="Region", lookup=lambda ctx: Region.objects.select_related("parent"))
+    postalCode = serializers.CharField(max_length=20)
+
+    def validate_postalCode(self, value: str) -> str:
+        region = self.peek("regionId")
+        problem = addresses.postal_code_problem(region, value) if region else None
+        if problem:
+            raise serializers.ValidationError(problem.message, code=problem.code)
+        return value.strip()
+
+
+class NewActivationRequestSerializer(NewLineRegionMixin, OrderRequestSerializer):
+    """NEW_ACTIVATION: a new line with a device, a plan, features and accessories."""
+
+    transaction_type = TransactionType.NEW_ACTIVATION
+
+    shoppingCart = NewLineCartSerializer()
+    shipTo = ShipToSerializer()
+
+    def validate_shoppingCart(self, cart: dict) -> dict:
+        tenant = self.context["tenant"]
+        errors = line_cart_errors(tenant, cart)
+        accessory_errors = _accessory_errors(
+            tenant, cart["accessoryIds"], cart["deviceId"], check_fit=True
+        )
+        if accessory_errors:
+            errors["accessoryIds"] = accessory_errors
+        if errors:
+            raise serializers.ValidationError(errors)
+        return cart
+
+    def extra(self, data: dict) -> dict:
+        cart = data["shoppingCart"]
+        return {
+            **_line_cart_extra(cart),
+            "accessories": list(cart["accessoryIds"]),
+            "region": data["regionId"],
+            "ship_to": data["shipTo"],
+            "details": {"postalCode": data["postalCode"]},
+        }
+
+
+PHONE_SEPARATORS = re.compile(r"[\s().+-]")
+
+
+class PortNumberRequestSerializer(NewLineRegionMixin, OrderRequestSerializer):
+    """PORT_NUMBER: bring a number from another carrier, on a new device and plan. The losing
+    carrier's account details are order properties (configured per tenant)."""
+
+    transaction_type = TransactionType.PORT_NUMBER
+
+    serviceId = serializers.CharField(max_length=30)
+    shoppingCart = LineCartSerializer()
+    shipTo = ShipToSerializer()
+
+    def validate_serviceId(self, value: str) -> str:
+        number = PHONE_SEPARATORS.sub("", value)
+        if not (number.isascii() and number.isdigit() and 7 <= len(number) <= 15):
+            raise serializers.ValidationError(
+                f'"{value}" is not a phone number: give its 7 to 15 digits.',
+                code="INVALID_FORMAT",
+            )
+        tenant = self.context["tenant"]
+        live = ServiceAsset.objects.filter(tenant=tenant, service_number=number).exclude(
+            status=ServiceAsset.Status.DEACTIVATED
+        )
+        if live.exists():
+            raise serializers.ValidationError(
+                f"{number} is already an active line of {tenant.name}: there is nothing to port.",
+                code="NUMBER_ALREADY_ACTIVE",
+            )
+        rival = conflicts.conflicting_order(
+            tenant=tenant,
+            transaction_type=self.transaction_type,
+            port_number=number,
+            exclude_external_number=_external_number(self),
+        )
+        if rival is not None:
+            raise serializers.ValidationError(
+                conflicts.conflict_message(rival, what=f"Number {number}"),
+                code="CONFLICTING_ORDER",
+            )
+        return number
+
+    def validate_shoppingCart(self, cart: dict) -> dict:
+        errors = line_cart_errors(self.context["tenant"], cart)
+        if errors:
+            raise serializers.ValidationError(errors)
+        return cart
+
+    def extra(self, data: dict) -> dict:
+        return {
+            **_line_cart_extra(data["shoppingCart"]),
+            "port_number": data["serviceId"],
+            "region": data["regionId"],
+            "ship_to": data["shipTo"],
+            "details": {"postalCode": data["postalCode"]},
+        }
+
+
+class UpgradeRequestSerializer(ExistingDeviceMixin, ServiceOrderRequestSerializer):
+    """UPGRADE: a new device (and maybe plan) for an active line whose upgrade period is over."""
+
+    transaction_type = TransactionType.UPGRADE
+
+    shoppingCart = UpgradeCartSerializer()
+    shipTo = ShipToSerializer()
+
+    def validate_serviceId(self, service: ServiceAsset) -> ServiceAsset:
+        service = super().validate_serviceId(service)
+        eligible_from = service.upgrade_eligibility_date
+        if eligible_from is not None and eligible_from > timezone.now():
+            months = service.tenant.upgrade_eligibility_months
+            raise serializers.ValidationError(
+                f"Line {service.service_number} may be upgraded from {eligible_from:%Y-%m-%d} "
+                f"({months} months after its last upgrade).",
+                code="NOT_ELIGIBLE_FOR_UPGRADE",
+            )
+        return service
+
+    def validate_shoppingCart(self, cart: dict) -> dict:
+        service = self.peek("serviceId")
+        if service is None:
+            return cart
+        errors = line_cart_errors(
+            self.context["tenant"], cart, carrier=service.vendor, current_plan=service.plan
+        )
+        if errors:
+            raise serializers.ValidationError(errors)
+        return cart
+
+    def extra(self, data: dict) -> dict:
+        cart = data["shoppingCart"]
+        return {
+            **super().extra(data),
+            **_line_cart_extra(cart),
+            # None: keep the line's features; a list: the features the line has afterwards.
+            "features": cart.get("optionalFeatureIds"),
+            "ship_to": data["shipTo"],
+            "details": {"existingDevice": device_details(data["existingDevice"])},
+        }
+
+
+# --- Care of a line: UPDATE_FEATURES, SWAP_DEVICES ---------------------------------------------
+
+
+class FeatureChangeSerializer(serializers.Serializer):
+    id = IdField(name="Feature", lookup=lambda ctx: Feature.objects.select_related("plan"))
+    action = serializers.ChoiceField(choices=OrderItem.Action.choices)
+
+
+class FeatureCartSerializer(serializers.Serializer):
+    features = FeatureChangeSerializer(many=True, allow_empty=False, max_length=20)
+    featureRequestComment = serializers.CharField(max_length=500, required=False, allow_blank=True)
+
+
+class UpdateFeaturesRequestSerializer(NoShipToMixin, ServiceOrderRequestSerializer):
+    """UPDATE_FEATURES: add or remove optional features of the line's plan."""
+
+    transaction_type = TransactionType.UPDATE_FEATURES
+
+    shoppingCart = FeatureCartSerializer()
+
+    def validate_shoppingCart(self, cart: dict) -> dict:
+        service = self.peek("serviceId")
+        if service is None:
+            return cart
+        changes = cart["features"]
+        on = {feature.pk for feature in service.features.all()}
+        offered = _offered_ids(Feature.objects, self.context["tenant"], [c["id"] for c in changes])
+        errors, seen = {}, set()
+        for index, change in enumerate(changes):
+            feature, action = change["id"], change["action"]
+            if feature.pk in seen:
+                problem = _error(f"Feature {feature.pk} is listed twice.", "DUPLICATE")
+            elif feature.plan_id != service.plan_id:
+                plan = service.plan.name if service.plan else "no plan"
+                problem = _error(
+                    f"{feature.name} is not a feature of line {service.service_number}'s plan "
+                    f"({plan}).",
+                    "NOT_COMPATIBLE",
+                )
+            elif action == OrderItem.Action.ADD and feature.pk in on:
+                problem = _error(f"{feature.name} is on the line already.", "ALREADY_ON")
+            elif action == OrderItem.Action.ADD and feature.pk not in offered:
+                problem = _error(f"{feature.name} is not offered.", "NOT_AVAILABLE")
+            elif action == OrderItem.Action.REMOVE and feature.pk not in on:
+                problem = _error(f"{feature.name} is not on the line.", "NOT_ON")
+            else:
+                problem = None
+            seen.add(feature.pk)
+            if problem:
+                errors[index] = {"id": problem}
+        if errors:
+            raise serializers.ValidationError({"features": errors})
+        return cart
+
+    def extra(self, data: dict) -> dict:
+        cart = data["shoppingCart"]
+        comment = cart.get("featureRequestComment", "").strip()
+        return {
+            **super().extra(data),
+            "feature_changes": [(c["id"], c["action"]) for c in cart["features"]],
+            "details": {"featureRequestComment": comment} if comment else {},
+        }
+
+
+class SwapDevicesRequestSerializer(
+    NoShipToMixin, ExistingDeviceMixin, ServiceOrderRequestSerializer
+):
+    """SWAP_DEVICES: move an active line to another device the employee has (a catalog model
+    or any other make)."""
+
+    transaction_type = TransactionType.SWAP_DEVICES
+
+    newDevice = NewDeviceSerializer()
+
+    def validate_newDevice(self, described: dict) -> dict:
+        service = self.peek("serviceId")
+        serial = described["serialNumber"]["value"]
+        device = getattr(service, "device", None) if service else None
+        if device is not None and device.serial_number == serial:
+            raise serializers.ValidationError(
+                {"serialNumber": {"value": _error(
+                    f"Line {service.service_number} is on this device already.", "SAME_DEVICE"
+                )}}
+            )  # fmt: skip
+        in_use = (
+            DeviceAsset.objects.filter(
+                tenant=self.context["tenant"], serial_number=serial, service__isnull=False
+            )
+            .exclude(service__status=ServiceAsset.Status.DEACTIVATED)
+            .select_related("service")
+            .first()
+        )
+        if in_use is not None and (service is None or in_use.service_id != service.pk):
+            raise serializers.ValidationError(
+                {"serialNumber": {"value": _error(
+                    f"Device {serial} is in use on line {in_use.service.service_number}.",
+                    "DEVICE_IN_USE",
+                )}}
+            )  # fmt: skip
+        return described
+
+    def extra(self, data: dict) -> dict:
+        return {
+            **super().extra(data),
+            "details": {
+                "existingDevice": device_details(data["existingDevice"]),
+                "newDevice": device_details(data["newDevice"]),
+            },
+        }
+
 
 REQUEST_SERIALIZERS: dict[str, type[OrderRequestSerializer]] = {
-    TransactionType.ORDER_ACCESSORIES: AccessoryOrderRequestSerializer,
+    serializer.transaction_type: serializer
+    for serializer in (
+        NewActivationRequestSerializer,
+        UpgradeRequestSerializer,
+        AccessoryOrderRequestSerializer,
+        PortNumberRequestSerializer,
+        SuspendRequestSerializer,
+        UnsuspendRequestSerializer,
+        DeactivateRequestSerializer,
+        UpdateFeaturesRequestSerializer,
+        SwapDevicesRequestSerializer,
+    )
 }
 
 
@@ -224,7 +815,5 @@ def parse_order_request(body, *, tenant: Tenant, actor: Employee) -> OrderReques
         transaction_type=data["transactionType"],
         external_order_number=(data.get("externalOrderNumber") or "").strip() or None,
         properties=data["properties"],
-        service=data.get("serviceId"),
-        accessories=list(data.get("shoppingCart", {}).get("accessoryIds", [])),
-        ship_to=data.get("shipTo"),
+        **serializer.extra(data),
     )

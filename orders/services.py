@@ -12,10 +12,11 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django_fsm import can_proceed
 
-from catalog.models import Recurrence, Vendor
-from orders import fulfilment, notifications, permissions
+from catalog.models import Recurrence, ServiceAsset, Vendor
+from orders import conflicts, effects, fulfilment, notifications, permissions
 from orders.exceptions import ExternalOrderNumberTaken, NotAllowed, OrderNotCancellable
 from orders.models import (
+    SHIPPED_KINDS,
     Notification,
     Order,
     OrderApprover,
@@ -38,7 +39,8 @@ logger = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class DraftLine:
-    """One item of an order before it is stored; prices as the catalog has them now."""
+    """One item of an order before it is stored; prices as the catalog has them now. A REMOVE
+    line (a feature or plan dropped) takes its price off the monthly cost."""
 
     kind: str
     catalog_item: object
@@ -49,6 +51,30 @@ class DraftLine:
     amount: Decimal
     currency: str
     recurrence: str
+    action: str = OrderItem.Action.ADD
+
+    @property
+    def signed_amount(self) -> Decimal:
+        return -self.amount if self.action == OrderItem.Action.REMOVE else self.amount
+
+    @property
+    def ships(self) -> bool:
+        return self.kind in SHIPPED_KINDS
+
+
+def _draft_line(kind: str, item, vendor: Vendor, *, action: str = OrderItem.Action.ADD):
+    return DraftLine(
+        kind=kind,
+        catalog_item=item,
+        vendor=vendor,
+        name=str(item),
+        image_url=getattr(item, "image_url", ""),
+        manufacturer=getattr(item, "manufacturer", None),
+        amount=item.price_amount,
+        currency=item.price_currency,
+        recurrence=item.price_recurrence,
+        action=action,
+    )
 
 
 @dataclass
@@ -66,15 +92,54 @@ class OrderDraft:
         return self.lines[0].currency if self.lines else "USD"
 
     def cost(self, recurrence: str) -> Decimal:
+        """What the order costs once (ONETIME), or changes the monthly bill by (MONTHLY)."""
         return sum(
-            (line.amount for line in self.lines if line.recurrence == recurrence), Decimal("0")
+            (line.signed_amount for line in self.lines if line.recurrence == recurrence),
+            Decimal("0"),
         )
 
+    @property
+    def ships(self) -> bool:
+        return any(line.ships for line in self.lines)
+
     def lines_by_vendor(self) -> dict[Vendor, list[DraftLine]]:
+        """One segment per vendor; a care order goes to the line's carrier even with no items
+        (the carrier makes the change)."""
         grouped: dict[Vendor, list[DraftLine]] = defaultdict(list)
+        if self.request.is_care and self.request.service is not None:
+            grouped[self.request.service.vendor] = []
         for line in self.lines:
             grouped[line.vendor].append(line)
         return dict(grouped)
+
+
+def _order_lines(request: OrderRequest) -> list[DraftLine]:
+    """The items of a request, each with the vendor that fulfils it."""
+    K, A = OrderItem.Kind, OrderItem.Action
+    service, plan = request.service, request.plan
+    lines = []
+    if request.device is not None:
+        carrier = request.device.vendor or (plan.vendor if plan else service.vendor)
+        lines.append(_draft_line(K.DEVICE, request.device, carrier))
+    current_features = list(service.features.all()) if service else []
+    if plan is not None and (service is None or plan.pk != service.plan_id):
+        lines.append(_draft_line(K.PLAN, plan, plan.vendor))
+        if service is not None and service.plan is not None:  # an upgrade changing plans
+            lines.append(_draft_line(K.PLAN, service.plan, service.vendor, action=A.REMOVE))
+            lines += [_draft_line(K.FEATURE, f, service.vendor, action=A.REMOVE)
+                      for f in current_features]  # fmt: skip
+        lines += [_draft_line(K.FEATURE, f, plan.vendor) for f in request.features or []]
+    elif service is not None and request.features is not None:  # an upgrade keeping its plan
+        wanted = {f.pk for f in request.features}
+        on = {f.pk for f in current_features}
+        lines += [_draft_line(K.FEATURE, f, service.vendor)
+                  for f in request.features if f.pk not in on]  # fmt: skip
+        lines += [_draft_line(K.FEATURE, f, service.vendor, action=A.REMOVE)
+                  for f in current_features if f.pk not in wanted]  # fmt: skip
+    lines += [_draft_line(K.FEATURE, feature, service.vendor, action=action)
+              for feature, action in request.feature_changes]  # fmt: skip
+    lines += [_draft_line(K.ACCESSORY, a, a.vendor) for a in request.accessories]
+    return lines
 
 
 def draft_order(*, tenant: Tenant, actor: Employee, request: OrderRequest) -> OrderDraft:
@@ -82,20 +147,7 @@ def draft_order(*, tenant: Tenant, actor: Employee, request: OrderRequest) -> Or
 
     Raises RequestInvalid when the items do not share one currency.
     """
-    lines = [
-        DraftLine(
-            kind=OrderItem.Kind.ACCESSORY,
-            catalog_item=accessory,
-            vendor=accessory.vendor,
-            name=accessory.name,
-            image_url=accessory.image_url,
-            manufacturer=accessory.manufacturer,
-            amount=accessory.price_amount,
-            currency=accessory.price_currency,
-            recurrence=accessory.price_recurrence,
-        )
-        for accessory in request.accessories
-    ]
+    lines = _order_lines(request)
     if len({line.currency for line in lines}) > 1:
         raise RequestInvalid(
             [
@@ -125,6 +177,7 @@ def submit_order(
     ExternalOrderNumberTaken when that number belongs to an order the requester may not see.
     """
     request = draft.request
+    _refuse_conflicts(draft)
     ship_to = None
     if request.ship_to:
         ship_to = {**request.ship_to, "regionId": request.ship_to["region"].pk}
@@ -138,6 +191,11 @@ def submit_order(
         placed_by=placed_by if placed_by and placed_by.pk != draft.requested_by.pk else None,
         client_id=client_id,
         service=request.service,
+        service_number=request.port_number,
+        details={
+            **request.details,
+            **({"regionId": str(request.region.pk)} if request.region else {}),
+        },
         region=request.ship_to["region"] if request.ship_to else None,
         properties=request.properties,
         ship_to=ship_to,
@@ -168,11 +226,12 @@ def submit_order(
                 OrderItem(
                     segment=segment,
                     kind=line.kind,
+                    action=line.action,
                     position=position,
                     name=line.name,
                     image_url=line.image_url,
                     manufacturer=line.manufacturer,
-                    accessory=line.catalog_item if line.kind == OrderItem.Kind.ACCESSORY else None,
+                    **{line.kind.lower(): line.catalog_item},
                     price_amount=line.amount,
                     price_currency=line.currency,
                     price_recurrence=line.recurrence,
@@ -189,6 +248,30 @@ def submit_order(
     outbox.enqueue(ROUTE_TASK, order.pk)
     logger.info("order %s submitted (%s)", order.pk, order.transaction_type)
     return order, True
+
+
+def _refuse_conflicts(draft: OrderDraft) -> None:
+    """Check again, under a lock, that no open order conflicts with this one: two rival submits
+    for one line wait for each other here, and the second one sees the first."""
+    request = draft.request
+    if request.service is not None:
+        ServiceAsset.objects.select_for_update().filter(pk=request.service.pk).first()
+        what, field = f"Line {request.service.service_number}", "serviceId"
+    elif request.port_number:
+        Tenant.objects.select_for_update().filter(pk=draft.tenant.pk).first()
+        what, field = f"Number {request.port_number}", "serviceId"
+    else:
+        return
+    rival = conflicts.conflicting_order(
+        tenant=draft.tenant,
+        transaction_type=request.transaction_type,
+        service=request.service,
+        port_number=request.port_number,
+        exclude_external_number=request.external_order_number,
+    )
+    if rival is not None:
+        message = conflicts.conflict_message(rival, what=what)
+        raise RequestInvalid([FieldProblem(f"orderRequest.{field}", "CONFLICTING_ORDER", message)])
 
 
 def record_history(
@@ -445,6 +528,14 @@ def collect_progress(segment_id: int) -> None:
             to_status=segment.status, actor=None,
             note=f"{progress.carrier}, tracking {progress.tracking_number}.",
         )  # fmt: skip
+    carried_out = progress.delivered and not progress.shipped
+    if carried_out and segment.status == Order.Status.IN_FULFILLMENT:
+        # Nothing to ship (a care order): the carrier made the change.
+        segment.status = Order.Status.COMPLETE
+        record_history(
+            order, segment=segment, event="carried_out", from_status=Order.Status.IN_FULFILLMENT,
+            to_status=segment.status, actor=None, note=f"{segment.vendor.name} made the change.",
+        )  # fmt: skip
     if progress.delivered and segment.status == Order.Status.SHIPPED:
         segment.shipments.filter(delivered_at__isnull=True).update(delivered_at=now)
         segment.status = Order.Status.COMPLETE
@@ -461,16 +552,19 @@ def collect_progress(segment_id: int) -> None:
 
 
 def _advance_order(order: Order) -> None:
+    """SHIPPED once every segment has shipped (or, shipping nothing, is done); COMPLETE once
+    every one is, with the order's effect on the employee's assets in the same transaction."""
     statuses = set(order.segments.values_list("status", flat=True))
     shipped = {Order.Status.SHIPPED, Order.Status.COMPLETE}
-    if order.status == Order.Status.IN_FULFILLMENT and statuses <= shipped:
+    tracking = list(
+        Shipment.objects.filter(segment__order=order).values_list("tracking_number", flat=True)
+    )
+    if order.status == Order.Status.IN_FULFILLMENT and statuses <= shipped and tracking:
         transition_order(order, "ship", actor=None)
-        tracking = list(
-            Shipment.objects.filter(segment__order=order).values_list("tracking_number", flat=True)
-        )
         notifications.notify_requester(order, Notification.Event.ORDER_SHIPPED, tracking=tracking)
-    if order.status == Order.Status.SHIPPED and statuses == {Order.Status.COMPLETE}:
-        transition_order(order, "complete", actor=None)
+    if statuses == {Order.Status.COMPLETE} and can_proceed(order.complete):
+        change = effects.apply(order)
+        transition_order(order, "complete", actor=None, note=change)
         notifications.notify_requester(order, Notification.Event.ORDER_COMPLETED)
 
 

@@ -16,6 +16,9 @@ class Tenant(models.Model):
 
     slug = models.SlugField(unique=True, help_text="Sent by API clients in X-TNGO-TENANT.")
     name = models.CharField(max_length=200)
+    upgrade_eligibility_months = models.PositiveSmallIntegerField(
+        default=24, help_text="How long after a device upgrade a line may be upgraded again."
+    )
 
     class Meta:
         ordering = ["name"]

@@ -158,8 +158,8 @@ class DeviceAssetSummarySerializer(serializers.ModelSerializer):
     accessMethod = serializers.CharField(source="access_method")
     companyAssetId = serializers.CharField(source="company_asset_id")
     macAddress = serializers.CharField(source="mac_address")
-    manufacturer = ManufacturerSerializer(source="device.manufacturer")
-    model = serializers.CharField(source="device.model")
+    manufacturer = ManufacturerSerializer(source="make", allow_null=True)
+    model = serializers.CharField(source="model_name")
     serialNumber = SerialNumberField()
     simId = serializers.CharField(source="sim_id")
 
@@ -179,7 +179,7 @@ class DeviceAssetSummarySerializer(serializers.ModelSerializer):
 
 class DeviceAssetSerializer(HrefSerializer, DeviceAssetSummarySerializer):
     href_view = "device-asset-detail"
-    catalogDeviceId = serializers.CharField(source="device_id")
+    catalogDeviceId = serializers.CharField(source="device_id", allow_null=True)
     serviceId = serializers.CharField(source="service_id", allow_null=True)
     holderId = serializers.CharField(source="holder_id", allow_null=True)
 
@@ -212,10 +212,14 @@ class ServiceSerializer(ServiceSummarySerializer):
     features = FeatureSerializer(many=True)
     device = serializers.SerializerMethodField()
     orderActions = serializers.ListField(source="order_actions", child=serializers.CharField())
+    upgradeEligibilityDate = serializers.DateTimeField(
+        source="upgrade_eligibility_date", allow_null=True
+    )
 
     class Meta(ServiceSummarySerializer.Meta):
         fields = [
             *ServiceSummarySerializer.Meta.fields,
+            "upgradeEligibilityDate",
             "accountHolder",
             "vendor",
             "plan",

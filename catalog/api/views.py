@@ -37,7 +37,7 @@ class AccessoryList(ScopedQuerysetMixin, generics.ListAPIView):
         if service is None:
             raise ApiError(404, "SERVICE_NOT_FOUND", f"Service {service_id} does not exist.")
         device = getattr(service, "device", None)
-        if device is None:
+        if device is None or device.device is None:  # none, or a model the catalog lacks
             return selectors.accessories_offered(ctx.tenant).none()
         return selectors.accessories_fitting(ctx.tenant, device.device)
 

@@ -39,6 +39,77 @@ def ship_to_representation(
     }
 
 
+def _line_representation(line, context: dict) -> dict:
+    """A catalog item of a draft as the confirmation shows it."""
+    item = line.catalog_item
+    view = {
+        OrderItem.Kind.ACCESSORY: "accessory-detail",
+        OrderItem.Kind.DEVICE: "device-detail",
+        OrderItem.Kind.PLAN: "plan-detail",
+        OrderItem.Kind.FEATURE: "feature-detail",
+    }[line.kind]
+    data = {
+        "_meta": {"href": absolute_url(context["request"], view, pk=item.pk)},
+        "id": str(item.pk),
+        "name": line.name,
+        "price": price(line.amount, line.currency, line.recurrence),
+        "vendor": VendorSerializer(line.vendor, context=context).data,
+    }
+    if line.kind in (OrderItem.Kind.ACCESSORY, OrderItem.Kind.DEVICE):
+        data["imageUrl"] = line.image_url
+        data["manufacturer"] = ManufacturerSerializer(line.manufacturer, context=context).data
+    if line.kind == OrderItem.Kind.DEVICE:
+        data["model"] = item.model
+    return dict(sorted(data.items()))
+
+
+def shopping_cart_representation(draft: OrderDraft, context: dict) -> dict:
+    """Accessories as seed 002 shows them; a device, a new plan with its features, and feature
+    changes (each with its action) for the types that have them."""
+    K, A = OrderItem.Kind, OrderItem.Action
+
+    def of(kind: str, action: str | None = None) -> list[dict]:
+        return [
+            _line_representation(line, context) | ({"action": line.action} if action else {})
+            for line in draft.lines
+            if line.kind == kind and (action is None or line.action == action)
+        ]
+
+    devices = of(K.DEVICE)
+    cart = {"accessories": of(K.ACCESSORY), "quantity": len(devices)}
+    if devices:
+        cart["device"] = devices[0]
+    new_plan = [line for line in draft.lines if line.kind == K.PLAN and line.action == A.ADD]
+    if new_plan:
+        cart["plan"] = {
+            **_line_representation(new_plan[0], context),
+            "optionalFeatures": [
+                _line_representation(line, context)
+                for line in draft.lines
+                if line.kind == K.FEATURE
+                and line.action == A.ADD
+                and line.catalog_item.plan_id == new_plan[0].catalog_item.pk
+            ],
+        }
+    changes = [
+        line for line in draft.lines
+        if line.kind == K.FEATURE
+        and not (new_plan and line.action == A.ADD
+                 and line.catalog_item.plan_id == new_plan[0].catalog_item.pk)
+    ]  # fmt: skip
+    if changes:
+        cart["features"] = [
+            _line_representation(line, context) | {"action": line.action} for line in changes
+        ]
+    removed_plan = [line for line in draft.lines if line.kind == K.PLAN and line.action == A.REMOVE]
+    if removed_plan:
+        cart["removedPlan"] = _line_representation(removed_plan[0], context)
+    comment = draft.request.details.get("featureRequestComment")
+    if comment:
+        cart["featureRequestComment"] = comment
+    return cart
+
+
 def confirmation_representation(draft: OrderDraft, context: dict) -> dict:
     """Confirm mode: every id of the request expanded to human-readable data; nothing stored."""
     request = draft.request
@@ -52,26 +123,7 @@ def confirmation_representation(draft: OrderDraft, context: dict) -> dict:
         "externalOrderNumber": request.external_order_number,
         "properties": request.properties,
         "requestedBy": people.to_representation(draft.requested_by),
-        "shoppingCart": {
-            "accessories": [
-                {
-                    "_meta": {
-                        "href": absolute_url(
-                            context["request"], "accessory-detail", pk=line.catalog_item.pk
-                        )
-                    },
-                    "id": str(line.catalog_item.pk),
-                    "imageUrl": line.image_url,
-                    "manufacturer": ManufacturerSerializer(line.manufacturer, context=context).data,
-                    "name": line.name,
-                    "price": price(line.amount, line.currency, line.recurrence),
-                    "vendor": VendorSerializer(line.vendor, context=context).data,
-                }
-                for line in draft.lines
-            ],
-            # Devices in the cart; an accessories order has none.
-            "quantity": 0,
-        },
+        "shoppingCart": shopping_cart_representation(draft, context),
         "transactionType": request.transaction_type,
     }
     if request.service is not None:
@@ -82,7 +134,25 @@ def confirmation_representation(draft: OrderDraft, context: dict) -> dict:
     if region is not None:
         confirmation["region"] = RegionRefSerializer(region, context=context).data
         confirmation["shipTo"] = ship_to_representation(request.ship_to, region, context)
-    return confirmation
+    if request.region is not None:  # where a new line is registered
+        confirmation["region"] = RegionRefSerializer(request.region, context=context).data
+    if request.port_number:
+        confirmation["serviceNumber"] = request.port_number
+    confirmation.update(details_representation(request.details))
+    return dict(sorted(confirmation.items()))
+
+
+def details_representation(details: dict) -> dict:
+    """The described devices and the line's postal code, as the request gave them."""
+    shown = {}
+    for key in ("existingDevice", "newDevice"):
+        if key in details:
+            device = dict(details[key])
+            device.pop("manufacturerName", None)
+            shown[key] = device
+    if "postalCode" in details:
+        shown["postalCode"] = details["postalCode"]
+    return shown
 
 
 class OrderItemSerializer(serializers.ModelSerializer):
@@ -173,10 +243,15 @@ class OrderSegmentSerializer(serializers.ModelSerializer):
 
     def get_features(self, segment: OrderSegment) -> list[dict]:
         items = self._items(segment, OrderItem.Kind.FEATURE)
-        return OrderItemSerializer(items, many=True, context=self.context).data
+        data = OrderItemSerializer(items, many=True, context=self.context).data
+        return [{**row, "action": item.action} for row, item in zip(data, items, strict=True)]
 
     def get_plan(self, segment: OrderSegment) -> dict:
-        return {"optionalFeatures": []}
+        """The plan this segment puts the line on, if any (features are listed apart)."""
+        plans = [i for i in self._items(segment, OrderItem.Kind.PLAN) if i.action == "ADD"]
+        if not plans:
+            return {"optionalFeatures": []}
+        return {**OrderItemSerializer(plans[0], context=self.context).data, "optionalFeatures": []}
 
     def to_representation(self, segment: OrderSegment) -> dict:
         data = super().to_representation(segment)
@@ -187,6 +262,9 @@ class OrderSegmentSerializer(serializers.ModelSerializer):
             "hrefShipments": absolute_url(request, "order-shipments", pk=segment.order_id)
             + f"?orderSegment={segment.pk}",
         }
+        devices = self._items(segment, OrderItem.Kind.DEVICE)
+        if devices:
+            data["devices"] = OrderItemSerializer(devices, many=True, context=self.context).data
         if self.context.get("include_shipments"):
             data["shipments"] = ShipmentSerializer(
                 segment.shipments.all(), many=True, context=self.context
@@ -230,13 +308,17 @@ class OrderSerializer(serializers.ModelSerializer):
         return cost_summary(order.cost_onetime, order.cost_monthly, order.currency)
 
     def get_serviceNumber(self, order: Order) -> str | None:
-        return order.service.service_number if order.service else None
+        return order.service.service_number if order.service else (order.service_number or None)
 
     def get_shipTo(self, order: Order) -> dict | None:
         return ship_to_representation(order.ship_to, order.region, self.context)
 
     def to_representation(self, order: Order) -> dict:
         data = super().to_representation(order)
+        data.update(details_representation(order.details))
+        comment = order.details.get("featureRequestComment")
+        if comment:
+            data["featureRequestComment"] = comment
         if self.context.get("include_segments"):
             data["orderSegments"] = {
                 "items": OrderSegmentSerializer(

@@ -70,7 +70,7 @@ class MeView(APIView):
                 "user": {"username": user.get_username()} if user else None,
                 "employee": EmployeeSerializer(ctx.caller, **ser).data if ctx.caller else None,
                 "actor": EmployeeSerializer(ctx.actor, **ser).data,
-                "transactionTypes": [t.value for t in TransactionType.orderable()],
+                "transactionTypes": TransactionType.values,
                 "isApprover": selectors.is_approver(ctx.actor),
                 "isTenantAdmin": ctx.actor.is_tenant_admin,
                 "scopes": sorted(ctx.token.scope.split()),

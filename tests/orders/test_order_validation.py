@@ -94,8 +94,8 @@ BAD_REQUESTS = [
     ),
     pytest.param(
         seed_order_request(transactionType="SUSPEND", properties=[]),
-        [("orderRequest.transactionType", "TRANSACTION_TYPE_NOT_SUPPORTED")],
-        id="type-not-offered-yet",
+        [("orderRequest.shipTo", "NOT_APPLICABLE")],
+        id="care-order-with-a-ship-to",
     ),
     pytest.param(
         without("transactionType"),

@@ -176,8 +176,8 @@ def test_problems_without_an_input_are_shown_on_top(web, peter):
 
     assert response.status_code == 400
     errors = response.context["form"].errors
-    assert len(errors) == 1 and "does not fit the device" in errors[0]
-    assert "does not fit the device" in response.content.decode()
+    assert len(errors) == 1 and "does not fit the LG" in errors[0]
+    assert "does not fit the LG" in response.content.decode()
 
 
 # --- Confirmation and submit --------------------------------------------------------------------
