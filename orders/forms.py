@@ -1,9 +1,11 @@
-"""The checkout form: shape only.
+"""Order forms: shape only.
 
-It lays out the tenant's order properties and the region's address format as inputs, reads a
-POST into a MobProc `{"orderRequest": {...}}` body and puts each problem that
-orders.requests.parse_order_request reports beside the input it is about. Which answers are
-required, how long they may be and what they must look like is decided there, not here.
+An OrderForm lays out the tenant's order properties for one transaction type and, when the
+order ships, the region's address format as inputs; it reads a POST into a MobProc
+`{"orderRequest": {...}}` body and puts each problem that orders.requests.parse_order_request
+reports beside the input it is about. Which answers are required, how long they may be and what
+they must look like is decided there, not here. Pages with inputs of their own (a feature
+picker, a serial number) pass them as `extra` Inputs, whose `path` names the request field.
 """
 
 from __future__ import annotations
@@ -115,21 +117,22 @@ def _title(group_id: str) -> str:
     return group_id.replace("_", " ").capitalize()
 
 
-class CheckoutForm:
-    """The inputs of an ORDER_ACCESSORIES checkout, bound to `data` (a POST or the values kept
-    in the session) or to `initial` values."""
-
-    transaction_type = TransactionType.ORDER_ACCESSORIES
+class OrderForm:
+    """The inputs of an order of one transaction type, bound to `data` (a POST or the values
+    kept in the session) or to `initial` values. `region` is None for orders that ship nothing."""
 
     def __init__(
         self,
         *,
+        transaction_type: str,
         groups: Iterable[PropertyGroup],
-        region: Region,
-        regions: list[Region],
+        region: Region | None = None,
+        regions: list[Region] | None = None,
+        extra: Iterable[Input] = (),
         data: Mapping[str, str] | None = None,
         initial: Mapping[str, str] | None = None,
     ) -> None:
+        self.transaction_type = transaction_type
         self.region = region
         self.groups = [
             InputGroup(
@@ -137,16 +140,19 @@ class CheckoutForm:
             )
             for g in groups
         ]
-        self.ship_name = Input(
-            "ship-name", "Recipient", "text", "shipTo.name", required=True, max_length=200,
-            autocomplete="name",
-        )  # fmt: skip
-        self.address = [_address_input(spec) for spec in region.address_format]
-        self.expedite = Input("expedite", "Expedite shipping", "boolean", "shipTo.expedite")
-        self.region_input = Input(
-            "region", "Country", "select", "shipTo.regionId", required=True,
-            value=str(region.pk), choices=[Choice(str(r.pk), r.name) for r in regions],
-        )  # fmt: skip
+        self.extra = list(extra)
+        self.ships = region is not None
+        if self.ships:
+            self.ship_name = Input(
+                "ship-name", "Recipient", "text", "shipTo.name", required=True, max_length=200,
+                autocomplete="name",
+            )  # fmt: skip
+            self.address = [_address_input(spec) for spec in region.address_format]
+            self.expedite = Input("expedite", "Expedite shipping", "boolean", "shipTo.expedite")
+            self.region_input = Input(
+                "region", "Country", "select", "shipTo.regionId", required=True,
+                value=str(region.pk), choices=[Choice(str(r.pk), r.name) for r in regions or []],
+            )  # fmt: skip
         self.errors: list[str] = []
         source = data if data is not None else (initial or {})
         for item in self.inputs:
@@ -154,52 +160,59 @@ class CheckoutForm:
                 item.value = str(source.get(item.name) or "").strip()
             if item.has_other:
                 item.other_value = str(source.get(item.other_name) or "").strip()
-        self.region_input.value = str(region.pk)
+        if self.ships:
+            self.region_input.value = str(region.pk)
+
+    @property
+    def ship_inputs(self) -> list[Input]:
+        if not self.ships:
+            return []
+        return [self.ship_name, *self.address, self.expedite, self.region_input]
 
     @property
     def inputs(self) -> list[Input]:
         properties = [item for group in self.groups for item in group.inputs]
-        return [*properties, self.ship_name, *self.address, self.expedite, self.region_input]
+        return [*properties, *self.extra, *self.ship_inputs]
 
     def values(self) -> dict[str, str]:
-        """What the employee typed, to keep in the session between checkout and submit."""
+        """What the employee typed, to keep in the session between the form and the review."""
         values = {item.name: item.value for item in self.inputs}
         values.update({item.other_name: item.other_value for item in self.inputs if item.has_other})
         return values
 
-    def order_request(
-        self, *, service_id: str | None, accessory_ids: list[str], external_order_number: str
-    ) -> dict:
-        """The MobProc body these values stand for (unchecked: parse_order_request checks it)."""
+    def body(self, *, external_order_number: str, **fields) -> dict:
+        """The MobProc body these values stand for, with the type's own `fields` (unchecked:
+        parse_order_request checks it)."""
         groups = []
         for group in self.groups:
             answers = [answer for item in group.inputs if (answer := _answer(item)) is not None]
             if answers:
                 groups.append({"groupId": group.id, "fields": answers})
-        return {
-            "orderRequest": {
-                "externalOrderNumber": external_order_number,
-                "transactionType": self.transaction_type,
-                "serviceId": service_id,
-                "shoppingCart": {"accessoryIds": list(accessory_ids)},
-                "properties": groups,
-                "shipTo": {
-                    "name": self.ship_name.value,
-                    "regionId": str(self.region.pk),
-                    "address": [
-                        {"id": item.path.rsplit(".", 1)[1], "value": item.value}
-                        for item in self.address
-                    ],
-                    "expedite": self.expedite.checked,
-                },
-            }
+        request = {
+            "externalOrderNumber": external_order_number,
+            "transactionType": self.transaction_type,
+            **fields,
+            "properties": groups,
         }
+        if self.ships:
+            request["shipTo"] = {
+                "name": self.ship_name.value,
+                "regionId": str(self.region.pk),
+                "address": [
+                    {"id": item.path.rsplit(".", 1)[1], "value": item.value}
+                    for item in self.address
+                ],
+                "expedite": self.expedite.checked,
+            }
+        return {"orderRequest": request}
 
     def show_problems(self, problems: list[FieldProblem]) -> None:
-        """Put every problem beside its input; the ones no input answers go on top."""
+        """Put every problem beside its input (an input's path, or a parent of the problem's
+        path: `shoppingCart.features` takes `shoppingCart.features[2].id`); the ones no input
+        answers go on top."""
         by_path = {item.path: item for item in self.inputs}
         for path, messages in problems_by_field(problems, prefix="orderRequest").items():
-            item = by_path.get(path)
+            item = by_path.get(path) or by_path.get(re.sub(r"\[\d+\].*$", "", path))
             if item is not None:
                 item.errors.extend(messages)
             else:
@@ -208,6 +221,22 @@ class CheckoutForm:
     @property
     def error_count(self) -> int:
         return len(self.errors) + sum(len(item.errors) for item in self.inputs)
+
+
+class CheckoutForm(OrderForm):
+    """The ORDER_ACCESSORIES checkout of the cart."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(transaction_type=TransactionType.ORDER_ACCESSORIES, **kwargs)
+
+    def order_request(
+        self, *, service_id: str | None, accessory_ids: list[str], external_order_number: str
+    ) -> dict:
+        return self.body(
+            external_order_number=external_order_number,
+            serviceId=service_id,
+            shoppingCart={"accessoryIds": list(accessory_ids)},
+        )
 
 
 def _answer(item: Input) -> dict | None:

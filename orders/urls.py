@@ -1,6 +1,6 @@
 from django.urls import path
 
-from orders import views
+from orders import review_views, views
 
 app_name = "orders"
 
@@ -11,6 +11,7 @@ urlpatterns = [
     path("cart/clear/", views.cart_clear, name="cart-clear"),
     path("checkout/", views.checkout, name="checkout"),
     path("checkout/confirm/", views.checkout_confirm, name="confirm"),
+    path("review/<str:number>/", review_views.review, name="review"),
     path("orders/", views.order_list, name="list"),
     path("orders/<int:pk>/", views.order_detail, name="detail"),
     path("orders/<int:pk>/cancel/", views.order_cancel, name="cancel"),

@@ -466,6 +466,7 @@ EVENTS = {
     "shipped": ("Shipped", "ok"),
     "ship": ("Everything has shipped", "ok"),
     "delivered": ("Delivered", "ok"),
+    "carried_out": ("Carrier made the change", "ok"),
     "complete": ("Order complete", "ok"),
 }
 REASON_EVENTS = {"reject": "Reason", "cancel": "Reason", "approve": "Note"}
