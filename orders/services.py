@@ -565,7 +565,9 @@ def _advance_order(order: Order) -> None:
     if statuses == {Order.Status.COMPLETE} and can_proceed(order.complete):
         change = effects.apply(order)
         transition_order(order, "complete", actor=None, note=change)
-        notifications.notify_requester(order, Notification.Event.ORDER_COMPLETED)
+        notifications.notify_requester(
+            order, Notification.Event.ORDER_COMPLETED, change=change, shipped=bool(tracking)
+        )
 
 
 def segments_due_for_check(limit: int = 500) -> list[int]:

@@ -550,6 +550,9 @@ def order_detail(request, pk: int):
         "can_cancel": order.is_cancellable and permissions.can_cancel(employee, order),
         "can_decide": selectors.awaiting_decision_by(employee).filter(pk=order.pk).exists(),
         "is_own": employee.pk in (order.requested_by_id, order.account_holder_id),
+        "existing_device": order.details.get("existingDevice"),
+        "new_device": order.details.get("newDevice"),
+        "comment": order.details.get("featureRequestComment", ""),
     }
     return render(request, "orders/order_detail.html", context)
 
