@@ -230,3 +230,49 @@ def test_two_tenants_orders_interleaved_on_one_worker_never_mix_recipients(
     for notification in expected.select_related("recipient", "order"):
         assert notification.tenant_id == notification.order.tenant_id
         assert notification.recipient.tenant_id == notification.order.tenant_id
+
+
+LEAVE = {"id": "REASON", "type": "CHOICE", "choice": {"id": "LEAVE"}}
+SUSPENSION = [{"groupId": "SUSPENSION", "fields": [LEAVE]}]
+
+
+def test_care_order_is_carried_out_by_the_carrier_and_changes_the_line(
+    real_worker, api_for, peter, maria
+):
+    # Given peter asks to suspend his line (the demo rule: his manager approves suspensions)
+    response = api_for(peter).post(
+        "orders",
+        {
+            "orderRequest": {
+                "externalOrderNumber": "FLOW-SUSPEND",
+                "transactionType": "SUSPEND",
+                "serviceId": "38382349",
+                "properties": SUSPENSION,
+            }
+        },
+    )
+    assert response.status_code == 200, response.json()
+    order = Order.objects.get(pk=response.json()["order"]["orderId"])
+    wait_until(lambda: maria.pk in step_approvers(order, 1), what="step 1 waits for maria")
+
+    # When maria approves
+    approve(api_for(maria), order)
+
+    # Then the worker sends it to the line's carrier, which carries it out: no shipment, no
+    # SHIPPED step, and the line is SUSPENDED with only the actions a suspended line allows
+    wait_until(reaches(order, Order.Status.COMPLETE))
+    assert order_transitions(order) == [
+        Order.Status.ORDER_SUBMITTED,
+        Order.Status.AWAITING_APPROVAL,
+        Order.Status.APPROVED,
+        Order.Status.IN_FULFILLMENT,
+        Order.Status.COMPLETE,
+    ]
+    line = api_for(peter).get("assets/services/38382349").json()["service"]
+    assert line["status"] == "SUSPENDED"
+    assert line["orderActions"] == ["UNSUSPEND", "DEACTIVATE"]
+    assert api_for(peter).get(f"orders/{order.pk}/shipments").json()["shipments"]["items"] == []
+    wait_until(sent(order, Notification.Event.ORDER_COMPLETED, peter.email))
+    (done,) = mails_to(peter.email, "is complete")
+    assert "Line 2035557676 is suspended." in done.body
+    assert mails_to(peter.email, "has shipped") == []
