@@ -5,7 +5,9 @@
 Needs wrk (apt-get install wrk), PostgreSQL and Redis at their local default addresses. Uses its
 own database (procure_bench, recreated) and Redis database 5 (flushed). Prints requests/s and p99
 latency of: the bare baseline, GET /ping, GET /orders/{id}, GET /orders (25 per page, with
-segments), and POST /orders/{id}/approval (each request decides a different order).
+segments), POST /orders/{id}/approval (each request decides a different order), and confirm mode
+of a NEW_ACTIVATION and of an UPDATE_FEATURES order (POST /orders?confirm=true: every rule of the
+type checked and the order priced; nothing stored).
 """
 
 from __future__ import annotations
@@ -173,6 +175,58 @@ end
 """
 
 
+SHIP_TO = {
+    "name": "Peter Edwards",
+    "regionId": "70144640",
+    "address": [
+        {"id": "LINE_1", "value": "35 Executive Blvd"},
+        {"id": "CITY", "value": "Orange"},
+        {"id": "STATE", "value": "CT"},
+        {"id": "POSTAL_CODE", "value": "06477"},
+    ],
+}
+CONFIRMED_ORDERS = {
+    "NEW_ACTIVATION": {
+        "regionId": "70144640",
+        "postalCode": "06477",
+        "shoppingCart": {
+            "deviceId": "5103",
+            "planId": "6101",
+            "optionalFeatureIds": ["7101", "7102"],
+            "accessoryIds": ["3628940008", "3628940009"],
+        },
+        "shipTo": SHIP_TO,
+        "properties": [
+            {
+                "groupId": "NEW_LINE",
+                "fields": [
+                    {"id": "COST_CENTER", "type": "TEXT", "text": "CC-1042"},
+                    {"id": "JUSTIFICATION", "type": "CHOICE", "choice": {"id": "NEW_HIRE"}},
+                ],
+            }
+        ],
+    },
+    "UPDATE_FEATURES": {
+        "serviceId": "38382349",
+        "shoppingCart": {"features": [{"id": "7101", "action": "ADD"}]},
+    },
+}
+CONFIRM_SCRIPT = """
+wrk.method = "POST"
+wrk.body = [[%s]]
+"""
+
+
+def confirm_script(transaction_type: str) -> str:
+    import json
+
+    body = {"orderRequest": {"transactionType": transaction_type,
+                             **CONFIRMED_ORDERS[transaction_type]}}  # fmt: skip
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        script.write(CONFIRM_SCRIPT % json.dumps(body))
+    return script.name
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--duration", type=int, default=10)
@@ -223,6 +277,10 @@ def main() -> None:
             ("GET /orders (25, segments)",
              *wrk(f"{base}/orders?limit=25&includeOrderSegments=true", headers=peter, **run))
         )  # fmt: skip
+        for kind in CONFIRMED_ORDERS:
+            confirmed = wrk(f"{base}/orders?confirm=true", headers=peter,
+                            script=confirm_script(kind), **run)  # fmt: skip
+            results.append((f"POST /orders?confirm ({kind})", *confirmed))
         with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
             script.write(APPROVAL_SCRIPT % (",".join(map(str, data["order_ids"])), 2))
         decided = wrk(f"{base}/orders", headers=headers, script=script.name, **run)
@@ -231,10 +289,10 @@ def main() -> None:
         server.terminate()
         server.wait()
 
-    print(f"\n{'endpoint':<32}{'req/s':>10}{'p99 ms':>10}{'non-2xx':>10}{'vs bare':>10}")
+    print(f"\n{'endpoint':<44}{'req/s':>10}{'p99 ms':>10}{'non-2xx':>10}{'vs bare':>10}")
     floor = results[0][1]
     for name, rps, p99, errors in results:
-        print(f"{name:<32}{rps:>10.0f}{p99:>10.1f}{errors:>10}{rps / floor:>10.2f}")
+        print(f"{name:<44}{rps:>10.0f}{p99:>10.1f}{errors:>10}{rps / floor:>10.2f}")
     from approvals.models import Decision
 
     print(f"\ndecisions stored: {Decision.objects.count()} of {len(data['order_ids'])} orders")
