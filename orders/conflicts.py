@@ -65,9 +65,27 @@ def conflicting_order(
     return rivals.order_by("submitted_at", "pk").first()
 
 
-def conflict_message(order: Order, *, what: str) -> str:
+def conflict(
+    *,
+    tenant: Tenant,
+    transaction_type: str,
+    service: ServiceAsset | None = None,
+    port_number: str = "",
+    exclude_external_number: str | None = None,
+) -> str | None:
+    """Why the new order is refused (naming the open order in its way), or None."""
+    rival = conflicting_order(
+        tenant=tenant,
+        transaction_type=transaction_type,
+        service=service,
+        port_number=port_number,
+        exclude_external_number=exclude_external_number,
+    )
+    if rival is None:
+        return None
+    what = f"Number {port_number}" if port_number else f"Line {service.service_number}"
     return (
-        f"{what} has an open {order.get_transaction_type_display().lower()} order "
-        f"(#{order.pk}, {order.get_status_display().lower()}); wait until it is complete "
+        f"{what} has an open {rival.get_transaction_type_display().lower()} order "
+        f"(#{rival.pk}, {rival.get_status_display().lower()}); wait until it is complete "
         "or cancel it first."
     )

@@ -179,9 +179,19 @@ def _offered_ids(queryset, tenant: Tenant, items) -> set[int]:
     )
 
 
-def _external_number(serializer: serializers.Serializer) -> str | None:
+def _refuse_conflict(serializer: OrderRequestSerializer, **target) -> None:
+    """An open order on the same line (or number) that this one would conflict with is a
+    problem of the field naming the line."""
     number = serializer.initial_data.get("externalOrderNumber")
-    return number.strip() or None if isinstance(number, str) else None
+    message = conflicts.conflict(
+        tenant=serializer.context["tenant"],
+        transaction_type=serializer.transaction_type,
+        # The same order resubmitted is not its own rival (submit returns it).
+        exclude_external_number=number.strip() or None if isinstance(number, str) else None,
+        **target,
+    )
+    if message:
+        raise serializers.ValidationError(message, code="CONFLICTING_ORDER")
 
 
 class NoShipToMixin(serializers.Serializer):
@@ -218,17 +228,7 @@ class ServiceOrderRequestSerializer(OrderRequestSerializer):
                 f"{kind.label.lower()} is not possible (allowed now: {allowed}).",
                 code="SERVICE_NOT_ELIGIBLE",
             )
-        rival = conflicts.conflicting_order(
-            tenant=self.context["tenant"],
-            transaction_type=kind,
-            service=service,
-            exclude_external_number=_external_number(self),
-        )
-        if rival is not None:
-            raise serializers.ValidationError(
-                conflicts.conflict_message(rival, what=f"Line {service.service_number}"),
-                code="CONFLICTING_ORDER",
-            )
+        _refuse_conflict(self, service=service)
         return service
 
     def extra(self, data: dict) -> dict:
@@ -594,17 +594,7 @@ class PortNumberRequestSerializer(NewLineRegionMixin, OrderRequestSerializer):
                 f"{number} is already an active line of {tenant.name}: there is nothing to port.",
                 code="NUMBER_ALREADY_ACTIVE",
             )
-        rival = conflicts.conflicting_order(
-            tenant=tenant,
-            transaction_type=self.transaction_type,
-            port_number=number,
-            exclude_external_number=_external_number(self),
-        )
-        if rival is not None:
-            raise serializers.ValidationError(
-                conflicts.conflict_message(rival, what=f"Number {number}"),
-                code="CONFLICTING_ORDER",
-            )
+        _refuse_conflict(self, port_number=number)
         return number
 
     def validate_shoppingCart(self, cart: dict) -> dict:

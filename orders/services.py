@@ -256,22 +256,19 @@ def _refuse_conflicts(draft: OrderDraft) -> None:
     request = draft.request
     if request.service is not None:
         ServiceAsset.objects.select_for_update().filter(pk=request.service.pk).first()
-        what, field = f"Line {request.service.service_number}", "serviceId"
     elif request.port_number:
         Tenant.objects.select_for_update().filter(pk=draft.tenant.pk).first()
-        what, field = f"Number {request.port_number}", "serviceId"
     else:
         return
-    rival = conflicts.conflicting_order(
+    message = conflicts.conflict(
         tenant=draft.tenant,
         transaction_type=request.transaction_type,
         service=request.service,
         port_number=request.port_number,
         exclude_external_number=request.external_order_number,
     )
-    if rival is not None:
-        message = conflicts.conflict_message(rival, what=what)
-        raise RequestInvalid([FieldProblem(f"orderRequest.{field}", "CONFLICTING_ORDER", message)])
+    if message:
+        raise RequestInvalid([FieldProblem("orderRequest.serviceId", "CONFLICTING_ORDER", message)])
 
 
 def record_history(

@@ -93,7 +93,15 @@ BAD_REQUESTS = [
         id="transactionType-an-object",
     ),
     pytest.param(
-        seed_order_request(transactionType="SUSPEND", properties=[]),
+        seed_order_request(
+            transactionType="SUSPEND",
+            properties=[
+                {
+                    "groupId": "SUSPENSION",
+                    "fields": [{"id": "REASON", "type": "CHOICE", "choice": {"id": "LEAVE"}}],
+                }
+            ],
+        ),
         [("orderRequest.shipTo", "NOT_APPLICABLE")],
         id="care-order-with-a-ship-to",
     ),
