@@ -51,6 +51,8 @@ def accessory_list(request):
         service = service or (lines[0] if lines else None)
 
     device = getattr(service, "device", None) if service else None
+    if device is not None and device.device is None:
+        device = None  # a make the catalog does not have: no accessory is known to fit it
     sort = request.GET.get("sort", "name")
     sort = sort if sort in SORTS else "name"
     query = request.GET.get("q", "").strip()

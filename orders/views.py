@@ -140,8 +140,8 @@ def cart_add(request):
     employee = request.employee
     service = _line(employee, request.POST.get("service"))
     device = getattr(service, "device", None) if service else None
-    if device is None:
-        raise Http404("No such line, or it has no device.")
+    if device is None or device.device is None:
+        raise Http404("No such line, or no catalog device on it.")
     raw = request.POST.get("accessory", "")
     if not is_id(raw):
         raise Http404("No such accessory.")
