@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from django.db import transaction
+from django.db.models import Q
 
 from catalog.models import (
     Accessory,
@@ -19,12 +20,17 @@ from catalog.models import (
     add_months,
 )
 from portal.exceptions import FieldProblem, NotAllowed, RequestInvalid
+from portal.ids import is_id
 from portal.models import Employee, Tenant
+from portal.services import require_tenant_admin
 
 logger = logging.getLogger(__name__)
 
 # The catalog models a tenant chooses from (each has `offered_to`).
 OFFERABLE = (Accessory, Device, Plan, Feature)
+# How long after a device upgrade a line may be upgraded again, in months: at least one, at
+# most five years (longer than any carrier contract).
+UPGRADE_PERIOD_MONTHS = (1, 60)
 
 
 @transaction.atomic
@@ -51,6 +57,35 @@ def set_offered(
     logger.info(
         "%s offered to tenant %s set by %s (%d items)",
         model._meta.verbose_name_plural, tenant.pk, actor.pk, len(wanted),
+    )  # fmt: skip
+
+
+def set_upgrade_period(tenant: Tenant, months: int | str, actor: Employee) -> None:
+    """Set how many months after its last device upgrade (or its contract start) a line of the
+    tenant may be upgraded again; every line's ServiceAsset.upgrade_eligibility_date follows.
+
+    `months` may be as typed into a form. Raises NotTenantAdmin, or RequestInvalid unless it is
+    a whole number from 1 to 60.
+    """
+    require_tenant_admin(actor, tenant.pk)
+    low, high = UPGRADE_PERIOD_MONTHS
+    text = str(months).strip()
+    if isinstance(months, bool) or not is_id(text) or not low <= int(text) <= high:
+        raise RequestInvalid(
+            [
+                FieldProblem(
+                    "upgradeEligibilityMonths",
+                    "INVALID_VALUE",
+                    f"Give the upgrade period as a whole number of months from {low} to {high}.",
+                )
+            ]
+        )
+    before = tenant.upgrade_eligibility_months
+    tenant.upgrade_eligibility_months = int(text)
+    tenant.save(update_fields=["upgrade_eligibility_months"])
+    logger.info(
+        "upgrade period of tenant %s set from %d to %d months by %s",
+        tenant.pk, before, tenant.upgrade_eligibility_months, actor.pk,
     )  # fmt: skip
 
 
@@ -94,12 +129,16 @@ def put_device_on_line(
     serial_number: str,
     sim_id: str = "",
 ) -> DeviceAsset:
-    """Move a line to a device: the one the holder has with that serial number, or a new
-    asset. The line's previous device stays with its holder, on no line."""
+    """Move a line to a device: the spare one the holder (or nobody) has with that serial
+    number, or a new asset. The line's previous device stays with its holder, on no line."""
     DeviceAsset.objects.filter(service=service).update(service=None)
-    asset = DeviceAsset.objects.filter(
-        tenant_id=service.tenant_id, serial_number=serial_number, service__isnull=True
-    ).first() or DeviceAsset(tenant_id=service.tenant_id, serial_number=serial_number)
+    spare = DeviceAsset.objects.filter(
+        Q(holder=service.account_holder) | Q(holder=None),
+        tenant_id=service.tenant_id,
+        serial_number=serial_number,
+        service__isnull=True,
+    )
+    asset = spare.first() or DeviceAsset(tenant_id=service.tenant_id, serial_number=serial_number)
     asset.device = device
     asset.manufacturer = device.manufacturer if device else manufacturer
     asset.other_make_model = "" if device else other_make_model

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from django.db.models import Q
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -51,7 +52,8 @@ class OrderRequest:
     # with its optional features. An upgrade without a plan keeps the line's plan.
     device: Device | None = None
     plan: Plan | None = None
-    features: list[Feature] = field(default_factory=list)
+    # None (an upgrade only): the line keeps its features.
+    features: list[Feature] | None = None
     # UPDATE_FEATURES: [(feature, ADD or REMOVE)]
     feature_changes: list[tuple[Feature, str]] = field(default_factory=list)
     region: Region | None = None  # where a new line is registered (with `postal_code`)
@@ -585,8 +587,14 @@ class PortNumberRequestSerializer(NewLineRegionMixin, OrderRequestSerializer):
                 f'"{value}" is not a phone number: give its 7 to 15 digits.',
                 code="INVALID_FORMAT",
             )
+        if len(number) == 11 and number.startswith("1"):
+            number = number[1:]  # +1 203 555 0100: lines are kept without the country code
         tenant = self.context["tenant"]
-        live = ServiceAsset.objects.filter(tenant=tenant, service_number=number).exclude(
+        # The same number written with a country code (or a line kept with one) is the same line.
+        same_number = Q(service_number__in=[number[-n:] for n in range(7, len(number) + 1)]) | Q(
+            service_number__endswith=number
+        )
+        live = ServiceAsset.objects.filter(same_number, tenant=tenant).exclude(
             status=ServiceAsset.Status.DEACTIVATED
         )
         if live.exists():
@@ -740,19 +748,16 @@ class SwapDevicesRequestSerializer(
                     f"Line {service.service_number} is on this device already.", "SAME_DEVICE"
                 )}}
             )  # fmt: skip
-        in_use = (
-            DeviceAsset.objects.filter(
-                tenant=self.context["tenant"], serial_number=serial, service__isnull=False
-            )
-            .exclude(service__status=ServiceAsset.Status.DEACTIVATED)
-            .select_related("service")
-            .first()
-        )
-        if in_use is not None and (service is None or in_use.service_id != service.pk):
+        holder = service.account_holder if service else None
+        others = DeviceAsset.objects.filter(tenant=self.context["tenant"], serial_number=serial)
+        if service is not None:
+            others = others.exclude(service=service)
+        # On another live line, or held by someone else: not a device this line may move to
+        # (which line or whom is not said: the requester may not see them).
+        if others.filter(Q(service__isnull=False) | ~Q(holder=holder)).exists():
             raise serializers.ValidationError(
                 {"serialNumber": {"value": _error(
-                    f"Device {serial} is in use on line {in_use.service.service_number}.",
-                    "DEVICE_IN_USE",
+                    f"Device {serial} is in use elsewhere in the company.", "DEVICE_IN_USE"
                 )}}
             )  # fmt: skip
         return described

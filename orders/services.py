@@ -12,7 +12,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django_fsm import can_proceed
 
-from catalog.models import Recurrence, ServiceAsset, Vendor
+from catalog.models import Recurrence, ServiceAsset, TransactionType, Vendor
 from orders import conflicts, effects, fulfilment, notifications, permissions
 from orders.exceptions import ExternalOrderNumberTaken, NotAllowed, OrderNotCancellable
 from orders.models import (
@@ -129,7 +129,8 @@ def _order_lines(request: OrderRequest) -> list[DraftLine]:
             lines += [_draft_line(K.FEATURE, f, service.vendor, action=A.REMOVE)
                       for f in current_features]  # fmt: skip
         lines += [_draft_line(K.FEATURE, f, plan.vendor) for f in request.features or []]
-    elif service is not None and request.features is not None:  # an upgrade keeping its plan
+    elif request.transaction_type == TransactionType.UPGRADE and request.features is not None:
+        # An upgrade keeping its plan, naming the features the line has afterwards.
         wanted = {f.pk for f in request.features}
         on = {f.pk for f in current_features}
         lines += [_draft_line(K.FEATURE, f, service.vendor)
@@ -207,15 +208,13 @@ def submit_order(
         with transaction.atomic():
             order.save()
     except IntegrityError:
-        existing = Order.objects.filter(
-            tenant=draft.tenant, external_order_number=request.external_order_number
-        ).first()
-        if existing is None or request.external_order_number is None:
+        existing = stored_order(
+            tenant=draft.tenant,
+            requester=draft.requested_by,
+            external_order_number=request.external_order_number,
+        )
+        if existing is None:
             raise
-        if not permissions.can_view(draft.requested_by, existing):
-            raise ExternalOrderNumberTaken(
-                f"externalOrderNumber {request.external_order_number} is already used."
-            ) from None
         return existing, False
 
     items = []
@@ -248,6 +247,26 @@ def submit_order(
     outbox.enqueue(ROUTE_TASK, order.pk)
     logger.info("order %s submitted (%s)", order.pk, order.transaction_type)
     return order, True
+
+
+def stored_order(
+    *, tenant: Tenant, requester: Employee, external_order_number: str | None
+) -> Order | None:
+    """The order already stored under an externalOrderNumber: a retried submit gets it back,
+    even once the order has changed the line so much that it would no longer validate.
+
+    Raises ExternalOrderNumberTaken when that number is on an order the requester may not see.
+    """
+    if not external_order_number:
+        return None
+    existing = Order.objects.filter(
+        tenant=tenant, external_order_number=external_order_number
+    ).first()
+    if existing is not None and not permissions.can_view(requester, existing):
+        raise ExternalOrderNumberTaken(
+            f"externalOrderNumber {external_order_number} is already used."
+        )
+    return existing
 
 
 def _refuse_conflicts(draft: OrderDraft) -> None:

@@ -124,10 +124,23 @@ class OrderCollection(ScopedQuerysetMixin, generics.ListAPIView):
     )
     def post(self, request):
         ctx = api_context(request)
+        confirm = flag(request, "confirm")
+        if not confirm:
+            # A retried submit gets the stored order back, even once the order has changed the
+            # line so that the same request would no longer validate.
+            payload = request.data.get("orderRequest") if isinstance(request.data, dict) else None
+            number = payload.get("externalOrderNumber") if isinstance(payload, dict) else None
+            stored = services.stored_order(
+                tenant=ctx.tenant,
+                requester=ctx.actor,
+                external_order_number=number.strip() if isinstance(number, str) else None,
+            )
+            if stored is not None:
+                return self._submitted(stored)
         order_request = parse_order_request(request.data, tenant=ctx.tenant, actor=ctx.actor)
         draft = services.draft_order(tenant=ctx.tenant, actor=ctx.actor, request=order_request)
-        context = self.get_serializer_context()
-        if flag(request, "confirm"):
+        if confirm:
+            context = self.get_serializer_context()
             return Response(
                 {
                     "orderConfirmation": confirmation_representation(draft, context),
@@ -140,9 +153,12 @@ class OrderCollection(ScopedQuerysetMixin, generics.ListAPIView):
             order, _created = services.submit_order(
                 draft=draft, placed_by=ctx.caller, client_id=ctx.client_id
             )
-            order = selectors.with_details(Order.objects.filter(pk=order.pk)).get()
-            context.update(include_segments=True)
-            data = OrderSerializer(order, context=context).data
+            return self._submitted(order)
+
+    def _submitted(self, order: Order) -> Response:
+        order = selectors.with_details(Order.objects.filter(pk=order.pk)).get()
+        context = {**self.get_serializer_context(), "include_segments": True}
+        data = OrderSerializer(order, context=context).data
         return Response({"order": data, "status": "SUCCESS"})
 
 
