@@ -1,18 +1,585 @@
 """Line pages: a line with its device, plan and open orders, and the care actions its status
-allows (suspend, resume, deactivate, change features, swap devices)."""
+allows (suspend, resume, deactivate, change features, swap devices).
+
+Which actions a line allows is the line's (`ServiceAsset.order_actions`); which open orders stand
+in the way is orders.conflicts'; every rule of a care order is orders.requests'. These views lay
+them out, read a care form into a MobProc body and hand it to the shared review page.
+"""
 
 from __future__ import annotations
 
-from django.http import Http404
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
 
+from django.http import Http404
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods
+
+from catalog import selectors as catalog_selectors
+from catalog.models import DeviceAsset, Feature, Manufacturer, ServiceAsset, TransactionType
+from orders import conflicts, selectors
+from orders import properties as order_properties
+from orders.forms import CHECKED, Choice, Input, OrderForm
+from orders.models import Order, OrderItem
+from orders.review_views import (
+    HEADLINES,
+    REVIEWS,
+    draft_or_problems,
+    new_order_number,
+    start_review,
+)
+from portal.exceptions import FieldProblem
 from portal.pages import employee_required
+
+T = TransactionType
+RECENT_ORDERS = 5
+CARE_FORMS = "care_forms"  # session: {externalOrderNumber: form values}, to edit after review
+KEEP = 5
+ORDER_NUMBER = re.compile(r"WEB-[0-9A-F]{20}")
+
+
+@dataclass(frozen=True)
+class Action:
+    """How pages name and explain one transaction type done to a line."""
+
+    type: str
+    title: str
+    summary: str  # one line on the line page
+    slug: str = ""  # its care page, /lines/<pk>/<slug>/; "" when another page handles it
+    danger: bool = False
+    # What happens, in plain words, on the care page ({carrier}, {device} filled in).
+    explanation: tuple[str, ...] = ()
+
+
+ACTIONS = {
+    T.ORDER_ACCESSORIES: Action(
+        T.ORDER_ACCESSORIES, "Order accessories", "Chargers, cases and headsets that fit."
+    ),
+    T.UPGRADE: Action(T.UPGRADE, "Upgrade", "A new device for this line, and a new plan if due."),
+    T.SUSPEND: Action(
+        T.SUSPEND,
+        "Suspend",
+        "Pause calls and data for a while; the number is kept.",
+        slug="suspend",
+        explanation=(
+            "Calls, texts and data stop until the line is resumed.",
+            "You keep the number, the plan and the device; resume the line whenever you need "
+            "it again.",
+        ),
+    ),
+    T.UNSUSPEND: Action(
+        T.UNSUSPEND,
+        "Resume",
+        "Calls and data work again, on the same number.",
+        slug="unsuspend",
+        explanation=(
+            "Calls, texts and data work again, on the same number.",
+            "Plan, features and device are as they were before the suspension.",
+        ),
+    ),
+    T.DEACTIVATE: Action(
+        T.DEACTIVATE,
+        "Deactivate",
+        "Close the line for good; the number is released.",
+        slug="deactivate",
+        danger=True,
+        explanation=(
+            "The line is closed for good: the number is released and the device is taken off "
+            "the line.",
+            "The plan and its features are no longer billed.",
+            "This cannot be undone: for a phone line again, you would order a new line.",
+        ),
+    ),
+    T.UPDATE_FEATURES: Action(
+        T.UPDATE_FEATURES,
+        "Change features",
+        "Add or remove optional features of the plan.",
+        slug="features",
+        explanation=(
+            "Tick a feature to add it, untick one to remove it.",
+            "The monthly bill changes by the features' prices once {carrier} has made the change.",
+        ),
+    ),
+    T.SWAP_DEVICES: Action(
+        T.SWAP_DEVICES,
+        "Swap devices",
+        "Move the line to another phone you have.",
+        slug="swap",
+        explanation=(
+            "The line moves from your {device} to the device you name below.",
+            "The number, the plan and its features stay as they are.",
+            "Nothing is shipped: you have the new device already.",
+        ),
+    ),
+}
+CARE_ACTIONS = {action.slug: action for action in ACTIONS.values() if action.slug}
+NEEDS_DEVICE = {T.ORDER_ACCESSORIES, T.UPGRADE, T.SWAP_DEVICES}
+
+
+def _line_or_404(employee, pk: int) -> ServiceAsset:
+    """One of the lines the employee may see (their own; any of the tenant's for an admin)."""
+    return get_object_or_404(catalog_selectors.services_visible_to(employee), pk=pk)
+
+
+def _day(moment: datetime) -> str:
+    return f"{timezone.localtime(moment):%b %-d, %Y}"
+
+
+def _not_possible(service: ServiceAsset, kind: str) -> str:
+    """Why an action the line's status allows cannot be ordered now ("" when it can); the
+    order request would refuse it for the same reason."""
+    device = getattr(service, "device", None)
+    if kind in NEEDS_DEVICE and device is None:
+        return "This line has no device on record."
+    if kind == T.ORDER_ACCESSORIES and device.device_id is None:
+        return f"No accessories are known to fit the {device.make_model} (not a catalog model)."
+    eligible_from = service.upgrade_eligibility_date
+    if kind == T.UPGRADE and eligible_from and eligible_from > timezone.now():
+        return f"Eligible for an upgrade from {_day(eligible_from)}."
+    return ""
+
+
+# --- The line page ------------------------------------------------------------------------------
+
+
+@dataclass
+class LineAction:
+    action: Action
+    url: str
+    rival: Order | None = None  # the open order this one would conflict with
+    note: str = ""  # why it is not possible now
+
+    @property
+    def available(self) -> bool:
+        return self.rival is None and not self.note
+
+
+def _action_url(service: ServiceAsset, action: Action) -> str:
+    if action.type == T.ORDER_ACCESSORIES:
+        return f"{reverse('catalog:accessories')}?service={service.pk}"
+    if action.type == T.UPGRADE:
+        return reverse("orders:upgrade", args=[service.pk])
+    return reverse("orders:care", args=[service.pk, action.slug])
+
+
+def _line_actions(service: ServiceAsset, open_orders: list[Order]) -> list[LineAction]:
+    """Exactly the actions the line's status allows, each with the oldest open order it would
+    conflict with (as orders.conflicts.conflicting_order finds it, without a query per action)."""
+    actions = []
+    for kind in service.order_actions:
+        action = ACTIONS[kind]
+        rivals = (o for o in open_orders if conflicts.conflicts(kind, o.transaction_type))
+        rival = next(rivals, None)
+        note = _not_possible(service, kind)
+        actions.append(LineAction(action, _action_url(service, action), rival, note))
+    return actions
 
 
 @employee_required
 def line_detail(request, pk: int):
-    raise Http404("Not built yet.")
+    employee = request.employee
+    service = _line_or_404(employee, pk)
+    line_orders = Order.objects.filter(tenant_id=employee.tenant_id, service=service)
+    # Every open order on the line counts for conflicts, as the order request counts them.
+    open_orders = list(
+        line_orders.filter(status__in=conflicts.OPEN_STATUSES).order_by("submitted_at", "pk")
+    )
+    for order in open_orders:
+        order.can_open = employee.is_tenant_admin or employee.pk in order.maker_ids
+    recent_orders = (
+        selectors.orders_visible_to(employee)
+        .filter(service=service)
+        .exclude(status__in=conflicts.OPEN_STATUSES)
+        .order_by("-submitted_at", "-pk")[:RECENT_ORDERS]
+    )
+    features = list(service.features.all())
+    eligible = service.upgrade_eligibility_date
+    context = {
+        "service": service,
+        "device": getattr(service, "device", None),
+        "features": features,
+        "monthly": (service.plan.price_amount if service.plan else Decimal("0"))
+        + sum((f.price_amount for f in features), Decimal("0")),
+        "currency": service.plan.price_currency if service.plan else "USD",
+        "eligible_date": eligible,
+        "eligible_now": eligible is not None and eligible <= timezone.now(),
+        "actions": _line_actions(service, open_orders),
+        "open_orders": open_orders,
+        "recent_orders": list(recent_orders),
+    }
+    return render(request, "orders/line_detail.html", context)
+
+
+# --- Care pages: one form per action, read into a MobProc body ----------------------------------
+
+
+class CareInputs:
+    """SUSPEND, UNSUSPEND, DEACTIVATE: the line alone (the tenant's properties for the type are
+    the OrderForm's). Subclasses add the inputs of their type and its part of the body."""
+
+    def __init__(self, service: ServiceAsset) -> None:
+        self.service = service
+
+    def inputs(self) -> list[Input]:
+        return []
+
+    def initial(self) -> dict[str, str]:
+        return {}
+
+    def fields(self) -> dict:
+        """The type's own parts of the body (serviceId and the rest), from the inputs' values."""
+        return {"serviceId": str(self.service.pk)}
+
+    def explain(self, problems: list[FieldProblem]) -> list[FieldProblem]:
+        """The problems as this form's inputs answer them (a hook to reword or move some)."""
+        return problems
+
+
+@dataclass
+class FeatureChoice:
+    feature: Feature
+    on: bool  # on the line now
+    input: Input
+
+
+class FeatureInputs(CareInputs):
+    """UPDATE_FEATURES: one checkbox per feature of the line's plan (those the tenant offers and
+    those on the line), ticked when on the line; the difference becomes ADD and REMOVE changes."""
+
+    def __init__(self, service: ServiceAsset) -> None:
+        super().__init__(service)
+        on = {feature.pk for feature in service.features.all()}
+        offered = catalog_selectors.features_offered(service.tenant).filter(plan=service.plan_id)
+        listed = {feature.pk: feature for feature in offered}
+        for feature in service.features.all():
+            if feature.plan_id == service.plan_id:
+                listed.setdefault(feature.pk, feature)  # no longer offered, still removable
+        self.choices = [
+            FeatureChoice(
+                feature,
+                feature.pk in on,
+                # No problem names a feature by id (they name its index in the list of
+                # changes): every one is shown with the list, on `changes`.
+                Input(f"feature-{feature.pk}", feature.name, "boolean", f"features.{feature.pk}"),
+            )
+            for feature in sorted(listed.values(), key=lambda f: (f.name, f.pk))
+        ]
+        # Where problems with the list of changes (and any one of them) are shown.
+        self.changes = Input("changes", "Features", "text", "shoppingCart.features")
+        self.comment = Input(
+            "comment",
+            "Comment for the carrier",
+            "text",
+            "shoppingCart.featureRequestComment",
+            max_length=500,
+        )
+
+    def inputs(self) -> list[Input]:
+        return [*(choice.input for choice in self.choices), self.changes, self.comment]
+
+    def initial(self) -> dict[str, str]:
+        return {choice.input.name: CHECKED for choice in self.choices if choice.on}
+
+    def _changes(self) -> list[tuple[FeatureChoice, str]]:
+        changes = []
+        for choice in self.choices:
+            if choice.input.checked and not choice.on:
+                changes.append((choice, OrderItem.Action.ADD))
+            elif choice.on and not choice.input.checked:
+                changes.append((choice, OrderItem.Action.REMOVE))
+        return changes
+
+    @property
+    def monthly_change(self) -> Decimal:
+        change = Decimal("0")
+        for choice, action in self._changes():
+            price = choice.feature.price_amount
+            change += price if action == OrderItem.Action.ADD else -price
+        return change
+
+    @property
+    def monthly_change_size(self) -> Decimal:
+        """The change without its sign (pages write its sign before it)."""
+        return abs(self.monthly_change)
+
+    @property
+    def currency(self) -> str:
+        return self.choices[0].feature.price_currency if self.choices else "USD"
+
+    def fields(self) -> dict:
+        cart = {
+            "features": [
+                {"id": str(choice.feature.pk), "action": action}
+                for choice, action in self._changes()
+            ]
+        }
+        if self.comment.value:
+            cart["featureRequestComment"] = self.comment.value
+        return {**super().fields(), "shoppingCart": cart}
+
+    def explain(self, problems: list[FieldProblem]) -> list[FieldProblem]:
+        # An empty list of changes is the rule "change something"; say it in the form's words.
+        return [
+            FieldProblem(
+                p.field,
+                p.code,
+                "Nothing would change: tick a feature to add it or untick one to remove it.",
+            )
+            if p.field == "orderRequest.shoppingCart.features" and p.code == "REQUIRED"
+            else p
+            for p in problems
+        ]
+
+
+CATALOG, OTHER = "catalog", "other"
+SERIAL_TYPES = DeviceAsset.SerialNumberType.values
+# As people write them ("IMEI", not the generated "Imei").
+SERIAL_TYPE_LABELS = {"CAP_CODE": "CAP code", "UNKNOWN": "Unknown"}
+
+
+class SwapInputs(CareInputs):
+    """SWAP_DEVICES: the new device (a catalog model, or another make and model) and its serial
+    number. The device the line is on now is the line's own, sent as `existingDevice`."""
+
+    def __init__(self, service: ServiceAsset) -> None:
+        super().__init__(service)
+        tenant = service.tenant
+        models = catalog_selectors.devices_offered(tenant).order_by("manufacturer__name", "model")
+        self.source = Input(
+            "new-source",
+            "The new device is",
+            "choice",
+            "newDevice",
+            required=True,
+            choices=[
+                Choice(CATALOG, "A model from our catalog"),
+                Choice(OTHER, "Another make or model"),
+            ],
+        )
+        self.model = Input(
+            "new-model",
+            "Model",
+            "select",
+            "newDevice.modelId",
+            required=True,  # when a catalog model is chosen
+            choices=[Choice(str(d.pk), f"{d.manufacturer.name} {d.model}") for d in models],
+        )
+        self.maker = Input(
+            "new-maker",
+            "Make",
+            "select",
+            "newDevice.manufacturerId",
+            choices=[Choice(m.pk, m.name) for m in Manufacturer.objects.order_by("name")],
+        )
+        self.other = Input(
+            "new-other",
+            "Model name",
+            "text",
+            "newDevice.otherMakeModelName",
+            required=True,  # when another make or model is chosen
+            max_length=150,
+            hint="As printed on the box or in the phone's settings, e.g. Pixel 8",
+        )
+        self.serial_type = Input(
+            "serial-type",
+            "Serial number type",
+            "select",
+            "newDevice.serialNumber.type",
+            required=True,
+            choices=[Choice(value, SERIAL_TYPE_LABELS.get(value, value)) for value in SERIAL_TYPES],
+        )
+        self.serial = Input(
+            "serial",
+            "Serial number",
+            "text",
+            "newDevice.serialNumber.value",
+            required=True,
+            max_length=40,
+            hint="4 to 40 letters, digits or dashes; dial *#06# to see the IMEI",
+            autocomplete="off",
+        )
+        self.sim = Input(
+            "sim",
+            "New SIM card id",
+            "text",
+            "newDevice.simId",
+            max_length=40,
+            hint="Only when the new device has a SIM card of its own; else the SIM moves along",
+            autocomplete="off",
+        )
+
+    def inputs(self) -> list[Input]:
+        return [self.source, self.model, self.maker, self.other, self.serial_type, self.serial,
+                self.sim]  # fmt: skip
+
+    def initial(self) -> dict[str, str]:
+        return {self.source.name: CATALOG, self.serial_type.name: DeviceAsset.SerialNumberType.IMEI}
+
+    @property
+    def is_other(self) -> bool:
+        return self.source.value == OTHER
+
+    def _existing_device(self) -> dict:
+        device = self.service.device
+        make = device.make
+        return {
+            "manufacturerId": make.pk if make else None,
+            "modelId": str(device.device_id) if device.device_id else None,
+            "serialNumber": {"type": device.serial_number_type, "value": device.serial_number},
+            "simId": device.sim_id,
+        }
+
+    def fields(self) -> dict:
+        if self.is_other:
+            named = {
+                "manufacturerId": self.maker.value or None,
+                "otherMakeModelName": self.other.value,
+            }
+        else:
+            named = {"modelId": self.model.value or None}
+        new_device = {
+            **named,
+            "serialNumber": {"type": self.serial_type.value, "value": self.serial.value},
+        }
+        if self.sim.value:
+            new_device["simId"] = self.sim.value
+        return {
+            **super().fields(),
+            "existingDevice": self._existing_device(),
+            "newDevice": new_device,
+        }
+
+    def explain(self, problems: list[FieldProblem]) -> list[FieldProblem]:
+        # "Name the new device" is said to whichever way of naming it the employee chose.
+        missing = "orderRequest.newDevice.modelId"
+        explained = []
+        for p in problems:
+            if p.field == missing and p.code == "REQUIRED":
+                if self.is_other:
+                    p = FieldProblem(
+                        "orderRequest.newDevice.otherMakeModelName",
+                        p.code,
+                        "Type the model of the new device.",
+                    )
+                else:
+                    p = FieldProblem(p.field, p.code, "Choose the model of the new device.")
+            explained.append(p)
+        return explained
+
+
+CARE_INPUTS: dict[str, type[CareInputs]] = {
+    T.UPDATE_FEATURES: FeatureInputs,
+    T.SWAP_DEVICES: SwapInputs,
+}
+
+
+@dataclass
+class CareForm:
+    """The form of one care action on one line: the tenant's properties for its type and the
+    action's own inputs."""
+
+    action: Action
+    service: ServiceAsset
+    care: CareInputs
+    form: OrderForm
+    number: str  # the externalOrderNumber the order is reviewed and submitted under
+
+    def body(self) -> dict:
+        return self.form.body(external_order_number=self.number, **self.care.fields())
+
+    def show_problems(self, problems: list[FieldProblem]) -> None:
+        self.form.show_problems(self.care.explain(problems))
+
+
+def _care_form(action: Action, service: ServiceAsset, *, data=None, number: str) -> CareForm:
+    care = CARE_INPUTS.get(action.type, CareInputs)(service)
+    form = OrderForm(
+        transaction_type=action.type,
+        groups=order_properties.groups_for(service.tenant, action.type),
+        region=None,  # care orders ship nothing
+        extra=care.inputs(),
+        data=data,
+        initial=care.initial(),
+    )
+    return CareForm(action, service, care, form, number)
+
+
+def _kept_values(request) -> tuple[dict | None, str]:
+    """The values of a form being edited after review (`?review=<number>`) and its number; a
+    fresh form gets a new number."""
+    number = request.GET.get("review", "")
+    values = (request.session.get(CARE_FORMS) or {}).get(number)
+    submitted = ((request.session.get(REVIEWS) or {}).get(number) or {}).get("orderId")
+    if values is None or submitted:
+        return None, new_order_number()
+    return values, number
+
+
+def _posted_number(request) -> str:
+    """The number the form was given (a resent form is the same order, not another one)."""
+    number = request.POST.get("number", "")
+    return number if ORDER_NUMBER.fullmatch(number) else new_order_number()
+
+
+def _keep_values(request, number: str, values: dict) -> None:
+    kept = {k: v for k, v in (request.session.get(CARE_FORMS) or {}).items() if k != number}
+    kept = dict(list(kept.items())[-(KEEP - 1) :])
+    kept[number] = values
+    request.session[CARE_FORMS] = kept
+
+
+def _render_care(request, care_form: CareForm, *, status: int = 200):
+    service, action = care_form.service, care_form.action
+    device = getattr(service, "device", None)
+    words = {"carrier": service.vendor.name, "device": device.make_model if device else "device"}
+    rival = conflicts.conflicting_order(
+        tenant=service.tenant,
+        transaction_type=action.type,
+        service=service,
+        exclude_external_number=care_form.number,
+    )
+    context = {
+        "action": action,
+        "kind": action.type,
+        "headline": HEADLINES[action.type].format(number=service.service_number),
+        "service": service,
+        "device": device,
+        "care": care_form.care,
+        "form": care_form.form,
+        "number": care_form.number,
+        "explanation": [line.format(**words) for line in action.explanation],
+        "rival": rival,
+    }
+    return render(request, "orders/care_form.html", context, status=status)
 
 
 @employee_required
+@require_http_methods(["GET", "POST"])
 def care_action(request, pk: int, action: str):
-    raise Http404("Not built yet.")
+    """GET: the action's form. POST: validate it as a MobProc order and go to the review page;
+    every problem is shown beside its input (400)."""
+    chosen = CARE_ACTIONS.get(action)
+    if chosen is None:
+        raise Http404("No such action.")
+    service = _line_or_404(request.employee, pk)
+    reason = _not_possible(service, chosen.type)
+    if chosen.type not in service.order_actions or reason:
+        context = {"action": chosen, "service": service, "reason": reason}
+        return render(request, "orders/care_unavailable.html", context, status=409)
+    if request.method == "GET":
+        values, number = _kept_values(request)
+        care_form = _care_form(chosen, service, data=values, number=number)
+        return _render_care(request, care_form)
+    number = _posted_number(request)
+    care_form = _care_form(chosen, service, data=request.POST, number=number)
+    body = care_form.body()
+    _draft, problems = draft_or_problems(request, body)
+    if problems:
+        care_form.show_problems(problems)
+        return _render_care(request, care_form, status=400)
+    _keep_values(request, number, care_form.form.values())
+    return start_review(request, body=body, back=f"{request.path}?review={number}")

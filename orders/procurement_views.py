@@ -1,22 +1,453 @@
-"""Guided forms for procuring a line: a new line, an upgrade of a line, a number ported in."""
+"""Guided forms for procuring a line: a new line, an upgrade of a line, a number ported in.
+
+Each form is two steps on one URL: choose a device (no `?device=`), then the plan, its features
+and the rest of the order (`?device=<id>`). Posting the second step reads the inputs into a
+MobProc body; orders.requests decides whether it is valid (each problem goes beside its input,
+400) and a valid body goes to the shared review page (orders.review_views), which submits it.
+Everything works without JavaScript; static/js/procure.js only narrows the features to the
+chosen plan and keeps the cost summary live.
+"""
 
 from __future__ import annotations
 
-from django.http import Http404
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
 
+from django.db.models import Q, QuerySet
+from django.http import Http404
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+from django.utils.datastructures import MultiValueDict
+from django.views.decorators.http import require_http_methods
+
+from catalog import selectors as catalog_selectors
+from catalog.models import (
+    Accessory,
+    Device,
+    Feature,
+    Plan,
+    Recurrence,
+    Region,
+    ServiceAsset,
+    TransactionType,
+    Vendor,
+)
+from catalog.views import HUES, _initials
+from orders import properties as order_properties
+from orders.forms import Choice, Input, OrderForm
+from orders.review_views import draft_or_problems, new_order_number, start_review
+from portal.exceptions import FieldProblem
+from portal.ids import is_id
 from portal.pages import employee_required
 
+NEW_LINE = TransactionType.NEW_ACTIVATION
+UPGRADE = TransactionType.UPGRADE
+PORT = TransactionType.PORT_NUMBER
+
+# The upgrade's plan choice "keep the line's plan": no planId is sent.
+KEEP_PLAN = "keep"
+# What was typed into a form, per review number, so that "Edit" on the review page brings the
+# form back filled in (the review keeps only the MobProc body).
+TYPED = "procure_typed"
+KEEP_TYPED = 5
+# The serializers say "This field is required." for a missing value; beside an input the page
+# draws itself, say what to do instead.
+REQUIRED_MESSAGES = {
+    "shoppingCart.planId": "Choose a plan.",
+    "regionId": "Choose the country where the line is registered.",
+    "postalCode": "Enter the postal code where the line is registered.",
+    "serviceId": "Enter the number to bring over.",
+}
+PAGE_TITLES = {
+    NEW_LINE: "A new line",
+    UPGRADE: "Upgrade line {number}",
+    PORT: "Bring a number over",
+}
+
+
+@dataclass
+class PlanOption:
+    """One radio of the plan list with the optional features it comes with."""
+
+    value: str  # a plan id, or KEEP_PLAN
+    plan: Plan
+    checked: bool
+    features: list[Feature] = field(default_factory=list)  # each with .checked and .is_current
+    is_current: bool = False
+
+
+@dataclass
+class PreviewLine:
+    name: str
+    amount: Decimal
+    recurrence: str
+    removed: bool = False  # an upgrade drops it from the line
+
+
+@dataclass
+class CostPreview:
+    """The summary beside the form as first drawn (procure.js recomputes it on every change);
+    the review page shows what the order really costs."""
+
+    lines: list[PreviewLine]
+    onetime: Decimal
+    monthly: Decimal
+    currency: str
+
+
+# --- The three pages ----------------------------------------------------------------------------
+
 
 @employee_required
+@require_http_methods(["GET", "POST"])
 def new_line(request):
-    raise Http404("Not built yet.")
+    """A new line: a device, a plan of the device's carrier with its features, accessories
+    fitting the device, where the line is registered, the tenant's questions and a ship-to."""
+    tenant = request.employee.tenant
+    devices = catalog_selectors.devices_offered(tenant)
+    device = _chosen_device(request, devices)
+    if device is None:
+        return _device_step(request, NEW_LINE, devices)
+    accessories = list(catalog_selectors.accessories_fitting(tenant, device))
+    return _line_form(
+        request,
+        NEW_LINE,
+        device=device,
+        plans=_carrier_plans(tenant, device.vendor),
+        accessories=accessories,
+    )
 
 
 @employee_required
-def upgrade(request, pk: int):
-    raise Http404("Not built yet.")
-
-
-@employee_required
+@require_http_methods(["GET", "POST"])
 def port_number(request):
-    raise Http404("Not built yet.")
+    """A number brought over from another carrier, on a new device and plan; the losing
+    carrier's account details are the tenant's PORT_NUMBER order properties."""
+    tenant = request.employee.tenant
+    devices = catalog_selectors.devices_offered(tenant)
+    device = _chosen_device(request, devices)
+    if device is None:
+        return _device_step(request, PORT, devices)
+    return _line_form(request, PORT, device=device, plans=_carrier_plans(tenant, device.vendor))
+
+
+@employee_required
+@require_http_methods(["GET", "POST"])
+def upgrade(request, pk: int):
+    """A new device (and maybe another plan) for one of the employee's lines, once the line
+    may be upgraded; until then a page saying why not and from when."""
+    employee = request.employee
+    service = get_object_or_404(catalog_selectors.services_visible_to(employee), pk=pk)
+    blocker = _upgrade_blocker(service)
+    if blocker is not None:
+        context = {"service": service, "reason": blocker[0], "eligible_from": blocker[1]}
+        return render(request, "orders/procure_not_eligible.html", context, status=409)
+    # Devices of the line's carrier, or sold by no carrier in particular.
+    devices = catalog_selectors.devices_offered(employee.tenant).filter(
+        Q(vendor=service.vendor) | Q(vendor=None)
+    )
+    device = _chosen_device(request, devices)
+    if device is None:
+        return _device_step(request, UPGRADE, devices, service=service)
+    return _line_form(
+        request,
+        UPGRADE,
+        device=device,
+        plans=_carrier_plans(employee.tenant, service.vendor),
+        service=service,
+    )
+
+
+# --- Step 1: the device -------------------------------------------------------------------------
+
+
+def _chosen_device(request, devices: QuerySet[Device]) -> Device | None:
+    raw = request.GET.get("device", "")
+    if not raw:
+        return None
+    if not is_id(raw):
+        raise Http404("No such device.")
+    return get_object_or_404(devices, pk=int(raw))
+
+
+def _device_step(request, kind: str, devices: QuerySet[Device], service=None):
+    devices = list(devices)
+    current = getattr(service, "device", None) if service else None
+    for device in devices:
+        device.initials = _initials(device.manufacturer.name)
+        device.hue = sum(map(ord, device.manufacturer_id)) % HUES
+        device.is_current = current is not None and current.device_id == device.pk
+    context = {
+        "kind": kind,
+        "title": _title(kind, service),
+        "service": service,
+        "devices": devices,
+    }
+    return render(request, "orders/procure_devices.html", context)
+
+
+def _title(kind: str, service: ServiceAsset | None) -> str:
+    return PAGE_TITLES[kind].format(number=service.service_number if service else "")
+
+
+# --- Step 2: the plan and the rest of the order -------------------------------------------------
+
+
+def _carrier_plans(tenant, carrier: Vendor | None) -> list[Plan]:
+    """Plans offered to the tenant from the carrier (every offered plan for a device that no
+    carrier sells in particular)."""
+    plans = catalog_selectors.plans_offered(tenant)
+    return list(plans.filter(vendor=carrier) if carrier is not None else plans)
+
+
+def _upgrade_blocker(service: ServiceAsset) -> tuple[str, datetime | None] | None:
+    """Why the line cannot be upgraded now, and from when it can (None: it can). The same
+    facts orders.requests checks, read here to spare the employee a form they cannot send."""
+    if UPGRADE not in service.order_actions:
+        status = service.get_status_display().lower()
+        return f"Line {service.service_number} is {status}: only active lines are upgraded.", None
+    eligible_from = service.upgrade_eligibility_date
+    if eligible_from is not None and eligible_from > timezone.now():
+        months = service.tenant.upgrade_eligibility_months
+        return (
+            f"Line {service.service_number} had its last device upgrade less than "
+            f"{months} months ago.",
+            eligible_from,
+        )
+    if getattr(service, "device", None) is None:
+        return f"Line {service.service_number} has no device on record to trade in.", None
+    return None
+
+
+def _line_form(
+    request,
+    kind: str,
+    *,
+    device: Device,
+    plans: list[Plan],
+    accessories: list[Accessory] | None = None,
+    service: ServiceAsset | None = None,
+):
+    """Step 2 of every form: GET lays it out (filled in again when back from the review page),
+    POST checks it through orders.requests and goes to the review page, or shows each problem
+    beside its input (400)."""
+    employee = request.employee
+    typed = _typed_values(request)
+    countries = list(catalog_selectors.regions().filter(parent=None))
+    if not countries:
+        raise Http404("No regions are configured.")
+    home = next((r for r in countries if r.code == "US"), countries[0])
+    own_inputs = _own_inputs(kind, countries, home, accessories is not None)
+    form = OrderForm(
+        transaction_type=kind,
+        groups=order_properties.groups_for(employee.tenant, kind),
+        region=_ship_region(typed, countries, home),
+        regions=countries,
+        extra=own_inputs.values(),
+        data=typed,
+        initial={"ship-name": employee.full_name, "line-region": str(home.pk)},
+    )
+    options = _plan_options(employee.tenant, plans, typed, service)
+    chosen_accessories = set(typed.getlist("accessories")) if typed else set()
+    for accessory in accessories or []:
+        accessory.checked = str(accessory.pk) in chosen_accessories
+    page = {
+        "kind": kind,
+        "title": _title(kind, service),
+        "service": service,
+        "device": device,
+        "form": form,
+        "inputs": own_inputs,
+        "plan_options": options,
+        "has_features": any(option.features for option in options),
+        "accessories": accessories,
+        "preview": _preview(device, options, accessories or [], service),
+        "baseline": _line_monthly(service),
+    }
+    if request.method == "GET" or request.POST.get("action") == "region":
+        # A GET, or the ship-to country changed: lay the form out, check nothing yet.
+        return render(request, "orders/procure_form.html", page)
+    number = new_order_number()
+    body = form.body(
+        external_order_number=number,
+        **_order_fields(kind, request.POST, device, service),
+    )
+    draft, problems = draft_or_problems(request, body)
+    if draft is None:
+        form.show_problems(_friendlier(problems))
+        return render(request, "orders/procure_form.html", page, status=400)
+    _remember_typed(request, number)
+    return start_review(request, body=body, back=f"{request.path}?device={device.pk}&edit={number}")
+
+
+def _own_inputs(kind: str, countries: list[Region], home: Region, with_accessories: bool):
+    """The inputs this page draws itself, by what they are; each `path` is the request field
+    whose problems it shows."""
+    inputs = {
+        "device": Input("device", "Device", "select", "shoppingCart.deviceId"),
+        "plan": Input("plan", "Plan", "choice", "shoppingCart.planId", required=True),
+        "features": Input(
+            "features", "Optional features", "choice", "shoppingCart.optionalFeatureIds"
+        ),
+    }
+    if with_accessories:
+        inputs["accessories"] = Input(
+            "accessories", "Accessories", "choice", "shoppingCart.accessoryIds"
+        )
+    if kind == UPGRADE:
+        # The line itself (a conflicting open order, say) and the device traded in.
+        inputs["line"] = Input("line", "Line", "select", "serviceId")
+        inputs["existing"] = Input("existing", "Device now", "select", "existingDevice")
+        return inputs
+    if kind == PORT:
+        inputs["number"] = Input(
+            "number", "Number to bring over", "text", "serviceId", required=True,
+            max_length=30, hint="Digits; spaces, dashes and brackets are fine.",
+            autocomplete="tel", inputmode="tel",
+        )  # fmt: skip
+    inputs["line_region"] = Input(
+        "line-region", "Country", "select", "regionId", required=True, value=str(home.pk),
+        choices=[Choice(str(r.pk), r.name) for r in countries],
+    )  # fmt: skip
+    inputs["postal_code"] = Input(
+        "postal-code", "Postal code", "text", "postalCode", required=True, max_length=20,
+        hint="The carrier picks the area code from it.", autocomplete="postal-code",
+    )  # fmt: skip
+    return inputs
+
+
+def _ship_region(typed, countries: list[Region], home: Region) -> Region:
+    wanted = str(typed.get("region", "")) if typed else ""
+    return next((r for r in countries if str(r.pk) == wanted), home)
+
+
+def _plan_options(tenant, plans: list[Plan], typed, service) -> list[PlanOption]:
+    """The plan radios, each with its offered features. An upgrade first offers to keep the
+    line's plan (chosen unless another was), with the line's features ticked."""
+    current_plan = service.plan if service else None
+    current_features = {f.pk for f in service.features.all()} if service else set()
+    options: list[PlanOption] = []
+    if current_plan is not None:
+        options.append(PlanOption(KEEP_PLAN, current_plan, checked=True, is_current=True))
+    options += [PlanOption(str(p.pk), p, checked=False) for p in plans if p != current_plan]
+    features = catalog_selectors.features_offered(tenant).filter(
+        plan__in=[option.plan for option in options]
+    )
+    by_plan: dict[int, list[Feature]] = {}
+    for feature in features:
+        by_plan.setdefault(feature.plan_id, []).append(feature)
+    default_plan = KEEP_PLAN if current_plan is not None else ""
+    chosen_plan = typed.get("plan", "") if typed else default_plan
+    chosen_features = set(typed.getlist("features")) if typed else None
+    for option in options:
+        option.checked = option.value == chosen_plan
+        option.features = by_plan.get(option.plan.pk, [])
+        for feature in option.features:
+            feature.is_current = option.is_current and feature.pk in current_features
+            feature.checked = (
+                str(feature.pk) in chosen_features if chosen_features is not None
+                else feature.is_current
+            )  # fmt: skip
+    return options
+
+
+def _order_fields(kind: str, data, device: Device, service: ServiceAsset | None) -> dict:
+    """The type's own parts of the body, as typed (orders.requests checks them)."""
+    cart: dict = {"deviceId": str(device.pk)}
+    plan = data.get("plan", "")
+    if plan and plan != KEEP_PLAN:
+        cart["planId"] = plan
+    # The features the line has afterwards; an upgrade keeping its plan sends them too, so an
+    # unticked feature of the line is removed.
+    cart["optionalFeatureIds"] = data.getlist("features")
+    if kind == NEW_LINE:
+        cart["accessoryIds"] = data.getlist("accessories")
+    fields: dict = {"shoppingCart": cart}
+    if kind == UPGRADE:
+        fields["serviceId"] = str(service.pk)
+        fields["existingDevice"] = _existing_device(service)
+        return fields
+    if kind == PORT:
+        fields["serviceId"] = data.get("number", "").strip()
+    fields["regionId"] = data.get("line-region", "")
+    fields["postalCode"] = data.get("postal-code", "").strip()
+    return {key: value for key, value in fields.items() if value != ""}
+
+
+def _existing_device(service: ServiceAsset) -> dict:
+    """The line's device as the upgrade trades it in (the employee does not type it)."""
+    asset = service.device
+    return {
+        "manufacturerId": asset.make.pk if asset.make else None,
+        "modelId": str(asset.device_id) if asset.device_id else None,
+        "serialNumber": {"type": asset.serial_number_type, "value": asset.serial_number},
+        "simId": asset.sim_id,
+    }
+
+
+def _friendlier(problems: list[FieldProblem]) -> list[FieldProblem]:
+    def reworded(problem: FieldProblem) -> FieldProblem:
+        path = problem.field.removeprefix("orderRequest.")
+        if problem.code == "REQUIRED" and path in REQUIRED_MESSAGES:
+            return FieldProblem(problem.field, problem.code, REQUIRED_MESSAGES[path])
+        return problem
+
+    return [reworded(problem) for problem in problems]
+
+
+# --- The cost summary ---------------------------------------------------------------------------
+
+
+def _line_monthly(service: ServiceAsset | None) -> Decimal:
+    """What the line costs a month now (an upgrade's summary shows the change from it)."""
+    if service is None or service.plan is None:
+        return Decimal("0")
+    features = [f for f in service.features.all() if f.price_recurrence == Recurrence.MONTHLY]
+    return service.plan.price_amount + sum((f.price_amount for f in features), Decimal("0"))
+
+
+def _preview(device: Device, options: list[PlanOption], accessories, service) -> CostPreview:
+    chosen = next((option for option in options if option.checked), None)
+    picked = [device, *(a for a in accessories if a.checked)]
+    if chosen is not None:
+        picked += [chosen.plan, *(f for f in chosen.features if f.checked)]
+    # What the line has now is no news while it stays, and listed as removed when it goes.
+    now = [
+        item
+        for option in options
+        if option.is_current
+        for item in (option.plan, *(f for f in option.features if f.is_current))
+    ]
+    lines = [_preview_line(item) for item in picked if item not in now]
+    lines += [_preview_line(item, removed=True) for item in now if item not in picked]
+    totals = {Recurrence.ONETIME: Decimal("0"), Recurrence.MONTHLY: Decimal("0")}
+    for item in picked:
+        totals[item.price_recurrence] += item.price_amount
+    return CostPreview(
+        lines=lines,
+        onetime=totals[Recurrence.ONETIME],
+        monthly=totals[Recurrence.MONTHLY] - _line_monthly(service),
+        currency=device.price_currency,
+    )
+
+
+def _preview_line(item, *, removed: bool = False) -> PreviewLine:
+    return PreviewLine(str(item), item.price_amount, item.price_recurrence, removed)
+
+
+# --- What was typed, kept for "Edit" on the review page -----------------------------------------
+
+
+def _typed_values(request) -> MultiValueDict | None:
+    """The POST; on a GET back from the review page (`?edit=<number>`), what was posted then."""
+    if request.method == "POST":
+        return request.POST
+    saved = (request.session.get(TYPED) or {}).get(request.GET.get("edit", ""))
+    return MultiValueDict(saved) if saved else None
+
+
+def _remember_typed(request, number: str) -> None:
+    typed = {key: values for key, values in request.POST.lists() if key != "csrfmiddlewaretoken"}
+    kept = list((request.session.get(TYPED) or {}).items())[-(KEEP_TYPED - 1) :]
+    request.session[TYPED] = {**dict(kept), number: typed}

@@ -432,7 +432,7 @@ def test_preview_page_says_when_a_step_is_escalated_to_the_admins(ada_client, de
 def test_preview_page_says_when_no_rule_matches(ada_client, demo, peter):
     response = ada_client.get(
         reverse("manage:workflow-preview"),
-        {"requester": peter.pk, "transaction_type": "UPGRADE"},
+        {"requester": peter.pk, "transaction_type": "UNSUSPEND"},  # the demo asks no approval
     )
 
     assert response.context["outcome"]["preview"].workflow is None
@@ -459,8 +459,14 @@ def priorities(tenant) -> list[tuple[str, int]]:
     )
 
 
+def only_the_accessory_rules(tenant) -> None:
+    """The demo's two accessory rules, without its rules for the other transaction types."""
+    ApprovalWorkflow.objects.filter(tenant=tenant).exclude(name__startswith="Accessories").delete()
+
+
 def test_moving_a_workflow_up_and_down_renumbers_priorities(ada_client, demo):
     acme = demo.acme
+    only_the_accessory_rules(acme)
     ApprovalWorkflow.objects.create(tenant=acme, name="Fallback", priority=99)
     cheap = workflow(acme, "Accessories")
     url = reverse("manage:workflow-move", args=[cheap.pk])
@@ -493,6 +499,7 @@ def test_moving_needs_a_post(ada_client, demo):
 
 
 def test_workflow_list_shows_rules_in_priority_order_with_conditions(ada_client, demo):
+    only_the_accessory_rules(demo.acme)
     workflow(demo.acme, "Accessories").steps.update(reminder_delay_hours=12)
 
     response = ada_client.get(reverse("manage:workflows"))
@@ -714,13 +721,14 @@ def test_admin_edits_and_deletes_a_field(ada_client, demo, misc):
 def test_admin_adds_and_deletes_a_group(ada_client, demo):
     url = reverse("manage:property-group-add")
 
-    response = ada_client.post(url, {"transaction_type": "UPGRADE", "group_id": "SHIPPING"})
-    taken = ada_client.post(url, {"transaction_type": "UPGRADE", "group_id": "SHIPPING"})
-    malformed = ada_client.post(url, {"transaction_type": "UPGRADE", "group_id": "no spaces"})
+    # UNSUSPEND: a type the demo asks nothing for
+    response = ada_client.post(url, {"transaction_type": "UNSUSPEND", "group_id": "SHIPPING"})
+    taken = ada_client.post(url, {"transaction_type": "UNSUSPEND", "group_id": "SHIPPING"})
+    malformed = ada_client.post(url, {"transaction_type": "UNSUSPEND", "group_id": "no spaces"})
 
-    group = PropertyGroup.objects.get(tenant=demo.acme, transaction_type="UPGRADE")
+    group = PropertyGroup.objects.get(tenant=demo.acme, transaction_type="UNSUSPEND")
     assert response.status_code == 302
-    assert response["Location"] == f"/manage/properties/?type=UPGRADE#group-{group.pk}"
+    assert response["Location"] == f"/manage/properties/?type=UNSUSPEND#group-{group.pk}"
     assert taken.context["group_errors"] == {"group_id": ["SHIPPING exists already."]}
     assert malformed.context["group_errors"]["group_id"] == [
         "Use 1 to 50 letters, digits, _ . or -."

@@ -229,8 +229,14 @@ def test_the_editor_works_without_javascript(browser, live_server, world):
             (1, "MANAGER", 2),
             (2, "GROUP", 1),
         ]
-        # Reordering is a plain form too
-        page.get_by_role("button", name="Move Plans up").click()
-        assert ApprovalWorkflow.objects.get(name="Plans").priority == 20
+        # Reordering is a plain form too: the new rule (last) moves above the one before it
+        with page.expect_navigation():
+            page.get_by_role("button", name="Move Plans up").click()
+        names = list(
+            ApprovalWorkflow.objects.filter(tenant=saved.tenant)
+            .order_by("priority")
+            .values_list("name", flat=True)
+        )
+        assert names[-2:] == ["Plans", "Features costing more"]
     finally:
         context.close()

@@ -1,0 +1,479 @@
+"""The guided forms for a new line, an upgrade and a number ported in, through Django's test
+client: the steps, a valid form going to the review page (nothing stored until submitted
+there), every refused input shown beside its field, and who may upgrade which line."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from catalog.models import Device, DeviceAsset, Feature, Manufacturer, Plan, ServiceAsset
+from orders.models import Order, OrderItem
+
+US = "70144640"
+COOKIE, IPHONE, GALAXY = "5101", "5102", "5103"  # all Verizon, offered to acme
+UNLIMITED, TEN_GB = "6101", "6102"  # Verizon plans: 45.00 and 30.00 a month
+ROAMING, HOTSPOT = "7101", "7102"  # features of Business Unlimited: 10.00 and 5.00 a month
+HOTSPOT_10GB = "7103"  # the feature of Business 10 GB
+GALAXY_CHARGER = "3628940008"  # fits the Galaxy S24: 24.99
+PETERS_LINE, SAMS_LINE = 38382349, 38382351  # Peter's is on an LG Cookie Plus, Business Unlimited
+ATT = 99
+SHIP_TO = {
+    "region": US,
+    "ship-name": "Peter Edwards",
+    "addr-LINE_1": "35 Executive Blvd",
+    "addr-CITY": "Orange",
+    "addr-STATE": "CT",
+    "addr-POSTAL_CODE": "06477",
+}
+NEW_LINE = {
+    **SHIP_TO,
+    "plan": UNLIMITED,
+    "features": [ROAMING],
+    "accessories": [GALAXY_CHARGER],
+    "line-region": US,
+    "postal-code": "06477",
+    "prop-NEW_LINE-COST_CENTER": "CC-1042",
+    "prop-NEW_LINE-JUSTIFICATION": "NEW_HIRE",
+}
+PORT = {
+    **SHIP_TO,
+    "number": "(203) 555-0100",
+    "plan": TEN_GB,
+    "features": [HOTSPOT_10GB],
+    "line-region": US,
+    "postal-code": "06477",
+    "prop-PORT_IN-LOSING_CARRIER": "T-Mobile",
+    "prop-PORT_IN-ACCOUNT_NUMBER": "12345678",
+    "prop-PORT_IN-ACCOUNT_PIN": "1234",
+}
+UPGRADE = {**SHIP_TO, "plan": "keep", "features": [ROAMING]}
+NEW_LINE_URL = f"/lines/new/?device={GALAXY}"
+PORT_URL = f"/lines/port/?device={IPHONE}"
+UPGRADE_URL = f"/lines/{PETERS_LINE}/upgrade/?device={IPHONE}"
+REVIEW = re.compile(r"^/review/(WEB-[0-9A-F]+)/$")
+# The device list: session, user, employee, navigation counts and the devices themselves.
+DEVICE_LIST_MAX_QUERIES = 8
+
+
+def browser_for(employee) -> Client:
+    client = Client()
+    client.force_login(employee.user)
+    return client
+
+
+@pytest.fixture
+def web(peter) -> Client:
+    return browser_for(peter)
+
+
+@pytest.fixture
+def att_plan(demo) -> Plan:
+    """An AT&T plan acme offers (acme's devices are all Verizon)."""
+    plan = Plan.objects.create(
+        pk=6999, vendor_id=ATT, name="AT&T Business Basic", price_amount=Decimal("25.00"),
+        price_recurrence="MONTHLY",
+    )  # fmt: skip
+    plan.offered_to.add(demo.acme)
+    return plan
+
+
+def field_block(html: str, path: str) -> str:
+    """The HTML from the element answering a problem path to the next one (or the end of its
+    card): what the employee sees beside that input."""
+    start = html.index(f'data-field="{path}"')
+    ends = [html.find(marker, start + 1) for marker in ('data-field="', "</section>")]
+    return html[start : min(end for end in ends if end > 0)]
+
+
+def errors_beside(response, path: str) -> list[str]:
+    form = response.context["form"]
+    return next(item.errors for item in form.inputs if item.path == path)
+
+
+def review_number(response) -> str:
+    assert response.status_code == 302, response.content.decode()[:2000]
+    match = REVIEW.match(response["Location"])
+    assert match, response["Location"]
+    return match.group(1)
+
+
+def submit_review(client: Client, number: str, capture) -> Order:
+    with capture(execute=True):
+        response = client.post(f"/review/{number}/")
+    order = Order.objects.get()
+    assert response["Location"] == f"/orders/{order.pk}/"
+    return order
+
+
+def items_of(order: Order) -> set[tuple[str, str, str]]:
+    return set(OrderItem.objects.filter(segment__order=order).values_list("kind", "action", "name"))
+
+
+def radio_values(html: str, name: str) -> list[str]:
+    return re.findall(rf'type="(?:radio|checkbox)" name="{name}" value="(\w+)"', html)
+
+
+def checked_values(html: str, name: str) -> list[str]:
+    return re.findall(rf'type="(?:radio|checkbox)" name="{name}" value="(\w+)" checked', html)
+
+
+# --- A new line ---------------------------------------------------------------------------------
+
+
+def test_new_line_starts_with_the_devices_the_company_offers(web):
+    response = web.get("/lines/new/")
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert [d.pk for d in response.context["devices"]] == [5102, 5101, 5103]
+    for text in ["LG Cookie Plus", "49.99 USD", "Apple iPhone 15", "729.00 USD", "Galaxy S24"]:
+        assert text in html, text
+    assert "689.00 USD" not in html  # globex's AT&T Galaxy
+    assert f'href="?device={GALAXY}"' in html
+    assert re.search(r'class="current" aria-current="step">Device<', html)
+    assert "<img" not in html  # placeholders drawn in CSS
+
+
+def test_the_device_list_runs_a_bounded_number_of_queries(web, demo, django_assert_max_num_queries):
+    maker = Manufacturer.objects.get(pk="Samsung")
+    for pk in range(5200, 5230):
+        Device.objects.create(pk=pk, manufacturer=maker, model=f"Galaxy A{pk}", vendor_id=98)
+    demo.acme.offered_devices.add(*range(5200, 5230))
+
+    with django_assert_max_num_queries(DEVICE_LIST_MAX_QUERIES):
+        response = web.get("/lines/new/")
+
+    assert len(response.context["devices"]) == 33
+
+
+def test_step_two_offers_the_devices_carrier_plans_their_features_and_fitting_accessories(
+    web, att_plan
+):
+    response = web.get(NEW_LINE_URL)
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Samsung Galaxy S24" in field_block(html, "shoppingCart.deviceId")
+    assert radio_values(html, "plan") == [TEN_GB, UNLIMITED]  # no AT&T plan for a Verizon phone
+    features = {o.plan.name: [f.name for f in o.features] for o in response.context["plan_options"]}
+    assert features == {
+        "Business 10 GB": ["Mobile hotspot"],
+        "Business Unlimited": ["International roaming", "Mobile hotspot"],
+    }
+    assert GALAXY_CHARGER in radio_values(html, "accessories")
+    assert "3628940001" not in radio_values(html, "accessories")  # the LG Cookie's pouch
+    assert f'<option value="{US}" selected>United States</option>' in field_block(html, "regionId")
+    assert 'value="Peter Edwards"' in field_block(html, "shipTo.name")
+    assert "Cost center" in field_block(html, "properties.NEW_LINE.COST_CENTER")
+    assert re.search(r'class="current" aria-current="step">Plan &amp; details<', html)
+    assert Order.objects.count() == 0
+
+
+def test_a_valid_new_line_is_reviewed_then_stored_on_submit(
+    web, peter, django_capture_on_commit_callbacks
+):
+    number = review_number(web.post(NEW_LINE_URL, NEW_LINE))
+    assert Order.objects.count() == 0
+
+    review = web.get(f"/review/{number}/").content.decode()
+    order = submit_review(web, number, django_capture_on_commit_callbacks)
+
+    for text in ["A new line", "Samsung Galaxy S24", "Business Unlimited", "International roaming"]:
+        assert text in review, text
+    assert re.search(r'data-testid="cost-monthly">\+<span class="money">55.00 USD', review)
+    assert re.search(r'data-testid="cost-onetime"><span class="money">723.99 USD', review)
+    assert order.transaction_type == "NEW_ACTIVATION"
+    assert order.requested_by == peter and order.account_holder == peter
+    assert items_of(order) == {
+        ("DEVICE", "ADD", "Samsung Galaxy S24"),
+        ("PLAN", "ADD", "Business Unlimited"),
+        ("FEATURE", "ADD", "International roaming"),
+        ("ACCESSORY", "ADD", "Samsung 25W Super Fast Charger"),
+    }
+    assert order.details["postalCode"] == "06477"
+
+
+def test_edit_on_the_review_page_brings_the_form_back_filled_in(web):
+    number = review_number(web.post(NEW_LINE_URL, NEW_LINE))
+    back = web.get(f"/review/{number}/").context["back"]
+
+    response = web.get(back)
+
+    html = response.content.decode()
+    assert back.startswith(f"/lines/new/?device={GALAXY}&")
+    assert checked_values(html, "plan") == [UNLIMITED]
+    assert checked_values(html, "features") == [ROAMING]
+    assert checked_values(html, "accessories") == [GALAXY_CHARGER]
+    assert 'value="CC-1042"' in html and 'value="Orange"' in html
+
+
+def test_a_plan_of_another_carrier_is_refused_beside_the_plans(web, att_plan):
+    response = web.post(NEW_LINE_URL, {**NEW_LINE, "plan": str(att_plan.pk), "features": []})
+
+    message = (
+        "AT&T Business Basic is a AT&T Wireless plan; it must be one of Verizon Wireless "
+        "(the device's carrier)."
+    )
+    assert response.status_code == 400
+    assert errors_beside(response, "shoppingCart.planId") == [message]
+    assert "AT&amp;T Business Basic is a AT&amp;T Wireless plan" in field_block(
+        response.content.decode(), "shoppingCart.planId"
+    )
+    assert Order.objects.count() == 0
+
+
+def test_a_feature_of_another_plan_is_refused_beside_the_features(web):
+    # Without JavaScript every plan's features show: Peter ticks one of the other plan.
+    response = web.post(NEW_LINE_URL, {**NEW_LINE, "plan": TEN_GB, "features": [ROAMING]})
+
+    html = response.content.decode()
+    message = "International roaming is a feature of Business Unlimited, not of Business 10 GB."
+    assert response.status_code == 400
+    assert errors_beside(response, "shoppingCart.optionalFeatureIds") == [message]
+    assert message in field_block(html, "shoppingCart.optionalFeatureIds")
+    assert checked_values(html, "plan") == [TEN_GB]  # what was chosen stays chosen
+    assert Order.objects.count() == 0
+
+
+def test_a_bad_postal_code_is_refused_beside_it(web):
+    response = web.post(NEW_LINE_URL, {**NEW_LINE, "postal-code": "X1"})
+
+    assert response.status_code == 400
+    assert errors_beside(response, "postalCode") == [
+        "'X1' is not a valid Zip Code in United States."
+    ]
+    assert 'value="X1"' in field_block(response.content.decode(), "postalCode")
+    assert response.context["form"].errors == []  # every problem sits beside its input
+
+
+def test_missing_answers_are_asked_for_beside_their_inputs(web):
+    posted = {**NEW_LINE, "prop-NEW_LINE-COST_CENTER": "", "postal-code": ""}
+    del posted["plan"]
+
+    response = web.post(NEW_LINE_URL, posted)
+
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert "Cost center is required." in field_block(html, "properties.NEW_LINE.COST_CENTER")
+    assert "Choose a plan." in field_block(html, "shoppingCart.planId")
+    assert "Enter the postal code where the line is registered." in field_block(html, "postalCode")
+    assert "Please check" in html and Order.objects.count() == 0
+
+
+def test_a_device_the_company_does_not_offer_is_not_found(web):
+    assert web.get("/lines/new/?device=5104").status_code == 404  # globex's AT&T Galaxy
+    assert web.get("/lines/new/?device=abc").status_code == 404
+
+
+# --- A number brought over ----------------------------------------------------------------------
+
+
+def test_port_asks_for_the_number_and_the_losing_carriers_account(web):
+    devices = web.get("/lines/port/")
+    response = web.get(PORT_URL)
+
+    html = response.content.decode()
+    assert f'href="?device={IPHONE}"' in devices.content.decode()
+    assert 'type="tel"' in field_block(html, "serviceId")
+    for path in ["LOSING_CARRIER", "ACCOUNT_NUMBER", "ACCOUNT_PIN", "BILLING_NAME"]:
+        assert f'data-field="properties.PORT_IN.{path}"' in html, path
+    assert 'name="accessories"' not in html  # a port carries no accessories
+
+
+def test_a_valid_port_is_reviewed_then_stored_with_its_number(
+    web, django_capture_on_commit_callbacks
+):
+    number = review_number(web.post(PORT_URL, PORT))
+    assert Order.objects.count() == 0
+
+    review = web.get(f"/review/{number}/").content.decode()
+    order = submit_review(web, number, django_capture_on_commit_callbacks)
+
+    assert "Bring number 2035550100 over to us" in review
+    assert order.transaction_type == "PORT_NUMBER"
+    assert order.service_number == "2035550100"
+    assert items_of(order) == {
+        ("DEVICE", "ADD", "Apple iPhone 15"),
+        ("PLAN", "ADD", "Business 10 GB"),
+        ("FEATURE", "ADD", "Mobile hotspot"),
+    }
+
+
+def test_a_number_already_active_is_refused_beside_the_number(web):
+    response = web.post(PORT_URL, {**PORT, "number": "2035557676"})
+
+    assert response.status_code == 400
+    assert errors_beside(response, "serviceId") == [
+        "2035557676 is already an active line of Acme Corporation: there is nothing to port."
+    ]
+    assert "already an active line" in field_block(response.content.decode(), "serviceId")
+    assert Order.objects.count() == 0
+
+
+def test_the_losing_carriers_pin_is_required(web):
+    response = web.post(PORT_URL, {**PORT, "prop-PORT_IN-ACCOUNT_PIN": ""})
+
+    assert response.status_code == 400
+    assert errors_beside(response, "properties.PORT_IN.ACCOUNT_PIN") == [
+        "Account PIN (transfer PIN) is required."
+    ]
+    assert Order.objects.count() == 0
+
+
+# --- An upgrade ---------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def peters_line(demo) -> ServiceAsset:
+    """Peter's line, due for an upgrade, with international roaming on it."""
+    line = ServiceAsset.objects.get(pk=PETERS_LINE)
+    line.features.set([Feature.objects.get(pk=ROAMING)])
+    return line
+
+
+def test_upgrade_offers_devices_of_the_lines_carrier(web, peters_line, demo):
+    att_phone = Device.objects.get(pk=5105)  # an AT&T iPhone
+    att_phone.offered_to.add(demo.acme)
+
+    response = web.get(f"/lines/{PETERS_LINE}/upgrade/")
+
+    html = response.content.decode()
+    assert {d.pk for d in response.context["devices"]} == {5101, 5102, 5103}
+    assert "2035557676" in html and "LG Cookie Plus" in html
+    assert next(d for d in response.context["devices"] if d.pk == 5101).is_current
+    assert web.get(f"/lines/{PETERS_LINE}/upgrade/?device=5105").status_code == 404
+
+
+def test_upgrade_keeps_the_plan_and_its_features_unless_told_otherwise(web, peters_line):
+    response = web.get(UPGRADE_URL)
+
+    html = response.content.decode()
+    assert checked_values(html, "plan") == ["keep"]
+    assert "Keep Business Unlimited" in html
+    assert checked_values(html, "features") == [ROAMING]
+    assert radio_values(html, "plan") == ["keep", TEN_GB]
+    assert 'name="postal-code"' not in html  # the line is registered already
+
+
+def test_an_upgrade_keeping_the_plan_stores_the_new_device(
+    web, peters_line, django_capture_on_commit_callbacks
+):
+    number = review_number(web.post(UPGRADE_URL, {**UPGRADE, "features": [ROAMING, HOTSPOT]}))
+    assert Order.objects.count() == 0
+
+    order = submit_review(web, number, django_capture_on_commit_callbacks)
+
+    assert order.transaction_type == "UPGRADE"
+    assert order.service_id == PETERS_LINE
+    assert items_of(order) == {
+        ("DEVICE", "ADD", "Apple iPhone 15"),
+        ("FEATURE", "ADD", "Mobile hotspot"),
+    }
+    # The device traded in is the line's own; the employee never typed it.
+    assert order.details["existingDevice"]["serialNumber"] == {
+        "type": "ESN",
+        "value": "4289183847832",
+    }
+
+
+def test_an_upgrade_to_another_plan_drops_the_old_one(
+    web, peters_line, django_capture_on_commit_callbacks
+):
+    posted = {**UPGRADE, "plan": TEN_GB, "features": [HOTSPOT_10GB]}
+
+    order = submit_review(
+        web, review_number(web.post(UPGRADE_URL, posted)), django_capture_on_commit_callbacks
+    )
+
+    assert items_of(order) == {
+        ("DEVICE", "ADD", "Apple iPhone 15"),
+        ("PLAN", "ADD", "Business 10 GB"),
+        ("FEATURE", "ADD", "Mobile hotspot"),
+        ("PLAN", "REMOVE", "Business Unlimited"),
+        ("FEATURE", "REMOVE", "International roaming"),
+    }
+
+
+def test_a_line_upgraded_recently_is_not_eligible_yet(web, peters_line):
+    peters_line.last_device_upgrade = timezone.now()
+    peters_line.save()
+    eligible_from = peters_line.upgrade_eligibility_date
+
+    page = web.get(f"/lines/{PETERS_LINE}/upgrade/")
+    posted = web.post(UPGRADE_URL, UPGRADE)
+
+    html = page.content.decode()
+    assert page.status_code == 409 and posted.status_code == 409
+    assert "had its last device upgrade less than 24 months ago" in html
+    assert f"{eligible_from:%B} {eligible_from.day}, {eligible_from.year}" in html
+    assert 'name="plan"' not in html
+    assert Order.objects.count() == 0
+
+
+def test_a_suspended_line_cannot_be_upgraded(web, peters_line):
+    peters_line.status = ServiceAsset.Status.SUSPENDED
+    peters_line.save()
+
+    response = web.get(f"/lines/{PETERS_LINE}/upgrade/")
+
+    assert response.status_code == 409
+    assert "is suspended: only active lines are upgraded" in response.content.decode()
+
+
+def test_another_employees_line_is_not_found(web):
+    assert web.get(f"/lines/{SAMS_LINE}/upgrade/").status_code == 404
+    assert web.post(f"/lines/{SAMS_LINE}/upgrade/?device={IPHONE}", UPGRADE).status_code == 404
+    assert Order.objects.count() == 0
+
+
+def test_an_open_upgrade_on_the_line_is_shown_with_the_line(
+    web, peters_line, django_capture_on_commit_callbacks
+):
+    submit_review(
+        web, review_number(web.post(UPGRADE_URL, UPGRADE)), django_capture_on_commit_callbacks
+    )
+
+    response = web.post(UPGRADE_URL, UPGRADE)
+
+    assert response.status_code == 400
+    assert "2035557676" in errors_beside(response, "serviceId")[0]
+    assert Order.objects.count() == 1
+
+
+def test_a_line_without_a_device_on_record_says_so(web, peters_line):
+    DeviceAsset.objects.filter(service=peters_line).update(service=None)
+
+    response = web.get(f"/lines/{PETERS_LINE}/upgrade/")
+
+    assert response.status_code == 409
+    assert "has no device on record" in response.content.decode()
+
+
+def test_the_upgrade_summary_lists_what_changes_on_the_line(web, peters_line):
+    # Peter drops international roaming, reviews, then comes back to edit.
+    number = review_number(web.post(UPGRADE_URL, {**UPGRADE, "features": []}))
+    back = web.get(f"/review/{number}/").context["back"]
+
+    preview = web.get(back).context["preview"]
+
+    assert [(line.name, line.removed) for line in preview.lines] == [
+        ("Apple iPhone 15", False),
+        ("International roaming", True),
+    ]
+    assert preview.onetime == Decimal("729.00")
+    assert preview.monthly == Decimal("-10.00")
+
+
+def test_the_forms_need_the_csrf_token(peter, peters_line):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(peter.user)
+
+    for url, posted in [(NEW_LINE_URL, NEW_LINE), (PORT_URL, PORT), (UPGRADE_URL, UPGRADE)]:
+        assert client.post(url, posted).status_code == 403, url
+
+    assert "procure_typed" not in client.session and "reviews" not in client.session
