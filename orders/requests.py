@@ -96,6 +96,42 @@ class IdField(serializers.Field):
         return str(value.pk)
 
 
+class IdListField(serializers.ListField):
+    """A list of MobProc ids resolved with one query (an IdField per item would run one each);
+    problems are reported per index, as a ListField reports them."""
+
+    def __init__(self, *, name: str, lookup, **kwargs) -> None:
+        self.name, self.lookup = name, lookup
+        super().__init__(child=serializers.JSONField(), **kwargs)
+
+    def to_internal_value(self, data):
+        values = super().to_internal_value(data)  # a list, of the allowed length
+        wanted = {
+            index: int(value)
+            for index, value in enumerate(values)
+            if not isinstance(value, bool) and isinstance(value, str | int) and is_id(str(value))
+        }
+        found = self.lookup(self.context).in_bulk(set(wanted.values()))
+        errors = {}
+        for index, value in enumerate(values):
+            if index not in wanted:
+                errors[index] = [ErrorDetail("Must be an id.", code="invalid")]
+            elif wanted[index] not in found:
+                errors[index] = [
+                    ErrorDetail(f"{self.name} {value} does not exist.", code="does_not_exist")
+                ]
+        if errors:
+            raise serializers.ValidationError(errors)
+        return [found[wanted[index]] for index in range(len(values))]
+
+    def to_representation(self, value):
+        return [str(item.pk) for item in value]
+
+
+def _accessories(ctx):
+    return Accessory.objects.select_related("vendor", "manufacturer")
+
+
 class AddressLineSerializer(serializers.Serializer):
     id = serializers.CharField(max_length=30)
     value = serializers.CharField(max_length=200, allow_blank=True)
@@ -238,12 +274,8 @@ class ServiceOrderRequestSerializer(OrderRequestSerializer):
 
 
 class AccessoryCartSerializer(serializers.Serializer):
-    accessoryIds = serializers.ListField(
-        child=IdField(
-            name="Accessory", lookup=lambda ctx: Accessory.objects.select_related("vendor")
-        ),
-        allow_empty=False,
-        max_length=50,
+    accessoryIds = IdListField(
+        name="Accessory", lookup=_accessories, allow_empty=False, max_length=50
     )
 
 
@@ -440,21 +472,16 @@ class LineCartSerializer(serializers.Serializer):
         name="Device", lookup=lambda ctx: Device.objects.select_related("manufacturer", "vendor")
     )
     planId = IdField(name="Plan", lookup=lambda ctx: Plan.objects.select_related("vendor"))
-    optionalFeatureIds = serializers.ListField(
-        child=IdField(name="Feature", lookup=lambda ctx: Feature.objects.select_related("plan")),
+    optionalFeatureIds = IdListField(
+        name="Feature",
+        lookup=lambda ctx: Feature.objects.select_related("plan__vendor"),
         required=False,
         max_length=20,
     )
 
 
 class NewLineCartSerializer(LineCartSerializer):
-    accessoryIds = serializers.ListField(
-        child=IdField(
-            name="Accessory", lookup=lambda ctx: Accessory.objects.select_related("vendor")
-        ),
-        default=list,
-        max_length=50,
-    )
+    accessoryIds = IdListField(name="Accessory", lookup=_accessories, default=list, max_length=50)
 
 
 class UpgradeCartSerializer(LineCartSerializer):
