@@ -12,6 +12,7 @@ import pytest
 from django.conf import settings
 from django.core.management import call_command
 from django.db import connection
+from django.test import Client
 from django.utils import timezone
 from oauth2_provider.models import AccessToken, set_token_value
 from rest_framework.test import APIClient
@@ -219,3 +220,16 @@ def submitted_order(peter_api, django_capture_on_commit_callbacks):
         return Order.objects.get(pk=response.json()["order"]["orderId"])
 
     return submit
+
+
+def browser_for(employee: Employee, *, csrf: bool = False) -> Client:
+    """A test client signed in to the pages as the employee (CSRF checked when asked)."""
+    client = Client(enforce_csrf_checks=csrf)
+    client.force_login(employee.user)
+    return client
+
+
+@pytest.fixture
+def web(peter) -> Client:
+    """Peter, signed in to the pages."""
+    return browser_for(peter)

@@ -77,8 +77,16 @@ def test_admin_lists_the_tenants_workflows_in_priority_order(api_for, ada):
 
     assert response.status_code == 200, response.json()
     listed = response.json()["workflows"]
-    assert [w["name"] for w in listed["items"]] == ["Accessories over 40 USD", "Accessories"]
-    assert listed["_meta"]["totalCount"] == 2
+    assert [w["name"] for w in listed["items"]] == [
+        "Accessories over 40 USD",
+        "Accessories",
+        "New lines and ports",
+        "Upgrades",
+        "Suspensions",
+        "Deactivations",
+        "Features costing more",
+    ]
+    assert listed["_meta"]["totalCount"] == 7
     first = listed["items"][0]
     assert first["conditions"]["oneTimeCostAbove"] == 40.0
     assert first["conditions"]["transactionTypes"] == ["ORDER_ACCESSORIES"]

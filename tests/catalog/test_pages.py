@@ -5,25 +5,14 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from django.test import Client
 
 from catalog.models import Accessory, Device, DeviceAsset, Manufacturer, ServiceAsset, Vendor
+from tests.conftest import browser_for
 
 LINE = "38382349"  # Peter's, with an LG Cookie Plus
 CHARGER, WALL_CHARGER, OTTERBOX = "3628935898", "3628939021", "3628940005"
 COOKIE_ACCESSORIES = 7
 MAX_QUERIES = 12
-
-
-def browser_for(employee, *, csrf: bool = False) -> Client:
-    client = Client(enforce_csrf_checks=csrf)
-    client.force_login(employee.user)
-    return client
-
-
-@pytest.fixture
-def web(peter) -> Client:
-    return browser_for(peter)
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -14,15 +13,10 @@ from catalog import services
 from catalog.models import ServiceAsset, add_months
 from portal.exceptions import NotTenantAdmin, RequestInvalid
 from portal.models import Tenant
+from tests.conftest import browser_for
 
 PETERS_LINE = 38382349
 PAGE = reverse("manage:catalog")
-
-
-def browser_for(employee) -> Client:
-    client = Client()
-    client.force_login(employee.user)
-    return client
 
 
 @pytest.fixture

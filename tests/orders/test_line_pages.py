@@ -14,7 +14,7 @@ from catalog.models import DeviceAsset, ServiceAsset
 from orders import services
 from orders.models import Order, OrderItem
 from orders.requests import parse_order_request
-from tests.conftest import seed_order_request
+from tests.conftest import browser_for, seed_order_request
 
 LINE = 38382349  # Peter's line 2035557676, on an LG Cookie Plus (ESN 4289183847832)
 MARIAS_LINE, GLOBEX_LINE = 38382350, 48382349
@@ -27,17 +27,6 @@ DEACTIVATE_REASON = "prop-DEACTIVATION-REASON"
 LINE_PAGE_MAX_QUERIES = 10
 
 S = ServiceAsset.Status
-
-
-def browser_for(employee) -> Client:
-    client = Client()
-    client.force_login(employee.user)
-    return client
-
-
-@pytest.fixture
-def web(peter) -> Client:
-    return browser_for(peter)
 
 
 @pytest.fixture

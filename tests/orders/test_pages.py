@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-import pytest
 from django.db import transaction
 from django.test import Client
 from django.utils import timezone
@@ -15,7 +14,7 @@ from catalog.models import Region
 from orders import services
 from orders.models import Order, OrderHistory, PropertyField, Shipment
 from orders.requests import parse_order_request
-from tests.conftest import seed_order_request
+from tests.conftest import browser_for, seed_order_request
 
 LINE = "38382349"
 CHARGER, WALL_CHARGER = "3628935898", "3628939021"
@@ -31,17 +30,6 @@ VALID = {**ADDRESS, "prop-MISCELLANEOUS-CONTACT_NUMBER": "2035559999"}
 # Bounds for the pages, session, user, employee and navigation counts included.
 LIST_MAX_QUERIES = 12
 DETAIL_MAX_QUERIES = 16
-
-
-def browser_for(employee, *, csrf: bool = False) -> Client:
-    client = Client(enforce_csrf_checks=csrf)
-    client.force_login(employee.user)
-    return client
-
-
-@pytest.fixture
-def web(peter) -> Client:
-    return browser_for(peter)
 
 
 def fill_cart(client: Client, *accessories: str) -> None:

@@ -60,17 +60,6 @@ REVIEW = re.compile(r"^/review/(WEB-[0-9A-F]+)/$")
 DEVICE_LIST_MAX_QUERIES = 8
 
 
-def browser_for(employee) -> Client:
-    client = Client()
-    client.force_login(employee.user)
-    return client
-
-
-@pytest.fixture
-def web(peter) -> Client:
-    return browser_for(peter)
-
-
 @pytest.fixture
 def att_plan(demo) -> Plan:
     """An AT&T plan acme offers (acme's devices are all Verizon)."""
