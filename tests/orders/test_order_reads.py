@@ -459,7 +459,8 @@ def test_properties_of_a_transaction_type_in_mobproc_format(peter_api):
 
 
 def test_a_transaction_type_without_properties_has_an_empty_list(peter_api):
-    response = peter_api.get("orders/properties", {"transactionType": "SUSPEND"})
+    # The demo asks nothing for resuming a line
+    response = peter_api.get("orders/properties", {"transactionType": "UNSUSPEND"})
 
     assert response.status_code == 200
     assert response.json()["properties"]["items"] == []
