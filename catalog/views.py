@@ -21,9 +21,12 @@ SORTS = {
 }
 
 
-def _initials(name: str) -> str:
-    words = [w for w in name.replace("&", " ").split() if w[:1].isalnum()]
-    return "".join(w[0] for w in words[:2]).upper() or "?"
+def mark_placeholder(item, manufacturer) -> None:
+    """Give a catalog item the CSS placeholder tile its page draws instead of a remote image:
+    the maker's initials on one of HUES colours (the same maker, the same colour)."""
+    words = [w for w in manufacturer.name.replace("&", " ").split() if w[:1].isalnum()]
+    item.initials = "".join(w[0] for w in words[:2]).upper() or "?"
+    item.hue = sum(map(ord, manufacturer.pk)) % HUES
 
 
 @employee_required
@@ -74,8 +77,7 @@ def accessory_list(request):
             request.GET.get("page")
         )
         for accessory in page.object_list:
-            accessory.initials = _initials(accessory.manufacturer.name)
-            accessory.hue = sum(map(ord, accessory.manufacturer_id)) % HUES
+            mark_placeholder(accessory, accessory.manufacturer)
 
     in_cart_ids = set()
     if service is not None and str(cart.get("serviceId")) == str(service.pk):

@@ -33,7 +33,7 @@ from catalog.models import (
     TransactionType,
     Vendor,
 )
-from catalog.views import HUES, _initials
+from catalog.views import mark_placeholder
 from orders import properties as order_properties
 from orders.forms import Choice, Input, OrderForm
 from orders.review_views import draft_or_problems, new_order_number, start_review
@@ -175,8 +175,7 @@ def _device_step(request, kind: str, devices: QuerySet[Device], service=None):
     devices = list(devices)
     current = getattr(service, "device", None) if service else None
     for device in devices:
-        device.initials = _initials(device.manufacturer.name)
-        device.hue = sum(map(ord, device.manufacturer_id)) % HUES
+        mark_placeholder(device, device.manufacturer)
         device.is_current = current is not None and current.device_id == device.pk
     context = {
         "kind": kind,

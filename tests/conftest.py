@@ -43,10 +43,20 @@ def pytest_sessionstart(session):
         )
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """The test database, with the demo data loaded once: each test's transaction rolls back
+    whatever it changes (loading it for every test took most of the suite's time)."""
+    with django_db_blocker.unblock():
+        call_command("load_demo", stdout=io.StringIO())
+
+
 @pytest.fixture
 def demo(db):
-    """The demo data of `manage.py load_demo`: tenants acme and globex and everything in them."""
-    call_command("load_demo", stdout=io.StringIO())
+    """The demo data of `manage.py load_demo`: tenants acme and globex and everything in them.
+    Loaded again when a transactional test (browser, integration) has emptied the tables."""
+    if not Tenant.objects.filter(slug="acme").exists():
+        call_command("load_demo", stdout=io.StringIO())
     return SimpleNamespace(
         acme=Tenant.objects.get(slug="acme"), globex=Tenant.objects.get(slug="globex")
     )
