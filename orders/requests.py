@@ -87,7 +87,12 @@ class IdField(serializers.Field):
     def to_internal_value(self, data):
         if isinstance(data, bool) or not isinstance(data, str | int) or not is_id(str(data)):
             self.fail("invalid")
-        obj = self.lookup(self.context).filter(pk=int(data)).first()
+        # Cross-field rules `peek` at a field again: resolve each id once per request.
+        resolved = self.root.__dict__.setdefault("_resolved_ids", {})
+        key = (self.field_name, self.name, int(data))
+        if key not in resolved:
+            resolved[key] = self.lookup(self.context).filter(pk=int(data)).first()
+        obj = resolved[key]
         if obj is None:
             self.fail("does_not_exist", name=self.name, value=data)
         return obj

@@ -9,9 +9,9 @@ from catalog.models import ServiceAsset
 from orders.models import Order
 from tests.orders.test_transaction_types import BODIES, order_body
 
-# Measured: from 6 (UNSUSPEND) to 21 (UPGRADE: the line, its device and plan, the catalog
+# Measured: from 6 (UNSUSPEND) to 17 (UPGRADE: the line, its device and plan, the catalog
 # items, what the tenant offers, open orders, properties, the expanded answer).
-MAX_QUERIES = 24
+MAX_QUERIES = 20
 
 
 @pytest.mark.parametrize("transaction_type", sorted(BODIES))
