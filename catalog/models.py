@@ -321,7 +321,6 @@ class DeviceAsset(models.Model):
     @property
     def make_model(self) -> str:
         """ "Apple iPhone 15", as people name a device."""
-        if self.device_id:
-            return f"{self.device.manufacturer.name} {self.device.model}"
-        make = self.manufacturer.name if self.manufacturer_id else ""
-        return " ".join(part for part in (make, self.other_make_model) if part) or "Unknown device"
+        make = self.make
+        parts = (make.name if make else "", self.model_name)
+        return " ".join(part for part in parts if part) or "Unknown device"

@@ -19,7 +19,7 @@ from catalog.models import (
     ServiceAsset,
     add_months,
 )
-from portal.exceptions import FieldProblem, NotAllowed, RequestInvalid
+from portal.exceptions import FieldProblem, RequestInvalid
 from portal.ids import is_id
 from portal.models import Employee, Tenant
 from portal.services import require_tenant_admin
@@ -41,10 +41,9 @@ def set_offered(
     """Offer the tenant exactly these items of one catalog model (others of that model are
     withdrawn). Orders placed already keep what they ordered.
 
-    Raises NotAllowed (not a tenant admin of the tenant), or RequestInvalid for unknown ids.
+    Raises NotTenantAdmin, or RequestInvalid for unknown ids.
     """
-    if not (actor.is_tenant_admin and actor.tenant_id == tenant.pk):
-        raise NotAllowed("Only tenant admins choose what the catalog offers.")
+    require_tenant_admin(actor, tenant.pk)
     if model not in OFFERABLE:
         raise ValueError(f"{model.__name__} is not offered per tenant.")
     wanted = {int(pk) for pk in ids}
@@ -131,7 +130,7 @@ def put_device_on_line(
 ) -> DeviceAsset:
     """Move a line to a device: the spare one the holder (or nobody) has with that serial
     number, or a new asset. The line's previous device stays with its holder, on no line."""
-    DeviceAsset.objects.filter(service=service).update(service=None)
+    _take_device_off(service)
     spare = DeviceAsset.objects.filter(
         Q(holder=service.account_holder) | Q(holder=None),
         tenant_id=service.tenant_id,
@@ -171,5 +170,10 @@ def set_line_status(service: ServiceAsset, status: str) -> None:
     service.status = status
     service.save(update_fields=["status"])
     if status == ServiceAsset.Status.DEACTIVATED:
-        DeviceAsset.objects.filter(service=service).update(service=None)
+        _take_device_off(service)
     logger.info("line %s is %s now", service.service_number, status)
+
+
+def _take_device_off(service: ServiceAsset) -> None:
+    """The line's device stays with its holder, on no line."""
+    DeviceAsset.objects.filter(service=service).update(service=None)

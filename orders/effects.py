@@ -38,7 +38,7 @@ def _of(items: list[OrderItem], kind: str, action: str = A.ADD) -> list[OrderIte
     return [item for item in items if item.kind == kind and item.action == action]
 
 
-def _delivered_device(order: Order, items: list[OrderItem]):
+def _delivered_device(items: list[OrderItem]):
     """The DEVICE item and what its carrier reported about the unit it sent."""
     (item,) = _of(items, K.DEVICE)
     reported = (item.segment.vendor_response.get("devices") or [{}])[0]
@@ -58,7 +58,7 @@ def _put_delivered_device(service: ServiceAsset, item: OrderItem, reported: dict
 
 def _new_line(order: Order, number: str) -> str:
     items = _items(order)
-    device_item, reported = _delivered_device(order, items)
+    device_item, reported = _delivered_device(items)
     (plan_item,) = _of(items, K.PLAN)
     service = assets.activate_line(
         tenant=order.tenant,
@@ -96,7 +96,7 @@ def _change_features(service: ServiceAsset, items: list[OrderItem]) -> None:
 
 def upgrade(order: Order) -> str:
     items = _items(order)
-    device_item, reported = _delivered_device(order, items)
+    device_item, reported = _delivered_device(items)
     _put_delivered_device(order.service, device_item, reported)
     _change_features(order.service, items)
     assets.record_upgrade(order.service, timezone.now())

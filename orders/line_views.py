@@ -27,18 +27,16 @@ from orders.forms import CHECKED, Choice, Input, OrderForm
 from orders.models import Order, OrderItem
 from orders.review_views import (
     HEADLINES,
-    REVIEWS,
     draft_or_problems,
     new_order_number,
     start_review,
+    typed_for_review,
 )
 from portal.exceptions import FieldProblem
 from portal.pages import employee_required
 
 T = TransactionType
 RECENT_ORDERS = 5
-CARE_FORMS = "care_forms"  # session: {externalOrderNumber: form values}, to edit after review
-KEEP = 5
 ORDER_NUMBER = re.compile(r"WEB-[0-9A-F]{20}")
 
 
@@ -512,8 +510,7 @@ def _kept_values(request) -> tuple[dict | None, str]:
     """The values of a form being edited after review (`?review=<number>`) and its number; a
     fresh form gets a new number."""
     number = request.GET.get("review", "")
-    values = (request.session.get(CARE_FORMS) or {}).get(number)
-    submitted = ((request.session.get(REVIEWS) or {}).get(number) or {}).get("orderId")
+    values, submitted = typed_for_review(request, number)
     if values is None or submitted:
         return None, new_order_number()
     return values, number
@@ -523,13 +520,6 @@ def _posted_number(request) -> str:
     """The number the form was given (a resent form is the same order, not another one)."""
     number = request.POST.get("number", "")
     return number if ORDER_NUMBER.fullmatch(number) else new_order_number()
-
-
-def _keep_values(request, number: str, values: dict) -> None:
-    kept = {k: v for k, v in (request.session.get(CARE_FORMS) or {}).items() if k != number}
-    kept = dict(list(kept.items())[-(KEEP - 1) :])
-    kept[number] = values
-    request.session[CARE_FORMS] = kept
 
 
 def _render_care(request, care_form: CareForm, *, status: int = 200):
@@ -581,5 +571,5 @@ def care_action(request, pk: int, action: str):
     if problems:
         care_form.show_problems(problems)
         return _render_care(request, care_form, status=400)
-    _keep_values(request, number, care_form.form.values())
-    return start_review(request, body=body, back=f"{request.path}?review={number}")
+    back = f"{request.path}?review={number}"
+    return start_review(request, body=body, back=back, typed=care_form.form.values())

@@ -36,7 +36,12 @@ from catalog.models import (
 from catalog.views import mark_placeholder
 from orders import properties as order_properties
 from orders.forms import Choice, Input, OrderForm
-from orders.review_views import draft_or_problems, new_order_number, start_review
+from orders.review_views import (
+    draft_or_problems,
+    new_order_number,
+    start_review,
+    typed_for_review,
+)
 from portal.exceptions import FieldProblem
 from portal.ids import is_id
 from portal.pages import employee_required
@@ -47,10 +52,6 @@ PORT = TransactionType.PORT_NUMBER
 
 # The upgrade's plan choice "keep the line's plan": no planId is sent.
 KEEP_PLAN = "keep"
-# What was typed into a form, per review number, so that "Edit" on the review page brings the
-# form back filled in (the review keeps only the MobProc body).
-TYPED = "procure_typed"
-KEEP_TYPED = 5
 # The serializers say "This field is required." for a missing value; beside an input the page
 # draws itself, say what to do instead.
 REQUIRED_MESSAGES = {
@@ -276,8 +277,10 @@ def _line_form(
     if draft is None:
         form.show_problems(_friendlier(problems))
         return render(request, "orders/procure_form.html", page, status=400)
-    _remember_typed(request, number)
-    return start_review(request, body=body, back=f"{request.path}?device={device.pk}&edit={number}")
+    # Every value of every input (a MultiValueDict's lists), to fill the form in again on Edit.
+    typed = {key: values for key, values in request.POST.lists() if key != "csrfmiddlewaretoken"}
+    back = f"{request.path}?device={device.pk}&edit={number}"
+    return start_review(request, body=body, back=back, typed=typed)
 
 
 def _own_inputs(kind: str, countries: list[Region], home: Region, with_accessories: bool):
@@ -442,11 +445,5 @@ def _typed_values(request) -> MultiValueDict | None:
     """The POST; on a GET back from the review page (`?edit=<number>`), what was posted then."""
     if request.method == "POST":
         return request.POST
-    saved = (request.session.get(TYPED) or {}).get(request.GET.get("edit", ""))
+    saved, _submitted = typed_for_review(request, request.GET.get("edit", ""))
     return MultiValueDict(saved) if saved else None
-
-
-def _remember_typed(request, number: str) -> None:
-    typed = {key: values for key, values in request.POST.lists() if key != "csrfmiddlewaretoken"}
-    kept = list((request.session.get(TYPED) or {}).items())[-(KEEP_TYPED - 1) :]
-    request.session[TYPED] = {**dict(kept), number: typed}

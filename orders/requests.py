@@ -222,15 +222,20 @@ def _offered_ids(queryset, tenant: Tenant, items) -> set[int]:
     )
 
 
+def external_order_number(payload) -> str | None:
+    """The externalOrderNumber an `orderRequest` object names, if it names one (unchecked)."""
+    number = payload.get("externalOrderNumber") if isinstance(payload, dict) else None
+    return number.strip() or None if isinstance(number, str) else None
+
+
 def _refuse_conflict(serializer: OrderRequestSerializer, **target) -> None:
     """An open order on the same line (or number) that this one would conflict with is a
     problem of the field naming the line."""
-    number = serializer.initial_data.get("externalOrderNumber")
     message = conflicts.conflict(
         tenant=serializer.context["tenant"],
         transaction_type=serializer.transaction_type,
         # The same order resubmitted is not its own rival (submit returns it).
-        exclude_external_number=number.strip() or None if isinstance(number, str) else None,
+        exclude_external_number=external_order_number(serializer.initial_data),
         **target,
     )
     if message:

@@ -44,16 +44,26 @@ def draft_or_problems(request, body: dict) -> tuple[services.OrderDraft | None, 
         return None, exc.problems
 
 
-def start_review(request, *, body: dict, back: str):
-    """Keep a valid body for review and go there; `back` is the page that edits it."""
+def start_review(request, *, body: dict, back: str, typed: dict | None = None):
+    """Keep a valid body for review and go there; `back` is the page that edits it, and
+    `typed` what was typed into that page (to fill it in again: `typed_for_review`)."""
     number = body["orderRequest"]["externalOrderNumber"]
     reviews = {
         key: value for key, value in (request.session.get(REVIEWS) or {}).items() if key != number
     }
     reviews = dict(list(reviews.items())[-(KEEP - 1) :])
-    reviews[number] = {"body": body, "back": back}
+    reviews[number] = {"body": body, "back": back, "typed": typed or {}}
     request.session[REVIEWS] = reviews
     return redirect("orders:review", number=number)
+
+
+def typed_for_review(request, number: str) -> tuple[dict | None, bool]:
+    """What was typed into the page of a review (None: no such review) and whether its order
+    is submitted already."""
+    state = (request.session.get(REVIEWS) or {}).get(number)
+    if state is None:
+        return None, False
+    return state.get("typed") or None, bool(state.get("orderId"))
 
 
 @employee_required

@@ -21,7 +21,7 @@ from orders.api.serializers import (
     confirmation_representation,
 )
 from orders.models import Order, OrderStatus
-from orders.requests import parse_order_request
+from orders.requests import external_order_number, parse_order_request
 from portal import selectors as people
 from portal.api.exceptions import ApiError
 from portal.api.views import ScopedQuerysetMixin, api_context
@@ -129,11 +129,10 @@ class OrderCollection(ScopedQuerysetMixin, generics.ListAPIView):
             # A retried submit gets the stored order back, even once the order has changed the
             # line so that the same request would no longer validate.
             payload = request.data.get("orderRequest") if isinstance(request.data, dict) else None
-            number = payload.get("externalOrderNumber") if isinstance(payload, dict) else None
             stored = services.stored_order(
                 tenant=ctx.tenant,
                 requester=ctx.actor,
-                external_order_number=number.strip() if isinstance(number, str) else None,
+                external_order_number=external_order_number(payload),
             )
             if stored is not None:
                 return self._submitted(stored)
