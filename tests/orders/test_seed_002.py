@@ -9,7 +9,12 @@ import pytest
 from orders.models import Order
 from tests.conftest import seed_order_request
 
-SEED = Path(__file__).resolve().parents[3] / "shared" / "seeds" / "002_ce2a5cbf4e381ed5.txt"
+SEED_NAME = "002_ce2a5cbf4e381ed5.txt"
+# The seeds live beside the repository (../shared/seeds); a copy travels with the tests so that
+# a clone anywhere runs them, and is checked against the original wherever that is present.
+SHARED_SEED = Path(__file__).resolve().parents[3] / "shared" / "seeds" / SEED_NAME
+COPIED_SEED = Path(__file__).resolve().parent / "seeds" / SEED_NAME
+SEED = SHARED_SEED if SHARED_SEED.exists() else COPIED_SEED
 SEED_BASE = "https://tngo-mobproc.cloudhub.io/mobproc/v1"
 OUR_BASE = "http://testserver/api/v1"
 
@@ -32,9 +37,16 @@ def with_our_base(value):
 
 @pytest.fixture(scope="module")
 def examples():
-    if not SEED.exists():  # the seeds live beside the repository (../shared/seeds)
-        pytest.fail(f"seed 002 not found at {SEED}")
+    if not SEED.exists():
+        pytest.fail(f"seed 002 not found at {SHARED_SEED} nor {COPIED_SEED}")
     return seed_examples()
+
+
+def test_the_copied_seed_is_the_shared_one():
+    # Beside the shared seeds (as in CI), the copy must not have drifted from them
+    if SHARED_SEED.exists():
+        assert COPIED_SEED.read_bytes() == SHARED_SEED.read_bytes()
+    assert COPIED_SEED.exists()
 
 
 def test_seed_request_body_is_the_one_the_tests_send(examples):
