@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: install run serve test lint migrate demo worker beat bench
+.PHONY: install run serve up test screenshots lint migrate demo worker beat bench
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,15 @@ serve: migrate
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	$(BIN)/gunicorn portal.wsgi -c gunicorn.conf.py
 
+# Production, kept running: gunicorn, a Celery worker and exactly one beat under supervisord
+# (portal/deploy/supervisord.conf), each started again if it dies. Needs what `make serve` needs,
+# plus REDIS_URL. In the foreground, every log on stdout; Ctrl-C stops them all (warm shutdown).
+up: export PROCURE_RUN_DIR ?= $(CURDIR)/tmp/run
+up: migrate
+	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
+	mkdir -p $(PROCURE_RUN_DIR)
+	$(BIN)/supervisord -c portal/deploy/supervisord.conf
+
 worker: install
 	$(BIN)/celery -A portal worker --loglevel INFO
 
@@ -48,6 +57,11 @@ beat: install
 
 test: install
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(BIN)/pytest $(PYTEST_ARGS)
+
+# Refresh the README's screenshots (docs/screenshots/) from the browser tests.
+screenshots: install
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) SAVE_SCREENSHOTS=1 \
+		$(BIN)/pytest tests/browser $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

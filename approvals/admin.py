@@ -4,6 +4,7 @@ records, shown read-only (the audit table also refuses UPDATE and DELETE in the 
 from django.contrib import admin
 
 from approvals.models import ApprovalRun, ApprovalStep, ApprovalWorkflow, DecisionAudit, RunStep
+from portal.forms import STORABLE_JSON
 
 
 class ApprovalStepInline(admin.TabularInline):
@@ -23,6 +24,7 @@ class ApprovalStepInline(admin.TabularInline):
 
 @admin.register(ApprovalWorkflow)
 class ApprovalWorkflowAdmin(admin.ModelAdmin):
+    formfield_overrides = STORABLE_JSON
     list_display = ["name", "tenant", "priority", "is_active", "onetime_cost_above"]
     list_filter = ["tenant", "is_active"]
     search_fields = ["name"]

@@ -27,6 +27,13 @@ class DecisionForm(forms.Form):
         return self.cleaned_data["communication"] or Decision.Communication.DEFAULT
 
 
+class LinkDecisionForm(forms.Form):
+    """The reason typed on the page an e-mail's Approve / Reject link opens (the action is the
+    link's). A CharField, as in DecisionForm: a NUL is refused beside the input."""
+
+    reason = forms.CharField(required=False, max_length=MAX_REASON)
+
+
 class OrderIdsField(forms.Field):
     """Order ids from checkboxes (`order=12&order=15`), deduplicated, in the posted order."""
 

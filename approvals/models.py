@@ -118,6 +118,7 @@ class RunState(models.TextChoices):
     APPROVED = "approved"
     REJECTED = "rejected"
     FAILED = "failed"
+    WITHDRAWN = "withdrawn"  # the order was cancelled while it waited for approval
 
 
 class ApprovalRun(ConcurrentTransitionMixin, models.Model):
@@ -158,6 +159,10 @@ class ApprovalRun(ConcurrentTransitionMixin, models.Model):
     def fail(self) -> None:
         """No one can approve, or fulfilment failed for good after approval."""
 
+    @transition(field=state, source=RunState.PENDING, target=RunState.WITHDRAWN)
+    def withdraw(self) -> None:
+        """The order was cancelled before its approvers decided: nothing is left to decide."""
+
 
 class RunStep(StepRule):
     """A workflow step as it runs for one order; approvers are resolved when it starts."""
@@ -167,6 +172,7 @@ class RunStep(StepRule):
         ACTIVE = "active"
         APPROVED = "approved"
         REJECTED = "rejected"
+        WITHDRAWN = "withdrawn"  # was active when the order was cancelled
 
     run = models.ForeignKey(ApprovalRun, on_delete=models.CASCADE, related_name="steps")
     position = models.PositiveSmallIntegerField()
@@ -190,8 +196,19 @@ class RunStep(StepRule):
         return f"{self.run} step {self.position}"
 
 
+class DecisionChannel(models.TextChoices):
+    """Where a decision was sent from: the pages (inbox, order page, bulk), the API, or an
+    e-mailed Approve / Reject link."""
+
+    PAGE = "PAGE", "on the portal's pages"
+    API = "API", "through the API"
+    EMAIL_LINK = "EMAIL_LINK", "by e-mail link"
+
+
 class Decision(models.Model):
     """An approver's decision on a step; stored before it is applied (by a Celery task)."""
+
+    Channel = DecisionChannel
 
     class Action(models.TextChoices):
         APPROVE = "APPROVE"
@@ -212,6 +229,7 @@ class Decision(models.Model):
     # ...and who really made it, when someone else did (a delegate, a tenant admin via context).
     decided_by = models.ForeignKey(Employee, on_delete=models.PROTECT, related_name="+")
     client_id = models.CharField(max_length=100, blank=True)
+    channel = models.CharField(max_length=12, choices=DecisionChannel.choices)
     checker_access_valid = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
     applied_at = models.DateTimeField(null=True, blank=True)
@@ -226,6 +244,8 @@ class Decision(models.Model):
 class DecisionAudit(models.Model):
     """Every decision attempt, accepted or refused. Append-only: the database itself refuses
     UPDATE and DELETE on this table (see the migration)."""
+
+    Channel = DecisionChannel
 
     class Outcome(models.TextChoices):
         APPROVAL_QUEUED = "APPROVAL_QUEUED"
@@ -248,6 +268,11 @@ class DecisionAudit(models.Model):
         help_text="Who really called, when acting for someone else.",
     )  # fmt: skip
     client_id = models.CharField(max_length=100, blank=True)
+    # NULL on attempts recorded before channels were: the table is append-only, so they were
+    # not filled in afterwards (their client_id tells: "web", "email-link", else the API's).
+    channel = models.CharField(  # noqa: DJ001 (NULL: not recorded, unlike any channel)
+        max_length=12, choices=DecisionChannel.choices, null=True, blank=True
+    )
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     correlation_id = models.CharField(max_length=100, blank=True)
     reason = models.TextField(blank=True)

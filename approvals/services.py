@@ -13,6 +13,7 @@ from datetime import timedelta
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django_fsm import can_proceed
 
 from approvals import links
 from approvals.exceptions import MakerCannotCheck, NotAnApprover
@@ -28,7 +29,7 @@ from approvals.routing import OrderFacts, approvers_for, matching_workflow
 from orders import notifications
 from orders import services as order_services
 from orders.models import Notification, Order
-from portal import outbox
+from portal import events, outbox
 from portal import selectors as people
 from portal.exceptions import DomainError, FieldProblem, RequestInvalid
 from portal.models import Delegation, Employee
@@ -48,8 +49,12 @@ def route_order(order_id: int) -> ApprovalRun | None:
     Idempotent: an order already routed is left as it is. Returns the run, or None when no
     workflow applies (the order is then approved at once).
     """
+    # of=("self",): lock the order row only, never the tenant and requester joined to it (a
+    # lock on the shared tenant row made concurrent decisions deadlock).
     order = (
-        Order.objects.select_for_update().select_related("tenant", "requested_by").get(pk=order_id)
+        Order.objects.select_for_update(of=("self",))
+        .select_related("tenant", "requested_by")
+        .get(pk=order_id)
     )
     if order.status != Order.Status.ORDER_SUBMITTED:
         return ApprovalRun.objects.filter(order=order).first()
@@ -161,6 +166,8 @@ class DecisionRequest:
     client_id: str = ""
     ip_address: str | None = None
     correlation_id: str = ""
+    # Where it was sent from; each caller sets its own (the pages, an e-mailed link).
+    channel: str = Decision.Channel.API
 
 
 def decide(request: DecisionRequest) -> str:
@@ -185,6 +192,7 @@ def decide(request: DecisionRequest) -> str:
             if request.caller and request.caller.pk != request.actor.pk
             else None,
             client_id=request.client_id,
+            channel=request.channel,
             ip_address=request.ip_address,
             correlation_id=request.correlation_id,
             reason=request.reason,
@@ -242,6 +250,7 @@ def _decide_locked(request: DecisionRequest) -> tuple[str, RunStep | None, Domai
                 decided_for=decided_for,
                 decided_by=request.caller or request.actor,
                 client_id=request.client_id,
+                channel=request.channel,
             )
     except IntegrityError:  # the one-decision-per-step constraint: someone was faster
         return Outcome.APPROVAL_NOT_NEEDED, step, None
@@ -278,12 +287,12 @@ def apply_decision(decision_id: int) -> None:
     already applied changes nothing."""
     decision = Decision.objects.select_related("step__run").get(pk=decision_id)
     order = (
-        Order.objects.select_for_update()
+        Order.objects.select_for_update(of=("self",))
         .select_related("tenant", "requested_by")
         .get(pk=decision.step.run.order_id)
     )
     decision = (
-        Decision.objects.select_for_update()
+        Decision.objects.select_for_update(of=("self",))
         .select_related("step", "decided_by", "decided_for")
         .get(pk=decision_id)
     )
@@ -418,8 +427,12 @@ def preview(facts: OrderFacts) -> WorkflowPreview:
 def record_fulfilment_failure(order_id: int) -> None:
     """A vendor refused the approved order for good: the run ends `failed` with the vendor's
     answer as its downstream call output (seed 004). Idempotent."""
+    Order.objects.select_for_update().filter(pk=order_id).first()  # the order first, as everywhere
     run = ApprovalRun.objects.select_for_update().filter(order_id=order_id).first()
-    if run is None or run.state == ApprovalRun.State.FAILED:
+    # Failed already (a redelivery), or ended otherwise: nothing to record. It runs inside the
+    # vendor failure's own transaction (`order_failed`), so it must not raise for a state it
+    # cannot move from.
+    if run is None or not can_proceed(run.fail):
         return
     responses = {
         str(segment.pk): segment.vendor_response
@@ -429,6 +442,47 @@ def record_fulfilment_failure(order_id: int) -> None:
     run.ended_at = timezone.now()
     run.checks = {**run.checks, "FulfilmentCall_Output": responses}
     run.save()
+
+
+# --- What orders tell approvals (portal.events; subscribed in approvals.apps) ----------------
+
+
+def fail_run(*, order: Order) -> None:
+    """`order_failed`: a vendor refused the order for good; see record_fulfilment_failure."""
+    record_fulfilment_failure(order.pk)
+
+
+def withdraw_run(*, order: Order, actor: Employee | None, reason: str = "") -> None:
+    """`order_cancelled`: the order was cancelled (its row locked by the caller, in the caller's
+    transaction) while its approval was pending. The run ends `withdrawn`, its active step with
+    it, so that no approver is asked, reminded or escalated to again and the order leaves every
+    inbox; why is recorded in the run's checks and on the order's history. Idempotent: a run
+    that has ended (or an order never routed) is left as it is."""
+    run = ApprovalRun.objects.select_for_update().filter(order_id=order.pk).first()
+    if run is None or not can_proceed(run.withdraw):
+        return
+    for step in run.steps.select_for_update().filter(state=RunStep.State.ACTIVE):
+        step.state = RunStep.State.WITHDRAWN
+        step.remind_at = None
+        step.escalate_at = None
+        step.save(update_fields=["state", "remind_at", "escalate_at"])
+        order_services.close_approvers(order, level=step.position)
+    run.withdraw()
+    run.ended_at = timezone.now()
+    run.checks = {
+        **run.checks,
+        "AdminTask_Output": run.state,
+        "Withdrawal_Output": {
+            "event": events.ORDER_CANCELLED,
+            "cancelledBy": str(actor.pk) if actor else None,
+            "reason": reason.strip(),
+        },
+    }
+    run.save()
+    order_services.record_history(
+        order, event="approval_withdrawn", actor=None,
+        note="The order was cancelled: nobody needs to decide it any more.",
+    )  # fmt: skip
 
 
 def steps_due(now=None) -> tuple[list[int], list[int]]:
@@ -445,7 +499,12 @@ def steps_due(now=None) -> tuple[list[int], list[int]]:
 @transaction.atomic
 def remind(step_id: int) -> None:
     """Remind the step's approvers once its reminder delay has passed. Idempotent."""
-    step = RunStep.objects.select_for_update().select_related("run__order").get(pk=step_id)
+    step = RunStep.objects.select_related("run__order").get(pk=step_id)
+    # The order row first, as every write to an order and its run takes it.
+    Order.objects.select_for_update().filter(pk=step.run.order_id).first()
+    step = (
+        RunStep.objects.select_for_update(of=("self",)).select_related("run__order").get(pk=step_id)
+    )
     if step.state != RunStep.State.ACTIVE or step.remind_at is None:
         return
     if step.remind_at > timezone.now():
@@ -470,7 +529,7 @@ def escalate(step_id: int) -> None:
     tenant admins) may now decide it too, and are told. Idempotent."""
     step = RunStep.objects.select_related("run__order").get(pk=step_id)
     order = (
-        Order.objects.select_for_update()
+        Order.objects.select_for_update(of=("self",))
         .select_related("tenant", "requested_by")
         .get(pk=step.run.order_id)
     )

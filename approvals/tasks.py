@@ -22,7 +22,13 @@ def apply_decision(decision_id: int) -> None:
 
 @shared_task(name="approvals.record_fulfilment_failure", ignore_result=True, **RETRY)
 def record_fulfilment_failure(order_id: int) -> None:
-    """Close the approval run of an order a vendor refused, with the vendor's answer."""
+    """Close the approval run of an order a vendor refused, with the vendor's answer.
+
+    Nothing queues this any more: orders publishes `order_failed` and the run is closed in the
+    vendor failure's own transaction. Kept for the messages stored before that (outbox rows
+    not done yet are published again by name, and brokers may still hold some); the service
+    is idempotent, so such a late message changes nothing where the event already did it.
+    """
     services.record_fulfilment_failure(order_id)
 
 

@@ -11,10 +11,12 @@ from catalog.models import (
     ServiceAsset,
     Vendor,
 )
+from portal.forms import STORABLE_JSON
 
 
 @admin.register(Region)
 class RegionAdmin(admin.ModelAdmin):
+    formfield_overrides = STORABLE_JSON
     list_display = ["name", "code", "parent"]
     list_filter = [("parent", admin.EmptyFieldListFilter)]
     search_fields = ["name", "code"]

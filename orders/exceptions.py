@@ -13,7 +13,16 @@ class ExternalOrderNumberTaken(Conflict):
     code = "EXTERNAL_ORDER_NUMBER_TAKEN"
 
 
+class ExternalOrderNumberReused(OrderError):
+    """The externalOrderNumber names a stored order of the requester's, but the request differs
+    from the one stored under it: not a retry, a new order under an old number (422)."""
+
+    status = 422
+    code = "EXTERNAL_ORDER_NUMBER_REUSED"
+
+
 __all__ = [
+    "ExternalOrderNumberReused",
     "ExternalOrderNumberTaken",
     "NotAllowed",
     "NotFound",

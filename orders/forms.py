@@ -14,6 +14,8 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+from django import forms
+
 from catalog.models import Region, TransactionType
 from orders.models import PropertyField, PropertyGroup
 from portal.exceptions import FieldProblem
@@ -261,3 +263,10 @@ def _answer(item: Input) -> dict | None:
             choice["otherText"] = item.other_value
         return {"id": field_id, "type": T.CHOICE, "choice": choice}
     return {"id": field_id, "type": T.TEXT, "text": item.value}
+
+
+class CancelForm(forms.Form):
+    """The reason given on an order's page when cancelling it (who may cancel, and until when,
+    is decided by services.cancel_order). A CharField: it refuses a NUL beside the input."""
+
+    reason = forms.CharField(required=False, max_length=1000)

@@ -15,10 +15,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from catalog.models import Vendor
-from orders.models import OrderSegment
+from orders.models import CarrierSubmission, OrderSegment
 
 
 class VendorError(Exception):
@@ -66,7 +68,9 @@ class Progress:
 class VendorGateway(ABC):
     @abstractmethod
     def submit(self, segment: OrderSegment) -> Acknowledgement:
-        """Send the segment to the vendor. Raises TransientVendorError, PermanentVendorError."""
+        """Send the segment to the vendor with its `idempotency_key`: sent again, it must be
+        answered as the first time and fulfilled once. Raises TransientVendorError,
+        PermanentVendorError."""
 
     @abstractmethod
     def progress(self, segment: OrderSegment) -> Progress:
@@ -101,12 +105,27 @@ class SimulatedCarrier(VendorGateway):
                 "Carrier temporarily unavailable",
                 {"status": 503, "error": "SERVICE_UNAVAILABLE", "attempt": segment.vendor_attempts},
             )
-        reference = f"SIM-{segment.vendor_id}-{segment.pk}"
+        reference = self._receive(segment)
         return Acknowledgement(
             reference=reference,
             response={"status": 201, "reference": reference, "vendor": segment.vendor.name},
             check_at=timezone.now() + self.delay,
         )
+
+    @staticmethod
+    @transaction.atomic
+    def _receive(segment: OrderSegment) -> str:
+        """Take the order in once per idempotency key (committed at once, as a carrier's own
+        system would); a repeat gets the first reference back."""
+        submission, created = CarrierSubmission.objects.select_for_update().get_or_create(
+            idempotency_key=segment.idempotency_key,
+            defaults={"reference": f"SIM-{segment.vendor_id}-{segment.pk}"},
+        )
+        if not created:
+            CarrierSubmission.objects.filter(pk=submission.pk).update(
+                times_received=F("times_received") + 1
+            )
+        return submission.reference
 
     def progress(self, segment: OrderSegment) -> Progress:
         now = timezone.now()

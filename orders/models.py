@@ -50,6 +50,10 @@ class Order(ConcurrentTransitionMixin, models.Model):
     tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="orders")
     # NULL, not "", when absent: the unique constraint must not treat absent numbers as equal.
     external_order_number = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001
+    # sha256 of the submitted orderRequest, normalized (orders.services.request_digest): a
+    # resubmit under the same externalOrderNumber is a retry only when it matches. Empty for
+    # orders stored before it was kept, and for orders the pages submit (their own numbers).
+    request_digest = models.CharField(max_length=64, blank=True, default="")
     transaction_type = models.CharField(max_length=20, choices=TransactionType.choices)
     status = FSMField(default=S.ORDER_SUBMITTED, choices=S.choices, protected=True)
     requested_by = models.ForeignKey(Employee, on_delete=models.PROTECT, related_name="+")
@@ -170,6 +174,25 @@ class OrderSegment(models.Model):
 
     def __str__(self) -> str:
         return f"Segment {self.pk} ({self.vendor})"
+
+    @property
+    def idempotency_key(self) -> str:
+        """Sent with every submission of this segment: a vendor that receives it again (a
+        retry after a timeout or a killed worker) answers the first submission, and ships once."""
+        return f"procure-segment-{self.pk}"
+
+
+class CarrierSubmission(models.Model):
+    """The simulated carrier's own record of what it received (orders.fulfilment), as a real
+    carrier keeps one on its side: one row per idempotency key, however often it was sent."""
+
+    idempotency_key = models.CharField(max_length=100, unique=True)
+    reference = models.CharField(max_length=100)
+    times_received = models.PositiveIntegerField(default=1)
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.reference} ({self.idempotency_key}, received {self.times_received}x)"
 
 
 class OrderItem(PriceFields):

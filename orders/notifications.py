@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Collection
+from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -76,7 +78,7 @@ def send(notification_id: int) -> bool:
     redelivered task sends it (once).
     """
     notification = (
-        Notification.objects.select_for_update()
+        Notification.objects.select_for_update(of=("self",))
         .select_related("order__tenant", "order__requested_by", "recipient")
         .get(pk=notification_id)
     )
@@ -93,6 +95,9 @@ def send(notification_id: int) -> bool:
         },
         to=[notification.email],
     )
+    # The idempotency key of an e-mail: a send retried after a crash between handing the mail
+    # over and recording it carries the same Message-ID, which mail systems deduplicate on.
+    message.extra_headers["Message-ID"] = message_id(notification)
     notification.attempts += 1
     message.send()
     notification.status = Notification.Status.SENT
@@ -101,6 +106,12 @@ def send(notification_id: int) -> bool:
     notification.save(update_fields=["status", "sent_at", "result", "attempts"])
     logger.info("notification %s sent: %s", notification.pk, notification)
     return True
+
+
+def message_id(notification: Notification) -> str:
+    """The notification's stable Message-ID (one per notification, whatever the attempt)."""
+    host = urlsplit(settings.SITE_URL).hostname or "localhost"
+    return f"<notification-{notification.pk}@{host}>"
 
 
 @transaction.atomic

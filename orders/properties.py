@@ -16,6 +16,7 @@ from orders.models import PropertyChoice, PropertyField, PropertyGroup
 from portal.exceptions import FieldProblem, RequestInvalid
 from portal.models import Employee, Tenant
 from portal.services import require_tenant_admin
+from portal.text import described, unstorable
 
 logger = logging.getLogger(__name__)
 
@@ -390,6 +391,14 @@ def _choice_problems(choices: tuple[ChoiceInput, ...]) -> list[FieldProblem]:
         seen.add(choice_id)
         if not choice.label.strip():
             problems.append(FieldProblem(f"choices[{index}].label", "REQUIRED", "Add a label."))
+        elif unstorable(choice.label):
+            problems.append(
+                FieldProblem(
+                    f"choices[{index}].label",
+                    "INVALID_CHARACTER",
+                    f"The label contains {described(choice.label)}, which is not allowed.",
+                )
+            )
     if sum(choice.is_other for choice in choices) > 1:
         problems.append(
             FieldProblem("choices", "INVALID_VALUE", "Only one choice may ask for other text.")

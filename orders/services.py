@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 from collections import defaultdict
 from dataclasses import dataclass
@@ -14,7 +16,12 @@ from django_fsm import can_proceed
 
 from catalog.models import Recurrence, ServiceAsset, TransactionType, Vendor
 from orders import conflicts, effects, fulfilment, notifications, permissions
-from orders.exceptions import ExternalOrderNumberTaken, NotAllowed, OrderNotCancellable
+from orders.exceptions import (
+    ExternalOrderNumberReused,
+    ExternalOrderNumberTaken,
+    NotAllowed,
+    OrderNotCancellable,
+)
 from orders.models import (
     SHIPPED_KINDS,
     Notification,
@@ -25,8 +32,8 @@ from orders.models import (
     OrderSegment,
     Shipment,
 )
-from orders.requests import OrderRequest
-from portal import outbox
+from orders.requests import OrderRequest, external_order_number
+from portal import events, outbox
 from portal.exceptions import FieldProblem, RequestInvalid
 from portal.models import Employee, Tenant
 
@@ -169,13 +176,20 @@ def draft_order(*, tenant: Tenant, actor: Employee, request: OrderRequest) -> Or
 
 @transaction.atomic
 def submit_order(
-    *, draft: OrderDraft, placed_by: Employee | None = None, client_id: str = ""
+    *,
+    draft: OrderDraft,
+    placed_by: Employee | None = None,
+    client_id: str = "",
+    request_digest: str = "",
 ) -> tuple[Order, bool]:
     """Store a drafted order with its segments, items and first history entry.
 
     Idempotent on externalOrderNumber: one atomic insert guarded by a unique constraint, so
     concurrent resubmits all get the order stored first. Returns (order, created). Raises
-    ExternalOrderNumberTaken when that number belongs to an order the requester may not see.
+    ExternalOrderNumberTaken when that number belongs to an order the requester may not see,
+    and ExternalOrderNumberReused when `request_digest` (of the submitted orderRequest, see
+    `request_digest()`) differs from the stored order's. The pages pass none: they make a
+    number of their own per order.
     """
     request = draft.request
     _refuse_conflicts(draft)
@@ -186,6 +200,7 @@ def submit_order(
     order = Order(
         tenant=draft.tenant,
         external_order_number=request.external_order_number,
+        request_digest=request_digest if request.external_order_number else "",
         transaction_type=request.transaction_type,
         requested_by=draft.requested_by,
         account_holder=draft.account_holder,
@@ -212,6 +227,7 @@ def submit_order(
             tenant=draft.tenant,
             requester=draft.requested_by,
             external_order_number=request.external_order_number,
+            request_digest=request_digest,
         )
         if existing is None:
             raise
@@ -249,22 +265,51 @@ def submit_order(
     return order, True
 
 
+def request_digest(order_request) -> str:
+    """What makes two submits "the same request": sha256 of the `orderRequest` object as JSON
+    with sorted keys and no spaces, its externalOrderNumber trimmed (as it is looked up).
+    Any other difference counts, even whitespace inside a value, list order or 1 vs 1.0."""
+    if not isinstance(order_request, dict):
+        return ""
+    normalized = dict(order_request)
+    if "externalOrderNumber" in normalized:
+        normalized["externalOrderNumber"] = external_order_number(order_request)
+    text = json.dumps(normalized, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
 def stored_order(
-    *, tenant: Tenant, requester: Employee, external_order_number: str | None
+    *,
+    tenant: Tenant,
+    requester: Employee,
+    external_order_number: str | None,
+    request_digest: str = "",
 ) -> Order | None:
     """The order already stored under an externalOrderNumber: a retried submit gets it back,
     even once the order has changed the line so much that it would no longer validate.
 
-    Raises ExternalOrderNumberTaken when that number is on an order the requester may not see.
+    A retry is the same request again: given the submitted request's digest, a stored order
+    whose digest differs raises ExternalOrderNumberReused (a new cart under an old number must
+    not be dropped silently). Orders stored without a digest (before it was kept, or by the
+    pages) take any request as the same. Raises ExternalOrderNumberTaken when that number is
+    on an order the requester may not see.
     """
     if not external_order_number:
         return None
     existing = Order.objects.filter(
         tenant=tenant, external_order_number=external_order_number
     ).first()
-    if existing is not None and not permissions.can_view(requester, existing):
+    if existing is None:
+        return None
+    if not permissions.can_view(requester, existing):
         raise ExternalOrderNumberTaken(
             f"externalOrderNumber {external_order_number} is already used."
+        )
+    if request_digest and existing.request_digest and existing.request_digest != request_digest:
+        raise ExternalOrderNumberReused(
+            f"externalOrderNumber {external_order_number} is already used by order "
+            f"{existing.pk}, for a different request. Send the same request again to get "
+            f"order {existing.pk} back, or use a new externalOrderNumber for a new order."
         )
     return existing
 
@@ -352,7 +397,8 @@ def transition_order(
 def cancel_order(
     *, order: Order, actor: Employee, caller: Employee | None = None, reason: str = ""
 ) -> Order:
-    """Withdraw an order before it reaches the vendors.
+    """Withdraw an order before it reaches the vendors; publishes `order_cancelled` (its
+    approval is withdrawn in this transaction).
 
     Raises NotAllowed (not the requester nor a tenant admin) or OrderNotCancellable (422).
     """
@@ -364,6 +410,7 @@ def cancel_order(
     transition_order(
         order, "cancel", actor=caller or actor, on_behalf_of=actor, note=reason.strip()
     )
+    events.publish(events.ORDER_CANCELLED, order=order, actor=actor, reason=reason.strip())
     return order
 
 
@@ -384,7 +431,6 @@ def close_approvers(order: Order, *, level: int) -> None:
 
 SEND_TO_VENDORS_TASK = "orders.send_to_vendors"
 SUBMIT_SEGMENT_TASK = "orders.submit_segment"
-FULFILMENT_FAILED_TASK = "approvals.record_fulfilment_failure"
 
 
 def approve_order(
@@ -441,7 +487,9 @@ def submit_segment(segment_id: int) -> None:
     """
     with transaction.atomic():
         segment = (
-            OrderSegment.objects.select_for_update().select_related("vendor").get(pk=segment_id)
+            OrderSegment.objects.select_for_update(of=("self",))
+            .select_related("vendor")
+            .get(pk=segment_id)
         )
         if segment.status != Order.Status.APPROVED:
             return  # sent, failed or cancelled already
@@ -517,7 +565,7 @@ def _fail_segment(segment_id: int, message: str, response: dict) -> None:
         if can_proceed(order.fail):
             transition_order(order, "fail", actor=None, note=f"{segment.vendor}: {message}")
             notifications.notify_requester(order, Notification.Event.ORDER_FAILED, reason=message)
-        outbox.enqueue(FULFILMENT_FAILED_TASK, order.pk)
+        events.publish(events.ORDER_FAILED, order=order)
 
 
 @transaction.atomic
@@ -526,7 +574,11 @@ def collect_progress(segment_id: int) -> None:
     (SHIPPED once every segment shipped, COMPLETE once every one is delivered). Idempotent."""
     segment = OrderSegment.objects.select_related("order").get(pk=segment_id)
     order = Order.objects.select_for_update().get(pk=segment.order_id)
-    segment = OrderSegment.objects.select_for_update().select_related("vendor").get(pk=segment_id)
+    segment = (
+        OrderSegment.objects.select_for_update(of=("self",))
+        .select_related("vendor")
+        .get(pk=segment_id)
+    )
     if segment.status not in (Order.Status.IN_FULFILLMENT, Order.Status.SHIPPED):
         return
     progress = fulfilment.gateway_for(segment.vendor).progress(segment)

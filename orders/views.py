@@ -26,7 +26,7 @@ from catalog import selectors as catalog_selectors
 from catalog.models import Recurrence, TransactionType
 from orders import permissions, selectors, services
 from orders import properties as order_properties
-from orders.forms import CheckoutForm
+from orders.forms import CancelForm, CheckoutForm
 from orders.models import Order, OrderHistory
 from orders.requests import parse_order_request
 from portal import selectors as people
@@ -446,6 +446,8 @@ class TimelineEntry:
     detail: str = ""
     who: str = ""
     extra: list[str] = field(default_factory=list)
+    # The history row shown (the template asks approvals which were decided by e-mail link).
+    history_id: int | None = None
 
 
 # History events as people read them: (title, tone). Unknown events show their own name.
@@ -456,6 +458,7 @@ EVENTS = {
     "approval_step_approved": ("Approval step approved", "ok"),
     "approval_reminder": ("Approvers reminded", "warn"),
     "approval_escalated": ("Approval escalated", "warn"),
+    "approval_withdrawn": ("Approval withdrawn", ""),
     "approve": ("Order approved", "ok"),
     "reject": ("Order rejected", "bad"),
     "cancel": ("Order cancelled", "bad"),
@@ -491,7 +494,7 @@ def _timeline(order: Order, notifications) -> list[TimelineEntry]:
         detail = row.note
         if row.event in REASON_EVENTS and row.note:
             detail = f"{REASON_EVENTS[row.event]}: {row.note}"
-        entry = TimelineEntry(row.created_at, title, tone, detail, _who(row))
+        entry = TimelineEntry(row.created_at, title, tone, detail, _who(row), history_id=row.pk)
         if row.segment_id:
             entry.title = f"{title} ({vendors.get(row.segment_id, 'vendor')})"
         if row.event == "shipped" and row.segment_id:
@@ -535,8 +538,14 @@ def _order_or_404(employee, pk: int) -> Order:
 
 @employee_required
 def order_detail(request, pk: int):
+    return _detail_page(request, _order_or_404(request.employee, pk))
+
+
+def _detail_page(
+    request, order: Order, *, cancel_form: CancelForm | None = None, status: int = 200
+):
+    """An order's page; `cancel_form` is the cancel form as posted when it was refused."""
     employee = request.employee
-    order = _order_or_404(employee, pk)
     notifications = order.notifications.select_related("recipient")
     segments = list(order.segments.all())
     context = {
@@ -553,8 +562,9 @@ def order_detail(request, pk: int):
         "existing_device": order.details.get("existingDevice"),
         "new_device": order.details.get("newDevice"),
         "comment": order.details.get("featureRequestComment", ""),
+        "cancel_form": cancel_form or CancelForm(),
     }
-    return render(request, "orders/order_detail.html", context)
+    return render(request, "orders/order_detail.html", context, status=status)
 
 
 @employee_required
@@ -562,9 +572,11 @@ def order_detail(request, pk: int):
 def order_cancel(request, pk: int):
     employee = request.employee
     order = get_object_or_404(selectors.orders_visible_to(employee), pk=pk)
-    reason = request.POST.get("reason", "").strip()[:1000]
+    form = CancelForm(request.POST)
+    if not form.is_valid():
+        return _detail_page(request, _order_or_404(employee, pk), cancel_form=form, status=400)
     try:
-        services.cancel_order(order=order, actor=employee, reason=reason)
+        services.cancel_order(order=order, actor=employee, reason=form.cleaned_data["reason"])
     except DomainError as exc:
         messages.error(request, exc.message)
     else:

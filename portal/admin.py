@@ -7,6 +7,7 @@ from portal.models import (
     EmployeeGroup,
     Hierarchy,
     OutboxMessage,
+    RedeemedAuthorizationCode,
     ReportingLine,
     Tenant,
 )
@@ -82,6 +83,21 @@ class OutboxMessageAdmin(admin.ModelAdmin):
     list_display = ["task_name", "args", "created_at", "published_at", "attempts"]
     list_filter = ["task_name"]
     readonly_fields = [f.name for f in OutboxMessage._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(RedeemedAuthorizationCode)
+class RedeemedAuthorizationCodeAdmin(admin.ModelAdmin):
+    """Read-only: written by the token endpoint (portal.oauth), to revoke on a code replay."""
+
+    list_display = ["application", "redeemed_at", "access_token_id", "token_family"]
+    list_filter = ["application"]
+    readonly_fields = [f.name for f in RedeemedAuthorizationCode._meta.fields]
 
     def has_add_permission(self, request):
         return False

@@ -2,14 +2,37 @@
 
 import os
 
-from celery import Celery
-from celery.signals import task_postrun, task_prerun
+from celery import Celery, Task
+from celery.signals import beat_init, celeryd_init, task_postrun, task_prerun
+
+from portal import checks
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 
-app = Celery("procure")
+
+class PendingWorkTask(Task):
+    """Every task: one whose pending-work row (portal.outbox) is done already does nothing.
+
+    The outbox sweep publishes again work not done in time, and while a long queue drains the
+    copies of one task wait in it together; the first one to run does the work, the others end
+    here with one primary-key lookup instead of running the whole (idempotent) task again.
+    """
+
+    def __call__(self, *args, **kwargs):
+        from portal import outbox  # Django is set up by the time a task runs
+
+        if outbox.is_done(self.request.id):
+            return None
+        # As Celery's own documentation does: the worker has pushed the request already.
+        return self.run(*args, **kwargs)
+
+
+app = Celery("procure", task_cls=PendingWorkTask)
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+# `celery worker` and `celery beat` refuse the settings gunicorn refuses (portal.checks).
+celeryd_init.connect(checks.refuse_to_start_celery)
+beat_init.connect(checks.refuse_to_start_celery)
 
 # Celery's Django fixup closes every database connection before and after each task unless
 # db_reuse_max is set: a new PostgreSQL connection per task (measured by bench/notifications.py:
@@ -26,16 +49,3 @@ def _close_old_db_connections(sender=None, **kwargs) -> None:
         from django.db import close_old_connections
 
         close_old_connections()
-
-
-# The periodic jobs, all in one place (django-celery-beat stores and runs them).
-app.conf.beat_schedule = {
-    # Publishes what could not be published at commit time (broker down, process killed), so a
-    # stored decision is applied once the broker is back.
-    "publish-outbox": {"task": "portal.publish_outbox", "schedule": 15.0},
-    # Asks carriers about shipped segments when they said to ask again; Redis redelivers long
-    # countdowns (visibility timeout), so the due times live in the database.
-    "collect-due-progress": {"task": "orders.collect_due_progress", "schedule": 10.0},
-    # Sends approval reminders and escalates steps that waited too long.
-    "sweep-due-approval-steps": {"task": "approvals.sweep_due_steps", "schedule": 60.0},
-}

@@ -19,6 +19,12 @@ class Tenant(models.Model):
     upgrade_eligibility_months = models.PositiveSmallIntegerField(
         default=24, help_text="How long after a device upgrade a line may be upgraded again."
     )
+    email_link_decisions_without_sign_in = models.BooleanField(
+        "Decisions from approval e-mails without signing in",
+        default=False,
+        help_text="Off: an approval e-mail's Approve / Reject link works only for its approver, "
+        "signed in. On: whoever opens the link may confirm the decision, as the approver.",
+    )
 
     class Meta:
         ordering = ["name"]
@@ -212,6 +218,29 @@ class OAuthApplication(AbstractApplication):
         return bool(self.enabled_grant_types() & set(grant_types))
 
 
+class RedeemedAuthorizationCode(models.Model):
+    """An authorization code exchanged for tokens, and the tokens it produced.
+
+    django-oauth-toolkit deletes the code's Grant once exchanged and links no token to it, so a
+    replay could only be refused. With this record a replay also revokes what the code issued
+    (RFC 6749 §4.1.2): the access token and the family of its refresh token, rotations included.
+    Written and read by portal.oauth; the code is kept as a SHA-256 checksum, never in clear.
+    """
+
+    code_checksum = models.CharField(max_length=64, unique=True)
+    application = models.ForeignKey(OAuthApplication, on_delete=models.CASCADE, related_name="+")
+    # Ids, not foreign keys: the tokens are deleted when revoked or rotated, the record stays.
+    access_token_id = models.BigIntegerField(null=True, blank=True)
+    token_family = models.UUIDField(null=True, blank=True, help_text="Of its refresh tokens.")
+    redeemed_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-redeemed_at"]
+
+    def __str__(self) -> str:
+        return f"code redeemed by {self.application_id} at {self.redeemed_at:%Y-%m-%d %H:%M}"
+
+
 class EmployeeGroup(models.Model):
     """A named group of a tenant's employees, e.g. "IT": any one member may decide a step
     assigned to the group."""
@@ -231,27 +260,30 @@ class EmployeeGroup(models.Model):
 
 
 class OutboxMessage(models.Model):
-    """A Celery task to publish, stored in the transaction that needs it (transactional outbox).
+    """A unit of pending work: a Celery task stored in the transaction that needs it.
 
-    Publishing happens after commit; if the broker is down the row stays unpublished and the
-    periodic sweep (portal.tasks.publish_outbox) publishes it once the broker is back. Tasks are
-    idempotent, so a message published twice does no harm.
+    The row, not the broker message, is the record that work is pending. It is published after
+    commit (the message is only a nudge) and stays pending until the task has run to the end
+    (`done_at`). Whatever happens in between (the broker down or restarted empty, a worker
+    killed with the message in hand), the periodic sweep publishes it again once `due_at` has
+    passed. Tasks are idempotent, so a message delivered twice does no harm.
     """
 
     task_name = models.CharField(max_length=200)
     args = models.JSONField(default=list)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
-    published_at = models.DateTimeField(null=True, blank=True)
-    attempts = models.PositiveIntegerField(default=0)
+    # When the sweep publishes it (again) unless it is done by then.
+    due_at = models.DateTimeField(default=timezone.now)
+    published_at = models.DateTimeField(null=True, blank=True, help_text="Last published.")
+    attempts = models.PositiveIntegerField(default=0, help_text="Times published.")
     last_error = models.TextField(blank=True)
+    done_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["id"]
         indexes = [
             models.Index(
-                fields=["created_at"],
-                condition=Q(published_at__isnull=True),
-                name="outbox_unpublished",
+                fields=["due_at"], condition=Q(done_at__isnull=True), name="outbox_pending"
             ),
         ]
 

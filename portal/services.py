@@ -17,6 +17,7 @@ from portal.models import (
     ReportingLine,
     Tenant,
 )
+from portal.text import described, unstorable
 
 logger = logging.getLogger(__name__)
 
@@ -192,7 +193,8 @@ def save_group(
 ) -> EmployeeGroup:  # fmt: skip
     """Create or rename an approver group and set its members.
 
-    Raises NotAllowed, or RequestInvalid (no name, name taken, a member of another tenant).
+    Raises NotAllowed, or RequestInvalid (no name, a character that is not allowed, name taken,
+    a member of another tenant).
     """
     require_tenant_admin(actor, tenant.pk)
     name = name.strip()
@@ -200,6 +202,15 @@ def save_group(
     problems = []
     if not name:
         problems.append(FieldProblem("name", "REQUIRED", "Give the group a name."))
+    elif unstorable(name):
+        # Before the lookup of a taken name: PostgreSQL refuses a NUL even as a query parameter.
+        problems.append(
+            FieldProblem(
+                "name",
+                "INVALID_CHARACTER",
+                f"The name contains {described(name)}, which is not allowed.",
+            )
+        )
     elif len(name) > 100:
         problems.append(FieldProblem("name", "TOO_LONG", "Keep the name under 100 characters."))
     else:

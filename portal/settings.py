@@ -9,6 +9,8 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -17,11 +19,24 @@ def env_str(name: str, default: str = "") -> str:
     return os.environ.get(name, default)
 
 
+TRUE_WORDS = {"1", "true", "yes", "on"}
+FALSE_WORDS = {"0", "false", "no", "off"}
+
+
 def env_bool(name: str, default: bool = False) -> bool:
-    value = os.environ.get(name)
-    if value is None or value == "":
+    """Blank or unset: the default. A typo refuses to start: read as False it would quietly turn
+    off what it meant to turn on (SECURE_SSL_REDIRECT=ture)."""
+    value = os.environ.get(name, "").strip().lower()
+    if not value:
         return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
+    if value in TRUE_WORDS:
+        return True
+    if value in FALSE_WORDS:
+        return False
+    raise ImproperlyConfigured(
+        f"{name}={os.environ[name]!r} is not a boolean: use true/false, 1/0, yes/no or on/off "
+        "(any case), or leave it blank for the default."
+    )
 
 
 def env_int(name: str, default: int) -> int:
@@ -36,8 +51,11 @@ def env_list(name: str, default: str = "") -> list[str]:
 # --- Core -------------------------------------------------------------------------------------
 
 DEBUG = env_bool("DEBUG", default=False)
-# The development key only works with DEBUG on; portal.checks refuses it in production.
-SECRET_KEY = env_str("SECRET_KEY", "dev-only-insecure-key-change-me")
+# Public, so only for development (DEBUG on). With DEBUG off portal.checks refuses it (or a blank
+# key) in every check run (runserver, migrate), a weak key in `check --deploy`; gunicorn
+# (portal.wsgi) and Celery worker and beat (portal.celery) refuse to start with either.
+DEVELOPMENT_SECRET_KEY = "dev-only-insecure-key-change-me"
+SECRET_KEY = env_str("SECRET_KEY") or DEVELOPMENT_SECRET_KEY
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1],testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 # Behind a TLS-terminating proxy (nginx), trust its scheme header so absolute links say https.
@@ -46,10 +64,35 @@ if env_bool("BEHIND_PROXY"):
     USE_X_FORWARDED_HOST = True
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=False)
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", default=not DEBUG)
+# Strict-Transport-Security, sent by SecurityMiddleware on HTTPS requests only (behind the proxy:
+# those it forwards with X-Forwarded-Proto: https). 0 sends none.
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_PRELOAD = SECURE_HSTS_SECONDS > 0
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+# Every response (django-csp): scripts, styles and images from our own origin only, no inline
+# code (templates load static/js and static/css), no plugins, no <base>, never framed, forms post
+# only here. Views that need more widen it themselves: the Swagger UI page (portal/api/urls.py)
+# and the OAuth consent and sign-in pages (portal.middleware.OAuthRedirectFormActionMiddleware).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+    },
+}
+# Every response (portal.middleware.PermissionsPolicyMiddleware): no page uses these browser
+# features, so none may ask for them, nor anything injected into one.
+PERMISSIONS_POLICY = (
+    "accelerometer=(), camera=(), display-capture=(), geolocation=(), gyroscope=(), hid=(), "
+    "magnetometer=(), microphone=(), midi=(), payment=(), screen-wake-lock=(), serial=(), usb=(), "
+    "xr-spatial-tracking=()"
+)
 
 ROOT_URLCONF = "portal.urls"
 WSGI_APPLICATION = "portal.wsgi.application"
@@ -76,6 +119,10 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "oauth2_provider",
+    # Content-Security-Policy (CONTENT_SECURITY_POLICY); the app checks its settings' format.
+    "csp",
+    # Sign-in lockout: failed attempts counted in the database (portal.auth).
+    "axes",
     "django_fsm",
     "django_celery_beat",
     "catalog",
@@ -86,13 +133,23 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "portal.middleware.RequestContextMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Before whitenoise, so that static files carry these headers too.
+    "csp.middleware.CSPMiddleware",
+    "portal.middleware.PermissionsPolicyMiddleware",
+    # After CSPMiddleware: widens the OAuth consent page's form-action before it is written.
+    "portal.middleware.OAuthRedirectFormActionMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before sessions (it drops a cookie the session lookup could not take); refuses query
+    # parameters PostgreSQL cannot take with a 400 instead of a 500.
+    "portal.middleware.UnstorableInputMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as axes asks: turns a locked-out sign-in into portal.auth.lockout_response.
+    "axes.middleware.AxesMiddleware",
 ]
 
 TEMPLATES = [
@@ -112,7 +169,7 @@ TEMPLATES = [
 ]
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -137,11 +194,45 @@ DATABASES = {
 # --- Auth and OAuth 2 -------------------------------------------------------------------------
 
 LOGIN_URL = "login"
-# Failed sign-ins allowed per username (and per address) within the window (portal.auth).
+# Failed sign-ins allowed per username, on the sign-in page and the OAuth password grant alike,
+# and how long (seconds) a locked-out username waits after its last failure (portal.auth).
 LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
 LOGIN_FAILURE_WINDOW = env_int("LOGIN_FAILURE_WINDOW", 15 * 60)
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+
+# The lockout is django-axes with its database handler: the counts live in PostgreSQL, so every
+# web process shares them and signing in works with Redis down.
+AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked-out username before any password is checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
+# A timedelta of LOGIN_FAILURE_WINDOW seconds (axes would read a number as hours).
+AXES_COOLOFF_TIME = "portal.auth.login_failure_window"
+# A username is locked after the limit of failures from anywhere, so spreading guesses over many
+# addresses does not help; the (username, address) pair says that an address guessing one
+# username is locked too (already implied: the username's count includes it). Never the address
+# alone: everyone behind one proxy or NAT shares it, and five wrong guesses would lock them all.
+AXES_LOCKOUT_PARAMETERS = ["username", ["username", "ip_address"]]
+# The sign-in form's field, and the password grant's parameter.
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_RESET_ON_SUCCESS = True
+# Attempts while locked out are refused but not counted, so the lockout ends LOGIN_FAILURE_WINDOW
+# after the failure that started it, even if the user tries again meanwhile.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_CALLABLE = "portal.auth.lockout_response"
+# Behind the proxy every request comes from it: the client's address is the last X-Forwarded-For
+# entry, the one the proxy added. Otherwise REMOTE_ADDR, and that header (anyone can send one) is
+# ignored.
+AXES_CLIENT_IP_CALLABLE = "portal.auth.client_ip_behind_proxy" if env_bool("BEHIND_PROXY") else None
+# axes masks these in its log lines and stored request data. Its default masks the username and
+# address, which the log lines of failures and lockouts should name; passwords are always masked.
+AXES_SENSITIVE_PARAMETERS = ["client_secret"]
+# No table of every successful sign-in (nothing would ever prune it); they are logged.
+AXES_DISABLE_ACCESS_LOG = True
 
 OAUTH2_PROVIDER_APPLICATION_MODEL = "portal.OAuthApplication"
 OAUTH2_PROVIDER = {
@@ -166,6 +257,8 @@ OAUTH2_PROVIDER = {
     # http redirect URIs only while developing (loopback callbacks); https in production.
     "ALLOWED_REDIRECT_URI_SCHEMES": ["http", "https"] if DEBUG else ["https"],
     "COMPLIANT_BCP_RFC9700_REDIRECT_URI_SCHEME": not DEBUG,
+    # The password grant under the sign-in lockout: 429 when locked out, reset on success.
+    "OAUTH2_VALIDATOR_CLASS": "portal.oauth.LockoutAwareOAuth2Validator",
 }
 SILENCED_SYSTEM_CHECKS = ["oauth2_provider.W001", "oauth2_provider.W002"]
 
@@ -182,11 +275,12 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["portal.api.context.TenantOAuth2Authentication"],
     "DEFAULT_PERMISSION_CLASSES": ["portal.api.context.HasApiContext"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["portal.api.parsers.StorableJSONParser"],
     "DEFAULT_PAGINATION_CLASS": "portal.api.pagination.MetaPagination",
     "DEFAULT_FILTER_BACKENDS": ["portal.api.filters.QueryFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.UserRateThrottle"],
+    # Fails open (logged) when the cache is down: portal.api.throttling.
+    "DEFAULT_THROTTLE_CLASSES": ["portal.api.throttling.ApiUserRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"user": env_str("API_RATE_LIMIT", "6000/min")},
     "EXCEPTION_HANDLER": "portal.api.errors.exception_handler",
     "UNAUTHENTICATED_USER": None,
@@ -211,7 +305,12 @@ SPECTACULAR_SETTINGS = {
 
 REDIS_URL = env_str("REDIS_URL")
 CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        # A Redis that stops answering costs a request half a second, never a hang.
+        "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+    }
     if REDIS_URL
     else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
 }
@@ -242,7 +341,44 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "max_retries": 0,
 }
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2}
+# A worker outlives its broker. It reconnects after losing Redis (retry) however long Redis stays
+# away (no limit: the default gives up after 100 attempts, about 45 min, and the worker exits;
+# beat's connection uses the same limit). The transport's max_retries above is not in the way:
+# the worker's reconnection loop uses these settings; publishers use the transport's (fail fast).
+CELERY_BROKER_CONNECTION_RETRY = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+# A worker started while Redis is down waits for it instead of exiting (Celery 6 reads only this).
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A task running when the connection drops runs to its end (Celery 6 will cancel it instead).
+# With Redis restarted empty its message is gone: cancelled, the work would wait for the outbox
+# sweep; finished, its acknowledgement is a no-op. Every task is idempotent either way.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
+
+
+# kombu's Redis transport with the one step mended that made losing Redis fatal to a worker
+# (portal/broker.py says how).
+if REDIS_URL.startswith(("redis://", "rediss://")):
+    CELERY_BROKER_TRANSPORT = "portal.broker:RedisTransport"
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# Pending work (portal.outbox) whose task has not finished this many seconds after it was
+# published is published again by the beat sweep (every OUTBOX_SWEEP_SECONDS, below): the
+# bound on how long a lost message or a killed worker delays it. Longer than any task runs.
+OUTBOX_REDRIVE_AFTER = env_int("OUTBOX_REDRIVE_AFTER", 30)
+# The periodic jobs, all in one place (django-celery-beat stores and runs them).
+CELERY_BEAT_SCHEDULE = {
+    # Drives again the pending work whose message was never published (broker down), was lost
+    # (broker restarted empty) or is held by a dead worker: the database, not the broker, says
+    # what is left to do (portal.outbox).
+    "publish-outbox": {
+        "task": "portal.publish_outbox",
+        "schedule": float(env_int("OUTBOX_SWEEP_SECONDS", 10)),
+    },
+    # Asks carriers about shipped segments when they said to ask again; Redis redelivers long
+    # countdowns (visibility timeout), so the due times live in the database.
+    "collect-due-progress": {"task": "orders.collect_due_progress", "schedule": 10.0},
+    # Sends approval reminders and escalates steps that waited too long.
+    "sweep-due-approval-steps": {"task": "approvals.sweep_due_steps", "schedule": 60.0},
+}
 CELERY_TIMEZONE = TIME_ZONE
 
 # --- Fulfilment -------------------------------------------------------------------------------
@@ -293,5 +429,7 @@ LOGGING = {
     "loggers": {
         "django.db.backends": {"level": "INFO"},
         "oauth2_provider": {"level": "ERROR"},
+        # Failures and lockouts (WARNING) name the username; its routine lines are noise.
+        "axes": {"level": "WARNING"},
     },
 }

@@ -5,5 +5,5 @@ from portal import outbox
 
 @shared_task(name="portal.publish_outbox", ignore_result=True)
 def publish_outbox() -> int:
-    """Publish outbox messages the broker missed; run by beat (see portal.celery)."""
-    return outbox.publish_pending()
+    """Beat: publish the pending work that is due (see portal.outbox)."""
+    return outbox.publish_due()

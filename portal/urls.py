@@ -4,15 +4,16 @@ from django.urls import include, path
 from oauth2_provider import views as oauth_views
 
 from orders import views as order_views
-from portal.auth import RateLimitedLoginView
+from portal import oauth
 
-# Only the OAuth endpoints clients need: no self-service application registration.
+# Only the OAuth endpoints clients need: no self-service application registration. Consent and
+# introspection are DOT's, bound to the application's tenant (portal.oauth).
 oauth_patterns = (
     [
-        path("authorize/", oauth_views.AuthorizationView.as_view(), name="authorize"),
+        path("authorize/", oauth.TenantAuthorizationView.as_view(), name="authorize"),
         path("token/", oauth_views.TokenView.as_view(), name="token"),
         path("revoke_token/", oauth_views.RevokeTokenView.as_view(), name="revoke-token"),
-        path("introspect/", oauth_views.IntrospectTokenView.as_view(), name="introspect"),
+        path("introspect/", oauth.TenantIntrospectTokenView.as_view(), name="introspect"),
     ],
     "oauth2_provider",
 )
@@ -20,7 +21,8 @@ oauth_patterns = (
 urlpatterns = [
     # The home page shows lines, orders and approvals waiting: it belongs to orders.
     path("", order_views.home, name="home"),
-    path("login/", RateLimitedLoginView.as_view(), name="login"),
+    # Failed sign-ins are locked out by django-axes (portal.auth).
+    path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password/change/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path(
@@ -53,5 +55,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
+handler403 = "portal.views.permission_denied"
 handler404 = "portal.views.not_found"
 handler500 = "portal.views.server_error"

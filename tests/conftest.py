@@ -5,7 +5,9 @@ from __future__ import annotations
 import io
 import os
 import secrets
+import shutil
 from datetime import timedelta
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -31,6 +33,15 @@ settings.STORAGES = {
 settings.WHITENOISE_USE_FINDERS = True
 
 API = "/api/v1"
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 def pytest_sessionstart(session):
@@ -243,3 +254,17 @@ def browser_for(employee: Employee, *, csrf: bool = False) -> Client:
 def web(peter) -> Client:
     """Peter, signed in to the pages."""
     return browser_for(peter)
+
+
+# One Playwright (and one Chromium) per test process, for tests/browser and any other test that
+# drives the browser: Playwright's sync API cannot be started twice in one process.
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    if not shutil.which(CHROMIUM) and not Path(CHROMIUM).exists():
+        pytest.fail(f"Chromium not found at {CHROMIUM}: `apt-get install chromium` (CI does).")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()

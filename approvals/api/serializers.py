@@ -35,6 +35,7 @@ def _decision(decision: Decision | None) -> dict | None:
         "onBehalfOf": person(on_behalf),
         "dateTime": STAMP(decision.created_at),
         "communicationWorkflow": decision.communication,
+        "channel": decision.channel,  # PAGE, API or EMAIL_LINK
         "applied": decision.applied_at is not None,
     }
 

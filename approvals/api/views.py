@@ -17,7 +17,7 @@ from approvals.api.serializers import (
     workflow_representation,
 )
 from approvals.exceptions import NoApprovalRun
-from approvals.models import ApprovalRun, RunStep
+from approvals.models import ApprovalRun, Decision, RunStep
 from approvals.routing import OrderFacts
 from orders import selectors as order_selectors
 from orders import services as order_services
@@ -48,6 +48,7 @@ class OrderApproval(APIView):
                 reason=body.validated_data["reason"] or "",
                 communication=body.validated_data["communicationWorkflow"],
                 client_id=ctx.client_id,
+                channel=Decision.Channel.API,
                 ip_address=request.META.get("REMOTE_ADDR"),
                 correlation_id=getattr(request, "correlation_id", ""),
             )

@@ -58,3 +58,39 @@ def decision_panel(context, order: Order) -> SimpleNamespace | None:
         errors=problems.get("errors", {}),
         reason=problems.get("reason", ""),
     )
+
+
+# History events an approver's decision writes when it is applied, and the decision's action.
+DECISION_EVENTS = {"approval_step_approved": "APPROVE", "approve": "APPROVE", "reject": "REJECT"}
+
+
+@register.simple_tag
+def decided_by_email_link(order: Order) -> set[int]:
+    """`{% decided_by_email_link order as ids %}`: the order's history rows written by decisions
+    sent from an approval e-mail's link (its timeline says "by e-mail link").
+
+    Applying a decision stamps it (`applied_at`) and then writes its history row, under the
+    order's lock: a decision event belongs to the decision applied last before it, when that
+    decision's action and decider match. No query for an order without decision events."""
+    if order is None:
+        return set()
+    rows = [r for r in order.history.all() if r.event in DECISION_EVENTS and r.actor_id]
+    if not rows:
+        return set()
+    decisions = list(
+        Decision.objects.filter(step__run__order_id=order.pk, applied_at__isnull=False)
+        .order_by("applied_at", "pk")
+        .only("action", "decided_by_id", "channel", "applied_at")
+    )
+    found = set()
+    for row in rows:
+        before = [d for d in decisions if d.applied_at <= row.created_at]
+        decision = before[-1] if before else None
+        if (
+            decision is not None
+            and decision.channel == Decision.Channel.EMAIL_LINK
+            and decision.action == DECISION_EVENTS[row.event]
+            and decision.decided_by_id == row.actor_id
+        ):
+            found.add(row.pk)
+    return found

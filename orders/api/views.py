@@ -125,17 +125,20 @@ class OrderCollection(ScopedQuerysetMixin, generics.ListAPIView):
     def post(self, request):
         ctx = api_context(request)
         confirm = flag(request, "confirm")
-        if not confirm:
-            # A retried submit gets the stored order back, even once the order has changed the
-            # line so that the same request would no longer validate.
-            payload = request.data.get("orderRequest") if isinstance(request.data, dict) else None
-            stored = services.stored_order(
-                tenant=ctx.tenant,
-                requester=ctx.actor,
-                external_order_number=external_order_number(payload),
-            )
-            if stored is not None:
-                return self._submitted(stored)
+        payload = request.data.get("orderRequest") if isinstance(request.data, dict) else None
+        digest = services.request_digest(payload)
+        # A retried submit (the same request again) gets the stored order back, even once the
+        # order has changed the line so that the same request would no longer validate; a
+        # different request under a stored number is refused (422), confirm mode included, so
+        # that a confirmation never promises what the submit would refuse.
+        stored = services.stored_order(
+            tenant=ctx.tenant,
+            requester=ctx.actor,
+            external_order_number=external_order_number(payload),
+            request_digest=digest,
+        )
+        if stored is not None and not confirm:
+            return self._submitted(stored)
         order_request = parse_order_request(request.data, tenant=ctx.tenant, actor=ctx.actor)
         draft = services.draft_order(tenant=ctx.tenant, actor=ctx.actor, request=order_request)
         if confirm:
@@ -150,7 +153,7 @@ class OrderCollection(ScopedQuerysetMixin, generics.ListAPIView):
         # even when tasks run eagerly (routing is queued on commit).
         with transaction.atomic():
             order, _created = services.submit_order(
-                draft=draft, placed_by=ctx.caller, client_id=ctx.client_id
+                draft=draft, placed_by=ctx.caller, client_id=ctx.client_id, request_digest=digest
             )
             return self._submitted(order)
 

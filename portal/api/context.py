@@ -7,9 +7,13 @@ act for another employee (X-TNGO-CONTEXT-EMPLOYEEID / -COMPANYEMPLOYEEID) and pi
 
 from __future__ import annotations
 
+import hashlib
+from collections import OrderedDict
 from dataclasses import dataclass
 
 from oauth2_provider.contrib.rest_framework import OAuth2Authentication
+from oauth2_provider.models import get_access_token_model
+from rest_framework import exceptions
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
 from portal import selectors
@@ -46,15 +50,67 @@ def header(request, name: str) -> str:
     return request.headers.get(name, "").strip()
 
 
+class TokenRejected(exceptions.AuthenticationFailed):
+    """A bearer token was sent but is no good (401): INVALID_TOKEN or TOKEN_EXPIRED."""
+
+    def __init__(self, error_code: str, message: str) -> None:
+        self.error_code = error_code
+        super().__init__(message)
+
+
 class TenantOAuth2Authentication(OAuth2Authentication):
-    """Bearer token, then the MobProc headers; `request.auth` becomes an ApiContext."""
+    """Bearer token, then the MobProc headers; `request.auth` becomes an ApiContext.
+
+    Without an Authorization header (or with another scheme than Bearer) the request is simply
+    unauthenticated: NOT_AUTHENTICATED, 401, `WWW-Authenticate: Bearer realm="api"` (RFC 6750
+    3.1: no error code). A bearer token that was sent but refused answers 401 saying which:
+    TOKEN_EXPIRED, or INVALID_TOKEN (unknown, malformed, or revoked: django-oauth-toolkit
+    deletes a revoked access token, so a revoked token is an unknown one), with
+    `WWW-Authenticate: Bearer realm="api",error="invalid_token",error_description="..."`.
+    """
 
     def authenticate(self, request):
         result = super().authenticate(request)
         if result is None:
+            self._refuse_presented_token(request)
             return None
         user, token = result
         return user, resolve_context(request, token)
+
+    def _refuse_presented_token(self, request) -> None:
+        authorization = request.META.get("HTTP_AUTHORIZATION", "").strip()
+        if authorization:
+            scheme, _, credentials = authorization.partition(" ")
+            if scheme.lower() != "bearer":
+                raise exceptions.NotAuthenticated(
+                    "The API takes an OAuth 2 bearer token (Authorization: Bearer <token>)."
+                )
+            raw = credentials.strip()
+        elif getattr(request, "oauth2_error", None):
+            # A token sent as the `access_token` parameter (RFC 6750 2.3), which DOT refused.
+            raw = request.GET.get("access_token", "").strip()
+        else:
+            return  # no credentials: NotAuthenticated, once the permission asks for a context
+        if raw and " " not in raw and _is_expired(raw):
+            self._reject(request, "TOKEN_EXPIRED", "The access token has expired.")
+        self._reject(request, "INVALID_TOKEN", "The access token is invalid.")
+
+    @staticmethod
+    def _reject(request, error_code: str, message: str):
+        # authenticate_header() (DOT's) turns this into the WWW-Authenticate challenge.
+        request.oauth2_error = OrderedDict(
+            [("error", "invalid_token"), ("error_description", message)]
+        )
+        raise TokenRejected(error_code, message)
+
+
+def _is_expired(raw: str) -> bool:
+    """Whether the token is one we issued and it has expired (django-oauth-toolkit stores the
+    sha256 of each access token as `token_checksum` and looks tokens up by it)."""
+    checksum = hashlib.sha256(raw.encode("utf-8")).hexdigest()
+    tokens = get_access_token_model().objects.filter(token_checksum=checksum)
+    token = tokens.only("expires").first()
+    return token is not None and token.is_expired()
 
 
 def resolve_context(request, token) -> ApiContext:
@@ -65,7 +121,9 @@ def resolve_context(request, token) -> ApiContext:
     # The header is spelled `client_id` in MobProc; servers that keep underscores and those
     # that take `Client-Id` both deliver it as HTTP_CLIENT_ID.
     client_id = request.META.get("HTTP_CLIENT_ID", "").strip()
-    if not client_id or application is None or client_id != application.client_id:
+    if not client_id:
+        raise ApiError(400, "MISSING_HEADER", "The client_id header is required.")
+    if application is None or client_id != application.client_id:
         raise ApiError(403, "INVALID_CLIENT", "client_id does not match the token's application.")
     caller = None
     if token.user_id is not None:

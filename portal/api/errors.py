@@ -14,6 +14,7 @@ from collections.abc import Iterator
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
@@ -101,7 +102,9 @@ def exception_handler(exc: Exception, context: dict) -> Response:
     if isinstance(exc, exceptions.APIException):
         headers = {}
         if isinstance(exc, exceptions.NotAuthenticated | exceptions.AuthenticationFailed):
-            headers["WWW-Authenticate"] = 'Bearer realm="api"'
+            # The challenge DRF got from the authenticator (RFC 6750 3: `error="invalid_token"`
+            # when a token was sent and refused, no error code when none was sent).
+            headers["WWW-Authenticate"] = getattr(exc, "auth_header", None) or 'Bearer realm="api"'
         if getattr(exc, "wait", None):
             headers["Retry-After"] = str(int(exc.wait))
         code = getattr(exc, "error_code", None) or str(exc.default_code).upper()
@@ -115,3 +118,12 @@ def json_error_view(http_status: int, code: str, message: str) -> JsonResponse:
     body, occurrence = error_body(http_status, code, message)
     logger.info("error id=%s status=%s code=%s %s", occurrence, http_status, code, message)
     return JsonResponse(body, status=http_status)
+
+
+@csrf_exempt
+def no_such_endpoint(request, path: str = "") -> JsonResponse:
+    """The last route of the API: a path under /api/v1/ that names no endpoint answers the
+    MobProc 404, whatever the method and whether DEBUG is on (Django's own 404, with DEBUG on,
+    is an HTML page listing every URL pattern). Nothing about credentials is checked: there is
+    nothing here to protect, and nothing is said beyond "no such endpoint"."""
+    return json_error_view(404, "NOT_FOUND", "There is no API endpoint at this path.")

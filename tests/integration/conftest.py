@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import ExitStack
 from typing import TypeVar
 
@@ -24,25 +24,13 @@ from django.core import mail
 from django.db import connections
 
 from portal.celery import app
+from tests.processes import wait_until  # noqa: F401  (the integration tests' waiting)
 
 T = TypeVar("T")
 
-WAIT_SECONDS = 30
 POLL_SECONDS = 0.05
 # The embedded worker: threads, like a production worker running two tasks at once.
 WORKER_POOL, WORKER_CONCURRENCY = "threads", 2
-
-
-def wait_until(predicate: Callable[[], T], timeout: float = WAIT_SECONDS, what: str = "") -> T:
-    """Poll `predicate` until it returns something truthy (returned), or fail at the deadline."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            pytest.fail(f"Not within {timeout:g}s: {what or predicate.__doc__ or predicate}")
-        time.sleep(POLL_SECONDS)
 
 
 def mails_to(address: str, subject_contains: str = "") -> list:

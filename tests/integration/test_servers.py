@@ -180,4 +180,6 @@ def test_client_id_header_with_an_underscore_reaches_the_app(server, peter_token
         # A wrong client_id is refused: the server read the header rather than ignoring it.
         assert other_status == 403, other_body
         assert json.loads(other_body)["errorCode"] == "INVALID_CLIENT"
-        assert missing_status == 403, missing_body
+        # A request without one is told that it is missing.
+        assert missing_status == 400, missing_body
+        assert json.loads(missing_body)["errorCode"] == "MISSING_HEADER"

@@ -44,6 +44,150 @@ def test_resubmit_is_recognised_after_whitespace_is_trimmed(peter_api):
     assert Order.objects.count() == 1
 
 
+def assert_reused(response, order_id: str) -> dict:
+    assert response.status_code == 422, response.json()
+    body = response.json()
+    assert set(body) == {"status", "errorCode", "id", "message"}, body
+    assert body["status"] == 422
+    assert body["errorCode"] == "EXTERNAL_ORDER_NUMBER_REUSED"
+    assert body["id"]
+    assert f"order {order_id}" in body["message"], body
+    return body
+
+
+def test_the_same_body_again_is_a_retry_and_returns_the_same_order(peter_api):
+    body = seed_order_request(externalOrderNumber="MM-SAME")
+    first = peter_api.post("orders", body)
+
+    # The same request, its keys in another order: the same canonical request.
+    reordered = {"orderRequest": dict(reversed(list(body["orderRequest"].items())))}
+    again = peter_api.post("orders", reordered)
+
+    assert again.status_code == 200, again.json()
+    assert again.json()["order"]["orderId"] == first.json()["order"]["orderId"]
+    assert Order.objects.count() == 1
+
+
+def test_a_changed_cart_under_a_used_number_is_refused_naming_the_order(peter_api):
+    # Given peter's order MM-CART of two accessories
+    first = peter_api.post("orders", seed_order_request(externalOrderNumber="MM-CART"))
+    order_id = first.json()["order"]["orderId"]
+
+    # When he reuses the number for a new cart of one accessory
+    changed = peter_api.post(
+        "orders",
+        seed_order_request(
+            externalOrderNumber="MM-CART", shoppingCart={"accessoryIds": ["3628935898"]}
+        ),
+    )
+
+    # Then he is told, naming the stored order, and nothing is stored
+    assert_reused(changed, order_id)
+    assert Order.objects.count() == 1
+    assert OrderItem.objects.count() == 2
+    assert OrderHistory.objects.filter(event="submit").count() == 1
+
+
+def test_a_changed_ship_to_under_a_used_number_is_refused_too(peter_api):
+    first = peter_api.post("orders", seed_order_request(externalOrderNumber="MM-SHIP"))
+    body = seed_order_request(externalOrderNumber="MM-SHIP")
+    body["orderRequest"]["shipTo"]["name"] = "Peter R. Edwards"
+
+    assert_reused(peter_api.post("orders", body), first.json()["order"]["orderId"])
+    assert Order.objects.count() == 1
+
+
+def test_a_changed_body_in_confirm_mode_gets_the_same_422(peter_api):
+    first = peter_api.post("orders", seed_order_request(externalOrderNumber="MM-CONF"))
+    order_id = first.json()["order"]["orderId"]
+    changed = seed_order_request(
+        externalOrderNumber="MM-CONF", shoppingCart={"accessoryIds": ["3628935898"]}
+    )
+
+    response = peter_api.post("orders?confirm=true", changed)
+
+    assert_reused(response, order_id)
+    assert Order.objects.count() == 1
+
+
+def test_the_same_body_in_confirm_mode_is_still_confirmed(peter_api):
+    body = seed_order_request(externalOrderNumber="MM-CONF2")
+    peter_api.post("orders", body)
+
+    response = peter_api.post("orders?confirm=true", body)
+
+    assert response.status_code == 200, response.json()
+    assert response.json()["status"] == "SUCCESS" and "orderConfirmation" in response.json()
+    assert Order.objects.count() == 1
+
+
+def test_an_order_stored_without_a_digest_takes_any_body_as_the_same(peter_api):
+    # Orders submitted before the digest was kept (and the pages' orders) have none.
+    first = peter_api.post("orders", seed_order_request(externalOrderNumber="MM-OLD"))
+    Order.objects.update(request_digest="")
+
+    again = peter_api.post(
+        "orders",
+        seed_order_request(
+            externalOrderNumber="MM-OLD", shoppingCart={"accessoryIds": ["3628935898"]}
+        ),
+    )
+
+    assert again.status_code == 200, again.json()
+    assert again.json()["order"]["orderId"] == first.json()["order"]["orderId"]
+    assert Order.objects.count() == 1
+
+
+def test_the_digest_is_stored_only_with_a_number(peter_api):
+    peter_api.post("orders", seed_order_request(externalOrderNumber="MM-DIG"))
+    peter_api.post("orders", seed_order_request(externalOrderNumber=None))
+
+    numbered = Order.objects.get(external_order_number="MM-DIG")
+    unnumbered = Order.objects.get(external_order_number__isnull=True)
+    assert len(numbered.request_digest) == 64
+    assert unnumbered.request_digest == ""
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_submits_of_different_bodies_under_one_number_store_one_order(api_for, peter):
+    # Half the clients send one cart, half another, all at once under one number.
+    clients = [api_for(peter) for _ in range(RACERS)]
+    bodies = [
+        seed_order_request(externalOrderNumber="RACE-MIX"),
+        seed_order_request(
+            externalOrderNumber="RACE-MIX", shoppingCart={"accessoryIds": ["3628935898"]}
+        ),
+    ]
+    barrier = threading.Barrier(RACERS, timeout=30)
+    results: list = [None] * RACERS
+
+    def submit(index, client):
+        try:
+            barrier.wait()
+            response = client.post("orders", bodies[index % 2])
+            results[index] = (index % 2, response.status_code, response.json())
+        except Exception as exc:
+            results[index] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=submit, args=item) for item in enumerate(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert all(isinstance(result, tuple) for result in results), results
+    order = Order.objects.get(external_order_number="RACE-MIX")
+    winner = 0 if OrderItem.objects.filter(segment__order=order).count() == 2 else 1
+    for body_index, status, body in results:
+        if body_index == winner:
+            assert status == 200 and body["order"]["orderId"] == str(order.pk), body
+        else:
+            assert status == 422 and body["errorCode"] == "EXTERNAL_ORDER_NUMBER_REUSED", body
+    assert Order.objects.count() == 1
+
+
 def test_another_employee_reusing_the_number_gets_409_and_no_order(peter_api, api_for, sam):
     # Given peter's order MM-3
     peters = peter_api.post("orders", seed_order_request(externalOrderNumber="MM-3")).json()

@@ -323,25 +323,18 @@ SERVICE_NUMBER = "orderRequest.properties.MISCELLANEOUS.SERVICE_NUMBER"
 REASON = "orderRequest.properties.MISCELLANEOUS.REASON"
 
 
+# Refused where the body is parsed (portal.api.parsers), at the path of the string itself.
+ANSWER_TEXT = "orderRequest.properties[0].fields[1].text"
+ANSWER_OTHER_TEXT = "orderRequest.properties[0].fields[1].choice.otherText"
+
+
 @pytest.mark.parametrize(
     ("answer", "field", "code"),
     [
-        (
-            {"id": "SERVICE_NUMBER", "text": "203\x00555"},
-            SERVICE_NUMBER,
-            "NULL_CHARACTERS_NOT_ALLOWED",
-        ),
-        (
-            {"id": "SERVICE_NUMBER", "text": "203\ud800"},
-            SERVICE_NUMBER,
-            "SURROGATE_CHARACTERS_NOT_ALLOWED",
-        ),
-        (reason({"id": "OTHER", "otherText": "a\x00b"}), REASON, "NULL_CHARACTERS_NOT_ALLOWED"),
-        (
-            reason({"id": "OTHER", "otherText": "\udfff"}),
-            REASON,
-            "SURROGATE_CHARACTERS_NOT_ALLOWED",
-        ),
+        ({"id": "SERVICE_NUMBER", "text": "203\x00555"}, ANSWER_TEXT, "INVALID_CHARACTER"),
+        ({"id": "SERVICE_NUMBER", "text": "203\ud800"}, ANSWER_TEXT, "INVALID_CHARACTER"),
+        (reason({"id": "OTHER", "otherText": "a\x00b"}), ANSWER_OTHER_TEXT, "INVALID_CHARACTER"),
+        (reason({"id": "OTHER", "otherText": "\udfff"}), ANSWER_OTHER_TEXT, "INVALID_CHARACTER"),
     ],
     ids=["text-nul", "text-surrogate", "otherText-nul", "otherText-surrogate"],
 )

@@ -72,7 +72,7 @@ def test_request_with_an_unknown_bearer_token_is_unauthenticated(demo):
 
     response = client.get(ME)
 
-    assert_mobproc_error(response, 401, "NOT_AUTHENTICATED")
+    assert_mobproc_error(response, 401, "INVALID_TOKEN")
 
 
 def test_request_with_an_expired_bearer_token_is_unauthenticated(peter_token):
@@ -83,7 +83,7 @@ def test_request_with_an_expired_bearer_token_is_unauthenticated(peter_token):
 
     response = client.get(ME)
 
-    assert_mobproc_error(response, 401, "NOT_AUTHENTICATED")
+    assert_mobproc_error(response, 401, "TOKEN_EXPIRED")
 
 
 def test_each_error_answer_carries_its_own_occurrence_id(demo):
@@ -139,12 +139,13 @@ def test_tenant_header_naming_no_tenant_at_all_is_forbidden(peter_token):
 # --- client_id ---------------------------------------------------------------------------------
 
 
-def test_missing_client_id_is_forbidden(peter_token):
+def test_missing_client_id_is_a_bad_request(peter_token):
     client = bare_client(**bearer(peter_token), HTTP_X_TNGO_TENANT="acme")
 
     response = client.get(ME)
 
-    assert_mobproc_error(response, 403, "INVALID_CLIENT")
+    body = assert_mobproc_error(response, 400, "MISSING_HEADER")
+    assert body["message"] == "The client_id header is required."
 
 
 def test_blank_client_id_counts_as_absent(peter_token):
@@ -152,7 +153,7 @@ def test_blank_client_id_counts_as_absent(peter_token):
 
     response = client.get(ME)
 
-    assert_mobproc_error(response, 403, "INVALID_CLIENT")
+    assert_mobproc_error(response, 400, "MISSING_HEADER")
 
 
 def test_client_id_of_another_application_is_forbidden(peter_token):

@@ -431,8 +431,11 @@ def orders_submit(w) -> None:
     # The other direction: Peter naming Gina's service and globex's accessory.
     response = w.peter.post("orders", gina_order_request())
     assert_body_refused(response)
-    # Gina's own service with acme-only accessories: the accessories are refused.
-    body = gina_order_request(shoppingCart={"accessoryIds": ["3628935898"]})
+    # Gina's own service with acme-only accessories: the accessories are refused. (A number of
+    # its own: under GLX-0001, her stored order's, a different body is refused before that.)
+    body = gina_order_request(
+        externalOrderNumber="GLX-PROBE-2", shoppingCart={"accessoryIds": ["3628935898"]}
+    )
     assert_body_refused(w.gina.post("orders?confirm=true", body))
 
 
