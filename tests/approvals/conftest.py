@@ -3,7 +3,10 @@ what a decision left behind."""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 import pytest
+from django.utils import timezone
 
 from approvals import services as approval_services
 from approvals.models import ApprovalRun, ApprovalWorkflow, Decision, RunStep
@@ -15,6 +18,8 @@ from tests.conftest import seed_order_request
 
 API = "/api/v1"
 CHEAP_CART = {"accessoryIds": ["3628935898"]}  # one accessory, 22.49 USD
+# The demo's reminder and escalation delays.
+REMIND_AFTER, ESCALATE_AFTER = timedelta(hours=24), timedelta(hours=72)
 
 
 @pytest.fixture
@@ -122,3 +127,26 @@ def workflow(tenant, name: str) -> ApprovalWorkflow:
 def victor(demo) -> Employee:
     """maria's manager, at the top of acme's reporting line."""
     return Employee.objects.select_related("tenant", "user").get(user__username="victor")
+
+
+# --- Time -----------------------------------------------------------------------------------------
+
+
+class Clock:
+    """timezone.now() under the test's control."""
+
+    def __init__(self) -> None:
+        self.now: datetime = timezone.now()
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, delta: timedelta) -> None:
+        self.now += delta
+
+
+@pytest.fixture
+def clock(monkeypatch) -> Clock:
+    clock = Clock()
+    monkeypatch.setattr(timezone, "now", clock)
+    return clock

@@ -3,42 +3,19 @@ time is moved, never waited for)."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from django.core import mail
-from django.utils import timezone
 
 from approvals import tasks
 from approvals.models import ApprovalStep, ApprovalWorkflow, Decision, RunStep, StepRule
 from catalog.models import TransactionType
 from orders.models import Notification, Order, OrderHistory
-from tests.approvals.conftest import approver_names, step
+from tests.approvals.conftest import ESCALATE_AFTER, REMIND_AFTER, approver_names, step
 
 # Approved orders stay APPROVED here: fulfilment has tests of its own.
 pytestmark = pytest.mark.usefixtures("vendors_unreached")
-
-REMIND_AFTER, ESCALATE_AFTER = timedelta(hours=24), timedelta(hours=72)
-
-
-class Clock:
-    """timezone.now() under the test's control."""
-
-    def __init__(self) -> None:
-        self.now: datetime = timezone.now()
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, delta: timedelta) -> None:
-        self.now += delta
-
-
-@pytest.fixture
-def clock(monkeypatch) -> Clock:
-    clock = Clock()
-    monkeypatch.setattr(timezone, "now", clock)
-    return clock
 
 
 @pytest.fixture

@@ -6,14 +6,13 @@ order leaves every inbox and count, and each interface says it was cancelled. A 
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 import pytest
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
 
 from approvals import services as approval_services
 from approvals import tasks
@@ -24,6 +23,7 @@ from portal import events
 from portal.models import Employee, OutboxMessage
 from tests.approvals.conftest import (
     CHEAP_CART,
+    ESCALATE_AFTER,
     assert_mobproc_error,
     place_order,
     run_of,
@@ -34,30 +34,8 @@ from tests.approvals.conftest import (
 
 pytestmark = pytest.mark.usefixtures("vendors_unreached")
 
-REMIND_AFTER, ESCALATE_AFTER = timedelta(hours=24), timedelta(hours=72)
-
 
 # --- Helpers ------------------------------------------------------------------------------------
-
-
-class Clock:
-    """timezone.now() under the test's control."""
-
-    def __init__(self) -> None:
-        self.now: datetime = timezone.now()
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, delta: timedelta) -> None:
-        self.now += delta
-
-
-@pytest.fixture
-def clock(monkeypatch) -> Clock:
-    clock = Clock()
-    monkeypatch.setattr(timezone, "now", clock)
-    return clock
 
 
 @pytest.fixture
