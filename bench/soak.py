@@ -65,8 +65,10 @@ from tests.processes import (  # noqa: E402  (after the path: the harness lives 
     Gunicorn,
     HarnessFailure,
     RedisServer,
+    csrf_token,
     free_port,
     service_env,
+    signed_in_session,
     wait_until,
 )
 
@@ -353,7 +355,7 @@ class Client:
             self.rec.outcome("bulk", "nothing waiting")
             return
         chosen = self.rng.sample(ids, min(len(ids), self.rng.randint(2, 6)))
-        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', inbox.text).group(1)
+        token = csrf_token(inbox.text)
         action, reason = ("APPROVE", "") if self.rng.random() < 0.8 else ("REJECT", "Too many")
         form = {"action": action, "reason": reason, "order": chosen, "csrfmiddlewaretoken": token}
         answer = self.page(
@@ -590,17 +592,8 @@ class Soak:
 
         def session(index: int):
             user = "maria" if index % 2 == 0 else "peter"
-            browser = requests.Session()
             started = time.perf_counter()
-            form = browser.get(f"{base}/login/", timeout=60)
-            csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form.text).group(1)
-            answer = browser.post(
-                f"{base}/login/",
-                {"username": user, "password": PASSWORD, "csrfmiddlewaretoken": csrf},
-                headers={"Referer": f"{base}/login/"},
-                timeout=60,
-                allow_redirects=False,
-            )
+            browser, answer = signed_in_session(base, user, PASSWORD, timeout=60)
             self.recorder.record(
                 "setup: sign-in", time.perf_counter() - started, answer.status_code
             )

@@ -9,6 +9,7 @@ from portal.models import (
     OutboxMessage,
     RedeemedAuthorizationCode,
     ReportingLine,
+    SignInEvent,
     Tenant,
 )
 
@@ -98,6 +99,22 @@ class RedeemedAuthorizationCodeAdmin(admin.ModelAdmin):
     list_display = ["application", "redeemed_at", "access_token_id", "token_family"]
     list_filter = ["application"]
     readonly_fields = [f.name for f in RedeemedAuthorizationCode._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(SignInEvent)
+class SignInEventAdmin(admin.ModelAdmin):
+    """The audit of refused sign-ins and of reset requests: read only."""
+
+    list_display = ["at", "kind", "username", "ip_address", "client_id", "correlation_id", "path"]
+    list_filter = ["kind"]
+    search_fields = ["username", "ip_address", "client_id", "correlation_id"]
+    date_hierarchy = "at"
 
     def has_add_permission(self, request):
         return False

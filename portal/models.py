@@ -289,3 +289,36 @@ class OutboxMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.task_name}{tuple(self.args)}"
+
+
+class SignInEvent(models.Model):
+    """A refused way in, for the audit: a failed sign-in (the sign-in page or the OAuth password
+    grant), the failure that locked a username out, an attempt refused while it is locked out,
+    and every password reset request, taken or refused. Written by portal.auth; the reset limit
+    counts from it; pruned after SIGN_IN_EVENT_DAYS. Never holds a password."""
+
+    class Kind(models.TextChoices):
+        SIGN_IN_FAILED = "sign_in_failed", "Sign-in failed"
+        LOCKED_OUT = "locked_out", "Locked out"
+        REFUSED_LOCKED_OUT = "refused_locked_out", "Refused while locked out"
+        PASSWORD_RESET_REQUESTED = "password_reset_requested", "Password reset requested"
+        PASSWORD_RESET_REFUSED = "password_reset_refused", "Password reset refused (limit)"
+
+    kind = models.CharField(max_length=30, choices=Kind.choices)
+    # What was typed: a username, or the e-mail address of a reset request.
+    username = models.CharField(max_length=254, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    client_id = models.CharField(max_length=100, blank=True, help_text="OAuth application.")
+    correlation_id = models.CharField(max_length=100, blank=True)
+    path = models.CharField(max_length=255, blank=True)
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [
+            models.Index(fields=["kind", "username", "at"], name="sign_in_event_by_username"),
+            models.Index(fields=["kind", "ip_address", "at"], name="sign_in_event_by_address"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.username or '-'} from {self.ip_address or '-'}"

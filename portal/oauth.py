@@ -45,7 +45,7 @@ from oauthlib.oauth2.rfc6749.errors import (
     InvalidRequestError,
 )
 
-from portal.auth import LOCKED_OUT_MESSAGE, retry_after_seconds
+from portal.auth import locked_out_message, lockout_seconds_left
 from portal.models import Employee, RedeemedAuthorizationCode
 
 logger = logging.getLogger(__name__)
@@ -72,11 +72,14 @@ class SignInLockedOut(InvalidGrantError):
     """invalid_grant, but 429 Too Many Requests: the client should wait, not ask again."""
 
     status_code = 429
-    description = LOCKED_OUT_MESSAGE
+
+    def __init__(self, sign_in_request, username: str, **kwargs):
+        self.seconds_left = lockout_seconds_left(sign_in_request, username)
+        super().__init__(description=locked_out_message(self.seconds_left), **kwargs)
 
     @property
     def headers(self) -> dict[str, str]:
-        return {"Retry-After": str(retry_after_seconds())}
+        return {"Retry-After": str(self.seconds_left)}
 
 
 class CodeRedeemedConcurrently(InvalidGrantError):
@@ -94,8 +97,10 @@ class CodeRedeemedConcurrently(InvalidGrantError):
 
 class LockoutAwareOAuth2Validator(OAuth2Validator):
     def build_http_request(self, request):
-        # Kept to read what axes marked on it during authenticate().
+        # Kept to read what axes marked on it during authenticate(); the client's id is for the
+        # audit of failures (portal.auth.record).
         request.sign_in_request = http_request = super().build_http_request(request)
+        http_request.oauth_client_id = getattr(request.client, "client_id", "") or ""
         return http_request
 
     def validate_user(self, username, password, client, request, *args, **kwargs):
@@ -104,9 +109,7 @@ class LockoutAwareOAuth2Validator(OAuth2Validator):
         valid = super().validate_user(username, password, client, request, *args, **kwargs)
         sign_in = request.sign_in_request
         if getattr(sign_in, "axes_locked_out", False):
-            if sign_in.axes_failures_since_start is None:  # as in portal.auth.lockout_response
-                logger.warning("password grant refused: username %r is locked out", username)
-            raise SignInLockedOut(request=request)
+            raise SignInLockedOut(sign_in, username, request=request)
         if valid and not belongs_to_tenant(request.user, client):
             # The same invalid_grant as a wrong password: nothing tells the user exists elsewhere.
             # Nor does it count as a failure for the lockout, or reset the count.

@@ -194,12 +194,20 @@ DATABASES = {
 # --- Auth and OAuth 2 -------------------------------------------------------------------------
 
 LOGIN_URL = "login"
-# Failed sign-ins allowed per username, on the sign-in page and the OAuth password grant alike,
-# and how long (seconds) a locked-out username waits after its last failure (portal.auth).
+# Failed sign-ins allowed per username (and client address: LOGIN_LOCKOUT_BY, below), on the
+# sign-in page and the OAuth password grant alike, and how long (seconds) a locked-out username
+# waits after its last failure (portal.auth).
 LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
 LOGIN_FAILURE_WINDOW = env_int("LOGIN_FAILURE_WINDOW", 15 * 60)
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+# Password reset e-mails sent per address, and reset requests taken per client address (0: no
+# limit; behind one proxy a whole office shares one), in PASSWORD_RESET_WINDOW seconds.
+PASSWORD_RESET_LIMIT = env_int("PASSWORD_RESET_LIMIT", 3)
+PASSWORD_RESET_ADDRESS_LIMIT = env_int("PASSWORD_RESET_ADDRESS_LIMIT", 30)
+PASSWORD_RESET_WINDOW = env_int("PASSWORD_RESET_WINDOW", 60 * 60)
+# Days the audit of refused sign-ins and of reset requests is kept (portal.models.SignInEvent).
+SIGN_IN_EVENT_DAYS = env_int("SIGN_IN_EVENT_DAYS", 90)
 
 # The lockout is django-axes with its database handler: the counts live in PostgreSQL, so every
 # web process shares them and signing in works with Redis down.
@@ -212,11 +220,24 @@ AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
 AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
 # A timedelta of LOGIN_FAILURE_WINDOW seconds (axes would read a number as hours).
 AXES_COOLOFF_TIME = "portal.auth.login_failure_window"
-# A username is locked after the limit of failures from anywhere, so spreading guesses over many
-# addresses does not help; the (username, address) pair says that an address guessing one
-# username is locked too (already implied: the username's count includes it). Never the address
-# alone: everyone behind one proxy or NAT shares it, and five wrong guesses would lock them all.
-AXES_LOCKOUT_PARAMETERS = ["username", ["username", "ip_address"]]
+# What a failure counts against (LOGIN_LOCKOUT_BY):
+# - "username-and-address" (the default): the username from that client address. A guesser is
+#   locked out, and the owner, signing in from elsewhere, is not: nobody can lock a colleague out
+#   by typing their name.
+# - "username": the username from anywhere, so spreading guesses over many addresses does not
+#   help either; but anyone can then keep a given person locked out.
+# Never the address alone: everyone behind one proxy or NAT shares it, and five wrong guesses
+# would lock them all out.
+LOGIN_LOCKOUT_CHOICES = {
+    "username-and-address": [["username", "ip_address"]],
+    "username": ["username"],
+}
+LOGIN_LOCKOUT_BY = env_str("LOGIN_LOCKOUT_BY", "username-and-address").strip().lower()
+if LOGIN_LOCKOUT_BY not in LOGIN_LOCKOUT_CHOICES:
+    raise ImproperlyConfigured(
+        f"LOGIN_LOCKOUT_BY={LOGIN_LOCKOUT_BY!r}: use one of {', '.join(LOGIN_LOCKOUT_CHOICES)}."
+    )
+AXES_LOCKOUT_PARAMETERS = LOGIN_LOCKOUT_CHOICES[LOGIN_LOCKOUT_BY]
 # The sign-in form's field, and the password grant's parameter.
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_RESET_ON_SUCCESS = True
@@ -378,6 +399,8 @@ CELERY_BEAT_SCHEDULE = {
     "collect-due-progress": {"task": "orders.collect_due_progress", "schedule": 10.0},
     # Sends approval reminders and escalates steps that waited too long.
     "sweep-due-approval-steps": {"task": "approvals.sweep_due_steps", "schedule": 60.0},
+    # Forgets refused sign-ins and reset requests older than SIGN_IN_EVENT_DAYS.
+    "prune-sign-in-events": {"task": "portal.prune_sign_in_events", "schedule": 3600.0},
 }
 CELERY_TIMEZONE = TIME_ZONE
 

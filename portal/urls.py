@@ -5,6 +5,7 @@ from oauth2_provider import views as oauth_views
 
 from orders import views as order_views
 from portal import oauth
+from portal import views as portal_views
 
 # Only the OAuth endpoints clients need: no self-service application registration. Consent and
 # introspection are DOT's, bound to the application's tenant (portal.oauth).
@@ -21,7 +22,7 @@ oauth_patterns = (
 urlpatterns = [
     # The home page shows lines, orders and approvals waiting: it belongs to orders.
     path("", order_views.home, name="home"),
-    # Failed sign-ins are locked out by django-axes (portal.auth).
+    # Failed sign-ins are locked out by django-axes; reset requests are limited (portal.auth).
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password/change/", auth_views.PasswordChangeView.as_view(), name="password_change"),
@@ -30,7 +31,7 @@ urlpatterns = [
         auth_views.PasswordChangeDoneView.as_view(),
         name="password_change_done",
     ),
-    path("password/reset/", auth_views.PasswordResetView.as_view(), name="password_reset"),
+    path("password/reset/", portal_views.PasswordResetView.as_view(), name="password_reset"),
     path(
         "password/reset/sent/",
         auth_views.PasswordResetDoneView.as_view(),

@@ -14,6 +14,7 @@ from __future__ import annotations
 import http.client
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -24,6 +25,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
+import requests
 from django.db import connection
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -33,6 +35,36 @@ T = TypeVar("T")
 
 class HarnessFailure(AssertionError):
     """A process did not start or answer, or a wait ran past its deadline."""
+
+
+CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+
+
+def csrf_token(page_html: str) -> str:
+    """The CSRF token of the first form on a page."""
+    found = CSRF_INPUT.search(page_html)
+    if found is None:
+        raise HarnessFailure("no CSRF token on the page")
+    return found.group(1)
+
+
+def signed_in_session(
+    base_url: str, username: str, password: str, timeout: float = 10
+) -> tuple[requests.Session, requests.Response]:
+    """A browser's session on a real server: the sign-in form, its CSRF token, the POST. The
+    session and the sign-in's answer (302 when it worked; not followed)."""
+    session = requests.Session()
+    form = session.get(f"{base_url}/login/", timeout=timeout)
+    if form.status_code != 200:
+        raise HarnessFailure(f"sign-in page: {form.status_code}")
+    answer = session.post(
+        f"{base_url}/login/",
+        {"username": username, "password": password, "csrfmiddlewaretoken": csrf_token(form.text)},
+        headers={"Referer": f"{base_url}/login/"},
+        timeout=timeout,
+        allow_redirects=False,
+    )
+    return session, answer
 
 
 def wait_until(

@@ -10,7 +10,6 @@ tests are quick; production defaults (10 s and 30 s) bound the same recovery at 
 from __future__ import annotations
 
 import os
-import re
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -32,6 +31,7 @@ from tests.processes import (
     Gunicorn,
     RedisServer,
     service_env,
+    signed_in_session,
 )
 
 REDRIVE_AFTER_SECONDS = 3
@@ -171,20 +171,8 @@ def with_server_password(employee, password: str = "procure-demo") -> None:
 
 
 def sign_in(web: Gunicorn, username: str, password: str = "procure-demo") -> requests.Session:
-    """A browser session on the real server: the login form, its CSRF token, the POST."""
-    session = requests.Session()
-    base = f"http://127.0.0.1:{web.port}"
-    form = session.get(f"{base}/login/", timeout=10)
-    assert form.status_code == 200, form.text
-    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form.text).group(1)
-    answer = session.post(
-        f"{base}/login/",
-        {"username": username, "password": password, "csrfmiddlewaretoken": token},
-        headers={"Referer": f"{base}/login/"},
-        timeout=10,
-        allow_redirects=False,
-    )
-    session.answer = answer
+    """A browser session on the real server; its sign-in's answer is `session.answer`."""
+    session, session.answer = signed_in_session(f"http://127.0.0.1:{web.port}", username, password)
     return session
 
 

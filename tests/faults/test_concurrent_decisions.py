@@ -15,7 +15,7 @@ import pytest
 from approvals.models import Decision
 from orders.models import Order
 from tests.faults.conftest import Api, all_reached, sign_in, with_server_password
-from tests.processes import wait_until
+from tests.processes import csrf_token, wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
@@ -75,7 +75,7 @@ def test_sixteen_clients_deciding_different_orders_at_once(stack, peter, maria):
 def bulk(session, web, action: str, order_ids: list[int], reason: str = ""):
     base = f"http://127.0.0.1:{web.port}"
     inbox = session.get(f"{base}/approvals/", timeout=30)
-    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', inbox.text).group(1)
+    token = csrf_token(inbox.text)
     return session.post(
         f"{base}/approvals/bulk/",
         {"action": action, "reason": reason, "order": order_ids, "csrfmiddlewaretoken": token},

@@ -1,5 +1,6 @@
 """Sign-in with sessions: failed sign-ins locked out per username (django-axes, on the pages and
-the OAuth password grant alike), password change and reset by e-mail."""
+the OAuth password grant alike), each refusal audited; password change, and reset by e-mail under
+its limit."""
 
 import base64
 import logging
@@ -14,8 +15,13 @@ from django.utils import timezone
 from oauth2_provider.models import AccessToken
 
 from portal.demo import DEMO_CLIENT_SECRET, DEMO_PASSWORD
+from portal.models import SignInEvent
+from portal.tasks import prune_sign_in_events
 
-LOCKED_OUT = "Too many failed sign-ins. Please wait a few minutes and try again."
+LOCKED_OUT = re.compile(
+    r"Too many failed sign-ins for this username\. Please try again in (\d+) minutes?\."
+)
+WINDOW = 15 * 60  # LOGIN_FAILURE_WINDOW's default
 
 
 @pytest.fixture(autouse=True)
@@ -37,18 +43,28 @@ def password_grant(client, username: str, password: str, **extra):
     )
 
 
-def assert_locked_out(response) -> None:
+def assert_locked_out(response) -> int:
+    """The sign-in form again, 429, saying when to try again; the minutes it says."""
     assert response.status_code == 429
     page = response.content.decode()
-    assert LOCKED_OUT in page
+    said = LOCKED_OUT.search(page)
+    assert said, page
     assert 'name="username"' in page and 'name="password"' in page  # the sign-in form again
-    assert int(response["Retry-After"]) > 0
+    assert 0 < int(response["Retry-After"]) <= WINDOW
+    return int(said.group(1))
 
 
 def assert_grant_locked_out(response) -> None:
     assert response.status_code == 429, response.content
-    assert response.json() == {"error": "invalid_grant", "error_description": LOCKED_OUT}
-    assert int(response["Retry-After"]) > 0
+    body = response.json()
+    assert body["error"] == "invalid_grant"
+    assert LOCKED_OUT.fullmatch(body["error_description"]), body
+    assert 0 < int(response["Retry-After"]) <= WINDOW
+
+
+def events(*kinds) -> list[tuple]:
+    rows = SignInEvent.objects.filter(kind__in=kinds) if kinds else SignInEvent.objects.all()
+    return list(rows.order_by("id").values_list("kind", "username", "ip_address", "client_id"))
 
 
 def test_peter_signs_in_and_lands_home(client, peter):
@@ -77,7 +93,17 @@ def test_failed_sign_ins_are_locked_out_even_with_the_right_password(client, pet
     assert "_auth_user_id" not in client.session
 
 
-def test_the_lockout_follows_the_username_from_any_address(client, peter):
+def test_by_default_the_lockout_holds_the_guessing_address_only(client, peter):
+    """Nobody can lock a colleague out by typing their name: the owner, elsewhere, signs in."""
+    for _ in range(3):
+        sign_in(client, "peter", "guess", REMOTE_ADDR="10.0.0.1")
+    assert_locked_out(sign_in(client, "peter", DEMO_PASSWORD, REMOTE_ADDR="10.0.0.1"))
+
+    assert sign_in(client, "peter", DEMO_PASSWORD, REMOTE_ADDR="10.0.0.4").status_code == 302
+
+
+def test_locking_by_username_follows_it_from_any_address(client, peter, settings):
+    settings.AXES_LOCKOUT_PARAMETERS = settings.LOGIN_LOCKOUT_CHOICES["username"]
     for address in ["10.0.0.1", "10.0.0.2", "10.0.0.3"]:
         sign_in(client, "peter", "guess", REMOTE_ADDR=address)
 
@@ -99,12 +125,12 @@ def test_other_users_at_the_same_address_are_not_locked_out(client, peter, maria
 
 def test_a_successful_sign_in_clears_the_users_count(client, peter):
     sign_in(client, "peter", "guess")
-    sign_in(client, "peter", "guess", REMOTE_ADDR="10.0.0.2")
+    sign_in(client, "peter", "guess")
     assert sign_in(client, "peter", DEMO_PASSWORD).status_code == 302
     client.logout()
 
-    # Counted from zero again, from every address.
-    assert sign_in(client, "peter", "guess", REMOTE_ADDR="10.0.0.2").status_code == 200
+    # Counted from zero again.
+    assert sign_in(client, "peter", "guess").status_code == 200
     assert sign_in(client, "peter", "guess").status_code == 200
     assert_locked_out(sign_in(client, "peter", "guess"))
 
@@ -163,14 +189,63 @@ def test_failures_and_lockouts_are_logged_with_the_username_never_the_password(
         sign_in(client, "peter", "Secret-guess-42")
 
     lines = [record.getMessage() for record in caplog.records]
-    failures = [line for line in lines if "login failure by" in line]
-    assert len(failures) == 3 and all('username: "peter"' in line for line in failures)
-    assert any("Locking out" in line and 'username: "peter"' in line for line in lines)
-    assert [line for line in lines if "refused" in line] == [
-        "sign-in refused: username 'peter' is locked out"  # the fourth attempt
+    ours = [line for line in lines if "username='peter'" in line]
+    assert ours == [
+        *["Sign-in failed: username='peter' ip=127.0.0.1 client_id=- path=/login/"] * 3,
+        "Locked out: username='peter' ip=127.0.0.1 client_id=- path=/login/",
+        "Refused while locked out: username='peter' ip=127.0.0.1 client_id=- path=/login/",
     ]
     assert "Secret-guess-42" not in caplog.text
     assert "Secret-guess-42" not in AccessAttempt.objects.get().post_data
+
+
+def test_every_refusal_is_audited_with_who_where_and_the_correlation_id(client, peter, maria):
+    correlation = {"HTTP_X_TNGO_CONTEXT_CORRELATIONID": "corr-7"}
+    sign_in(client, "peter", "guess", **correlation)
+    password_grant(client, "peter", "guess", REMOTE_ADDR="10.0.0.2")
+    sign_in(client, "peter", "guess", REMOTE_ADDR="10.0.0.2")
+    password_grant(client, "peter", "guess", REMOTE_ADDR="10.0.0.2")  # the third: locks
+    sign_in(client, "peter", DEMO_PASSWORD, REMOTE_ADDR="10.0.0.2")  # refused while locked out
+    sign_in(client, "maria", DEMO_PASSWORD)  # a success is not a refusal
+
+    K = SignInEvent.Kind
+    assert events() == [
+        (K.SIGN_IN_FAILED, "peter", "127.0.0.1", ""),
+        (K.SIGN_IN_FAILED, "peter", "10.0.0.2", "demo-client"),
+        (K.SIGN_IN_FAILED, "peter", "10.0.0.2", ""),
+        (K.SIGN_IN_FAILED, "peter", "10.0.0.2", "demo-client"),
+        (K.LOCKED_OUT, "peter", "10.0.0.2", "demo-client"),
+        (K.REFUSED_LOCKED_OUT, "peter", "10.0.0.2", ""),
+    ]
+    first, second = SignInEvent.objects.order_by("id")[:2]
+    assert (first.correlation_id, first.path) == ("corr-7", "/login/")
+    assert second.path == "/o/token/" and len(second.correlation_id) == 32  # one was made
+
+
+def test_the_lockout_says_how_long_is_left(client, peter):
+    for _ in range(3):
+        sign_in(client, "peter", "guess")
+    assert assert_locked_out(sign_in(client, "peter", DEMO_PASSWORD)) == 15
+
+    # Ten minutes later, five are left, on the page and the grant alike.
+    AccessAttempt.objects.update(attempt_time=timezone.now() - timedelta(minutes=10))
+    response = sign_in(client, "peter", DEMO_PASSWORD)
+    assert assert_locked_out(response) == 5
+    assert 4 * 60 < int(response["Retry-After"]) <= 5 * 60
+    grant = password_grant(client, "peter", DEMO_PASSWORD)
+    assert_grant_locked_out(grant)
+    assert int(grant["Retry-After"]) <= 5 * 60
+
+
+def test_old_events_are_pruned(client, peter, settings):
+    sign_in(client, "peter", "guess")
+    sign_in(client, "peter", "guess")
+    SignInEvent.objects.filter(id=SignInEvent.objects.earliest("id").id).update(
+        at=timezone.now() - timedelta(days=settings.SIGN_IN_EVENT_DAYS, minutes=1)
+    )
+
+    assert prune_sign_in_events() == 1
+    assert SignInEvent.objects.count() == 1
 
 
 def test_behind_the_proxy_the_address_is_the_one_the_proxy_saw(client, peter, settings):
@@ -195,7 +270,7 @@ def test_without_a_proxy_x_forwarded_for_is_ignored(client, peter):
 
 def test_the_password_grant_is_locked_out_after_the_limit(client, peter):
     assert password_grant(client, "peter", "guess").status_code == 400
-    assert password_grant(client, "peter", "guess", REMOTE_ADDR="10.0.0.2").status_code == 400
+    assert password_grant(client, "peter", "guess").status_code == 400
     assert_grant_locked_out(password_grant(client, "peter", "guess"))
 
     assert_grant_locked_out(password_grant(client, "peter", DEMO_PASSWORD))
@@ -286,6 +361,47 @@ def test_password_reset_for_an_unknown_address_reveals_nothing(client, demo):
 
     assert response.status_code == 302
     assert mail.outbox == []
+
+
+def reset(client, email: str = "peter.edwards@acme.com", **extra):
+    return client.post("/password/reset/", {"email": email}, **extra)
+
+
+def test_password_reset_mails_an_address_three_times_an_hour_at_most(client, peter):
+    answers = [reset(client) for _ in range(4)]
+
+    # The fourth looks the same (nothing tells whether the address has an account), unsent.
+    assert [r.status_code for r in answers] == [302] * 4
+    assert {r["Location"] for r in answers} == {"/password/reset/sent/"}
+    assert len(mail.outbox) == 3
+    assert [kind for kind, *_ in events()] == [
+        *[SignInEvent.Kind.PASSWORD_RESET_REQUESTED] * 3,
+        SignInEvent.Kind.PASSWORD_RESET_REFUSED,
+    ]
+    # Another address is not held back by peter's, and an hour on peter's count starts again.
+    assert reset(client, "maria.lopez@acme.com").status_code == 302
+    SignInEvent.objects.update(at=timezone.now() - timedelta(hours=1, seconds=1))
+    reset(client)
+    assert [m.to for m in mail.outbox][-2:] == [
+        ["maria.lopez@acme.com"],
+        ["peter.edwards@acme.com"],
+    ]
+
+
+def test_password_reset_requests_from_one_client_are_limited(client, peter, settings):
+    settings.PASSWORD_RESET_ADDRESS_LIMIT = 2
+    reset(client, "one@example.com")
+    reset(client, "two@example.com")
+
+    refused = reset(client)
+
+    assert refused.status_code == 429
+    assert "Too many password reset requests from your network" in refused.content.decode()
+    assert int(refused["Retry-After"]) == settings.PASSWORD_RESET_WINDOW
+    assert mail.outbox == []
+    # Another client address may still ask.
+    assert reset(client, REMOTE_ADDR="10.0.0.9").status_code == 302
+    assert [m.to for m in mail.outbox] == [["peter.edwards@acme.com"]]
 
 
 def test_forms_are_csrf_protected(peter):
