@@ -11,5 +11,6 @@ class ApprovalsConfig(AppConfig):
         from approvals import services
         from portal import events
 
+        events.subscribe(events.ORDER_SUBMITTED, services.queue_routing)
         events.subscribe(events.ORDER_CANCELLED, services.withdraw_run)
         events.subscribe(events.ORDER_FAILED, services.fail_run)

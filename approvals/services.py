@@ -42,6 +42,12 @@ ROUTE_TASK = "approvals.route_order"
 APPLY_TASK = "approvals.apply_decision"
 
 
+def queue_routing(order: Order) -> None:
+    """Handles `order_submitted` (portal.events): route the new order in a task, queued in the
+    submit's own transaction (portal.outbox), so that no stored order is left unrouted."""
+    outbox.enqueue(ROUTE_TASK, order.pk)
+
+
 @transaction.atomic
 def route_order(order_id: int) -> ApprovalRun | None:
     """Decide whether a submitted order needs approval, and start its first step.

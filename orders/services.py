@@ -37,10 +37,6 @@ from portal import events, outbox
 from portal.exceptions import FieldProblem, RequestInvalid
 from portal.models import Employee, Tenant
 
-# Routing (does this order need approval, and whose?) belongs to the approvals app, which
-# builds on this one; the task is named, not imported, to keep that dependency one way.
-ROUTE_TASK = "approvals.route_order"
-
 logger = logging.getLogger(__name__)
 
 
@@ -260,7 +256,8 @@ def submit_order(
         actor=placed_by or draft.requested_by,
         on_behalf_of=draft.requested_by,
     )
-    outbox.enqueue(ROUTE_TASK, order.pk)
+    # Routing (does it need approval, and whose?) belongs to approvals, which builds on orders.
+    events.publish(events.ORDER_SUBMITTED, order=order)
     logger.info("order %s submitted (%s)", order.pk, order.transaction_type)
     return order, True
 

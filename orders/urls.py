@@ -5,6 +5,8 @@ from orders import line_views, procurement_views, review_views, views
 app_name = "orders"
 
 urlpatterns = [
+    # The home page shows lines, orders and approvals waiting: it belongs to orders.
+    path("", views.home, name="home"),
     path("cart/", views.cart, name="cart"),
     path("cart/add/", views.cart_add, name="cart-add"),
     path("cart/remove/", views.cart_remove, name="cart-remove"),

@@ -1,8 +1,8 @@
 """Explicit domain events: how an app tells the apps that build on it that something happened.
 
 Apps depend one way (approvals → orders → catalog → portal). When orders must let approvals
-know that an order was cancelled or failed at a vendor, it cannot call approvals; it publishes
-an event here instead, and approvals subscribes to it in its AppConfig.ready().
+know that an order was submitted, cancelled or failed at a vendor, it cannot call approvals; it
+publishes an event here instead, and approvals subscribes to it in its AppConfig.ready().
 
 Deliberately small, and deliberately not Django signals:
 - the events are the names below, each documented with its payload; subscribing to or
@@ -25,6 +25,9 @@ from django.db import transaction
 
 Handler = Callable[..., None]
 
+# An order was stored, ORDER_SUBMITTED (orders.services.submit_order), not a retry's answer.
+# Payload: order (the new Order).
+ORDER_SUBMITTED = "order_submitted"
 # An order was cancelled (orders.services.cancel_order).
 # Payload: order (the locked Order, now CANCELLED), actor (the Employee it was cancelled as),
 # reason (str, possibly empty).
@@ -34,7 +37,7 @@ ORDER_CANCELLED = "order_cancelled"
 ORDER_FAILED = "order_failed"
 
 # Event name → its handlers, in subscription order.
-_handlers: dict[str, list[Handler]] = {ORDER_CANCELLED: [], ORDER_FAILED: []}
+_handlers: dict[str, list[Handler]] = {ORDER_SUBMITTED: [], ORDER_CANCELLED: [], ORDER_FAILED: []}
 
 
 def _handlers_of(event: str) -> list[Handler]:

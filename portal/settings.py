@@ -199,7 +199,7 @@ LOGIN_URL = "login"
 # waits after its last failure (portal.auth).
 LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
 LOGIN_FAILURE_WINDOW = env_int("LOGIN_FAILURE_WINDOW", 15 * 60)
-LOGIN_REDIRECT_URL = "home"
+LOGIN_REDIRECT_URL = "orders:home"
 LOGOUT_REDIRECT_URL = "login"
 # Password reset e-mails sent per address, and reset requests taken per client address (0: no
 # limit; behind one proxy a whole office shares one), in PASSWORD_RESET_WINDOW seconds.

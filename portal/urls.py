@@ -3,7 +3,6 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from oauth2_provider import views as oauth_views
 
-from orders import views as order_views
 from portal import oauth
 from portal import views as portal_views
 
@@ -20,8 +19,6 @@ oauth_patterns = (
 )
 
 urlpatterns = [
-    # The home page shows lines, orders and approvals waiting: it belongs to orders.
-    path("", order_views.home, name="home"),
     # Failed sign-ins are locked out by django-axes; reset requests are limited (portal.auth).
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),

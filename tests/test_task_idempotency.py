@@ -24,7 +24,7 @@ from orders import services as order_services
 from orders.models import Notification, Order, OrderApprover, OrderHistory, OrderSegment, Shipment
 from portal import outbox
 from portal.celery import app
-from portal.models import Employee, OutboxMessage
+from portal.models import Employee, OutboxMessage, SignInEvent
 from tests.approvals.conftest import CHEAP_CART, place_order
 
 OUR_PREFIXES = ("portal.", "orders.", "approvals.")
@@ -173,6 +173,14 @@ def _publish_outbox(world: World) -> list:
     return []
 
 
+@case("portal.prune_sign_in_events")
+def _prune_sign_in_events(world: World) -> list:
+    old = timezone.now() - timedelta(days=world.settings.SIGN_IN_EVENT_DAYS + 1)
+    SignInEvent.objects.create(kind=SignInEvent.Kind.SIGN_IN_FAILED, username="peter", at=old)
+    SignInEvent.objects.create(kind=SignInEvent.Kind.SIGN_IN_FAILED, username="peter")
+    return []
+
+
 # --- The tests ----------------------------------------------------------------------------------
 
 
@@ -253,6 +261,7 @@ def snapshot(checks_scheduled: list) -> dict:
         "outbox": list(OutboxMessage.objects.order_by("pk").values_list("pk", "task_name", "args")),
         "outbox_unpublished": OutboxMessage.objects.filter(published_at__isnull=True).count(),
         "mails": [(tuple(m.to), m.subject) for m in mail.outbox],
+        "sign_in_events": list(SignInEvent.objects.order_by("pk").values_list("pk", flat=True)),
         "checks_scheduled": list(checks_scheduled),
     }
 

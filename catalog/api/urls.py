@@ -3,6 +3,7 @@ from django.urls import path
 from catalog.api import views
 
 urlpatterns = [
+    path("me", views.MeView.as_view(), name="me"),
     path("catalog/accessories", views.AccessoryList.as_view(), name="accessory-list"),
     path("catalog/accessories/<int:pk>", views.AccessoryDetail.as_view(), name="accessory-detail"),
     path("catalog/devices", views.DeviceList.as_view(), name="device-list"),

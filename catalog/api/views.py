@@ -1,16 +1,21 @@
-"""Catalog, regions, vendors and assets: read-only, filtered to what the tenant offers."""
+"""Catalog, regions, vendors and assets: read-only, filtered to what the tenant offers; and
+`/me`, the caller and what they may order."""
 
 from __future__ import annotations
 
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import generics
+from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from catalog import selectors
 from catalog.api import serializers as s
-from catalog.models import Manufacturer, ServiceAsset, Vendor
+from catalog.models import Manufacturer, ServiceAsset, TransactionType, Vendor
+from portal import selectors as people
 from portal.api.exceptions import ApiError
-from portal.api.views import ResourceDetail, ScopedQuerysetMixin
+from portal.api.serializers import EmployeeSerializer
+from portal.api.views import ResourceDetail, ScopedQuerysetMixin, api_context
 from portal.ids import is_id
 
 
@@ -208,3 +213,26 @@ class DeviceAssetDetail(ScopedQuerysetMixin, ResourceDetail):
 
     def scoped_queryset(self, ctx):
         return selectors.devices_visible_to(ctx.actor)
+
+
+class MeView(APIView):
+    """The signed-in user, the employee the call acts as, and what that employee may do."""
+
+    @extend_schema(responses={200: dict})
+    def get(self, request):
+        ctx = api_context(request)
+        ser = {"context": {"request": request}}
+        user = ctx.token.user
+        return Response(
+            {
+                "tenant": {"id": ctx.tenant.slug, "name": ctx.tenant.name},
+                "clientId": ctx.client_id,
+                "user": {"username": user.get_username()} if user else None,
+                "employee": EmployeeSerializer(ctx.caller, **ser).data if ctx.caller else None,
+                "actor": EmployeeSerializer(ctx.actor, **ser).data,
+                "transactionTypes": TransactionType.values,
+                "isApprover": people.is_approver(ctx.actor),
+                "isTenantAdmin": ctx.actor.is_tenant_admin,
+                "scopes": sorted(ctx.token.scope.split()),
+            }
+        )

@@ -27,7 +27,6 @@ class DocsView(SpectacularSwaggerSplitView):
 
 urlpatterns = [
     path("ping", views.PingView.as_view(), name="ping"),
-    path("me", views.MeView.as_view(), name="me"),
     path("employees", views.EmployeeList.as_view(), name="employee-list"),
     path("employees/<int:pk>", views.EmployeeDetail.as_view(), name="employee-detail"),
     path("schema", SchemaView.as_view(), name="schema"),

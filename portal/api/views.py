@@ -1,4 +1,5 @@
-"""API views of the portal app: who am I, people, health."""
+"""API views of the portal app: people and health (`/me`, which names what the caller may
+order, is the catalog's: catalog.api.views)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,6 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from catalog.models import TransactionType
 from portal import selectors
 from portal.api.context import ApiContext
 from portal.api.serializers import EmployeeSerializer
@@ -51,29 +51,6 @@ class PingView(APIView):
                 "status": "SUCCESS",
                 "echoText": request.query_params.get("echoText", ""),
                 "dateTime": timezone.now().isoformat().replace("+00:00", "Z"),
-            }
-        )
-
-
-class MeView(APIView):
-    """The signed-in user, the employee the call acts as, and what that employee may do."""
-
-    @extend_schema(responses={200: dict})
-    def get(self, request):
-        ctx = api_context(request)
-        ser = {"context": {"request": request}}
-        user = ctx.token.user
-        return Response(
-            {
-                "tenant": {"id": ctx.tenant.slug, "name": ctx.tenant.name},
-                "clientId": ctx.client_id,
-                "user": {"username": user.get_username()} if user else None,
-                "employee": EmployeeSerializer(ctx.caller, **ser).data if ctx.caller else None,
-                "actor": EmployeeSerializer(ctx.actor, **ser).data,
-                "transactionTypes": TransactionType.values,
-                "isApprover": selectors.is_approver(ctx.actor),
-                "isTenantAdmin": ctx.actor.is_tenant_admin,
-                "scopes": sorted(ctx.token.scope.split()),
             }
         )
 
