@@ -4,7 +4,7 @@ records, shown read-only (the audit table also refuses UPDATE and DELETE in the 
 from django.contrib import admin
 
 from approvals.models import ApprovalRun, ApprovalStep, ApprovalWorkflow, DecisionAudit, RunStep
-from portal.forms import STORABLE_JSON
+from portal.web.forms import STORABLE_JSON
 
 
 class ApprovalStepInline(admin.TabularInline):

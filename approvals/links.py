@@ -4,7 +4,7 @@ A link names one approver, one run step and one action, and carries the order's 
 time: it expires (APPROVAL_LINK_MAX_AGE), cannot be altered, and is stale once the order moved.
 Opening it never decides (mail scanners prefetch links): it leads to a confirmation page, which
 only its approver signed in may confirm unless the tenant allows decisions without signing in.
-It decides once: its step takes one decision (approvals.views.email_decision).
+It decides once: its step takes one decision (approvals.web.email_links.email_decision).
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ from catalog.models import (
     ServiceAsset,
     Vendor,
 )
-from portal.forms import STORABLE_JSON
+from portal.web.forms import STORABLE_JSON
 
 
 @admin.register(Region)

@@ -4,7 +4,7 @@ from django.urls import include, path
 from oauth2_provider import views as oauth_views
 
 from portal import oauth
-from portal import views as portal_views
+from portal.web import views as portal_views
 
 # Only the OAuth endpoints clients need: no self-service application registration. Consent and
 # introspection are DOT's, bound to the application's tenant (portal.oauth).
@@ -45,14 +45,14 @@ urlpatterns = [
         name="password_reset_complete",
     ),
     path("o/", include(oauth_patterns)),
-    path("", include("catalog.urls")),
-    path("", include("orders.urls")),
-    path("", include("approvals.urls")),
-    path("manage/", include("approvals.manage_urls")),
+    path("", include("catalog.web.urls")),
+    path("", include("orders.web.urls")),
+    path("", include("approvals.web.urls")),
+    path("manage/", include("approvals.manage.urls")),
     path("api/v1/", include("portal.api.urls")),
     path("admin/", admin.site.urls),
 ]
 
-handler403 = "portal.views.permission_denied"
-handler404 = "portal.views.not_found"
-handler500 = "portal.views.server_error"
+handler403 = "portal.web.views.permission_denied"
+handler404 = "portal.web.views.not_found"
+handler500 = "portal.web.views.server_error"

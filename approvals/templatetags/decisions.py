@@ -8,7 +8,7 @@ from types import SimpleNamespace
 from django import template
 
 from approvals.models import Decision, RunStep
-from approvals.views import take_problems
+from approvals.web.deciding import take_problems
 from orders import selectors as order_selectors
 from orders.models import Order
 from portal import selectors as people

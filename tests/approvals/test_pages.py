@@ -106,7 +106,7 @@ def test_inbox_search_finds_by_order_number_and_requester(maria_client, peter):
 
 
 def test_inbox_pages_keep_the_search(maria_client, peter, monkeypatch):
-    monkeypatch.setattr("approvals.views.INBOX_PAGE_SIZE", 2)
+    monkeypatch.setattr("approvals.web.inbox.INBOX_PAGE_SIZE", 2)
     orders = [waiting_order(peter) for _ in range(3)]
 
     first = maria_client.get(INBOX, {"q": "peter"})

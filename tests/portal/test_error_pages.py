@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.test import Client, RequestFactory
 
-from portal import views
+from portal.web import views
 from tests.conftest import browser_for
 
 GENERIC_404 = "There is nothing here, or it is not yours to see."

@@ -20,9 +20,9 @@ from catalog.models import Recurrence, TransactionType
 from orders import services
 from orders.models import OrderItem
 from orders.requests import parse_order_request
-from orders.views import address_lines, property_rows
+from orders.web.display import address_lines, property_rows
 from portal.exceptions import DomainError, FieldProblem, RequestInvalid
-from portal.pages import employee_required
+from portal.web.pages import employee_required
 
 REVIEWS = "reviews"
 KEEP = 5  # reviews kept per session (older ones are dropped)

@@ -19,7 +19,7 @@ from django import forms
 from catalog.models import Region, TransactionType
 from orders.models import PropertyField, PropertyGroup
 from portal.exceptions import FieldProblem
-from portal.pages import problems_by_field
+from portal.web.pages import problems_by_field
 
 T = PropertyField.Type
 ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")

@@ -3,7 +3,7 @@
 Each form is two steps on one URL: choose a device (no `?device=`), then the plan, its features
 and the rest of the order (`?device=<id>`). Posting the second step reads the inputs into a
 MobProc body; orders.requests decides whether it is valid (each problem goes beside its input,
-400) and a valid body goes to the shared review page (orders.review_views), which submits it.
+400) and a valid body goes to the shared review page (orders.web.review), which submits it.
 Everything works without JavaScript; static/js/procure.js only narrows the features to the
 chosen plan and keeps the cost summary live.
 """
@@ -33,10 +33,10 @@ from catalog.models import (
     TransactionType,
     Vendor,
 )
-from catalog.views import mark_placeholder
+from catalog.web.display import mark_placeholder
 from orders import properties as order_properties
-from orders.forms import Choice, Input, OrderForm
-from orders.review_views import (
+from orders.web.forms import Choice, Input, OrderForm
+from orders.web.review import (
     draft_or_problems,
     new_order_number,
     start_review,
@@ -44,7 +44,7 @@ from orders.review_views import (
 )
 from portal.exceptions import FieldProblem
 from portal.ids import is_id
-from portal.pages import employee_required
+from portal.web.pages import employee_required
 
 NEW_LINE = TransactionType.NEW_ACTIVATION
 UPGRADE = TransactionType.UPGRADE

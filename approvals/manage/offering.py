@@ -12,7 +12,7 @@ from django.urls import reverse
 from catalog import services
 from catalog.models import Accessory, Device, Feature, Plan
 from portal.exceptions import RequestInvalid
-from portal.pages import tenant_admin_required
+from portal.web.pages import tenant_admin_required
 
 # Sections of the page, in order: (key posted back, model, title).
 SECTIONS = [

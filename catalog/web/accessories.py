@@ -9,24 +9,16 @@ from django.utils.http import urlencode
 
 from catalog import selectors
 from catalog.models import TransactionType
+from catalog.web.display import mark_placeholder
 from portal.ids import is_id
-from portal.pages import employee_required
+from portal.web.pages import employee_required
 
 PAGE_SIZE = 25
-HUES = 6  # placeholder tile colours in procure.css (.thumb.hue-0 ... hue-5)
 SORTS = {
     "name": ("name", "id"),
     "price": ("price_amount", "name", "id"),
     "-price": ("-price_amount", "name", "id"),
 }
-
-
-def mark_placeholder(item, manufacturer) -> None:
-    """Give a catalog item the CSS placeholder tile its page draws instead of a remote image:
-    the maker's initials on one of HUES colours (the same maker, the same colour)."""
-    words = [w for w in manufacturer.name.replace("&", " ").split() if w[:1].isalnum()]
-    item.initials = "".join(w[0] for w in words[:2]).upper() or "?"
-    item.hue = sum(map(ord, manufacturer.pk)) % HUES
 
 
 @employee_required

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 from portal import services
 from portal.exceptions import RequestInvalid
 from portal.models import Delegation, Employee, Hierarchy, ReportingLine
-from portal.pages import problems_by_field, tenant_admin_required
+from portal.web.pages import problems_by_field, tenant_admin_required
 
 
 class DelegationForm(forms.Form):

@@ -23,9 +23,9 @@ from catalog import selectors as catalog_selectors
 from catalog.models import DeviceAsset, Feature, Manufacturer, ServiceAsset, TransactionType
 from orders import conflicts, selectors
 from orders import properties as order_properties
-from orders.forms import CHECKED, Choice, Input, OrderForm
 from orders.models import Order, OrderItem
-from orders.review_views import (
+from orders.web.forms import CHECKED, Choice, Input, OrderForm
+from orders.web.review import (
     HEADLINES,
     draft_or_problems,
     new_order_number,
@@ -33,7 +33,7 @@ from orders.review_views import (
     typed_for_review,
 )
 from portal.exceptions import FieldProblem
-from portal.pages import employee_required
+from portal.web.pages import employee_required
 
 T = TransactionType
 RECENT_ORDERS = 5

@@ -1,14 +1,10 @@
-"""Tenant admin pages of the orders app: order properties per transaction type, and which
-notifications are sent (and whether approval e-mails' links decide without signing in). The
-rules live in orders.services; these views parse and render."""
+"""Order properties per transaction type: the groups and fields orders ask for. The rules live in
+orders.properties and orders.services; these views parse and render."""
 
 from __future__ import annotations
 
-import logging
-
 from django import forms
 from django.contrib import messages
-from django.db import transaction
 from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -16,14 +12,10 @@ from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 
 from catalog.models import TransactionType
-from orders import notifications, properties
-from orders.models import Notification, NotificationSetting, PropertyField, PropertyGroup
+from orders import properties
+from orders.models import PropertyField, PropertyGroup
 from portal.exceptions import RequestInvalid
-from portal.models import Employee, Tenant
-from portal.pages import problems_by_field, tenant_admin_required
-from portal.services import require_tenant_admin
-
-logger = logging.getLogger(__name__)
+from portal.web.pages import problems_by_field, tenant_admin_required
 
 CHOICE_ROWS = 6  # choice rows offered without JavaScript (at least; blank ones are ignored)
 
@@ -249,68 +241,3 @@ def property_field_delete(request, pk: int):
     return render(
         request, "orders/manage/property_confirm_delete.html", {"field": field, "back": back}
     )
-
-
-# --- Notifications --------------------------------------------------------------------------
-
-Event = Notification.Event
-# Who hears about what: the page says it beside each switch.
-EVENT_AUDIENCE = {
-    Event.APPROVAL_REQUESTED: "Approvers, when an order reaches their step.",
-    Event.APPROVAL_REMINDER: "Approvers, when a step waits past its reminder delay.",
-    Event.APPROVAL_ESCALATED: "Their managers (or the tenant admins), when a step waits past "
-    "its escalation delay.",
-    Event.ORDER_APPROVED: "The requester, when the last step approves.",
-    Event.ORDER_REJECTED: "The requester, with the reason, when an approver rejects.",
-    Event.ORDER_SHIPPED: "The requester, with tracking numbers, when everything has shipped.",
-    Event.ORDER_COMPLETED: "The requester, when the order is delivered and complete.",
-    Event.ORDER_FAILED: "The requester, when a carrier refuses the order for good.",
-}
-
-
-@tenant_admin_required
-def notification_settings(request):
-    """Which notifications the tenant sends, and whether the approval e-mails' decision links
-    work without signing in (off by default: only the approver, signed in, decides by link)."""
-    tenant = request.employee.tenant
-    if request.method == "POST":
-        enabled = [event for event in request.POST.getlist("enabled") if event in Event.values]
-        without_sign_in = request.POST.get("email_link_decisions_without_sign_in") == "on"
-        with transaction.atomic():
-            notifications.set_notification_settings(
-                tenant=tenant, actor=request.employee, enabled=enabled
-            )
-            _set_email_link_decisions(tenant, request.employee, without_sign_in)
-        messages.success(request, "Saved which notifications are sent.")
-        return redirect("manage:notifications")
-    off = set(
-        NotificationSetting.objects.filter(tenant=tenant, enabled=False).values_list(
-            "event", flat=True
-        )
-    )
-    events = [
-        {"value": value, "label": label, "audience": EVENT_AUDIENCE.get(value, ""),
-         "enabled": value not in off}
-        for value, label in Event.choices
-    ]  # fmt: skip
-    context = {
-        "events": events,
-        "email_link_decisions_without_sign_in": tenant.email_link_decisions_without_sign_in,
-    }
-    return render(request, "orders/manage/notification_settings.html", context)
-
-
-def _set_email_link_decisions(tenant: Tenant, actor: Employee, without_sign_in: bool) -> None:
-    """Switch decisions from e-mail links without signing in on or off for the tenant."""
-    require_tenant_admin(actor, tenant.pk)
-    changed = (
-        Tenant.objects.filter(pk=tenant.pk)
-        .exclude(email_link_decisions_without_sign_in=without_sign_in)
-        .update(email_link_decisions_without_sign_in=without_sign_in)
-    )
-    tenant.email_link_decisions_without_sign_in = without_sign_in
-    if changed:
-        logger.warning(
-            "tenant %s: e-mail link decisions without signing in switched %s by %s",
-            tenant.pk, "on" if without_sign_in else "off", actor.pk,
-        )  # fmt: skip

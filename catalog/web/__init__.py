@@ -1,0 +1,1 @@
+"""The catalog's pages (an interface, like catalog.api): browsing what fits a line."""

@@ -1,0 +1,27 @@
+from django.urls import path
+
+from orders.web import cart, home, lines, my_orders, procurement, review
+
+app_name = "orders"
+
+urlpatterns = [
+    # The home page shows lines, orders and approvals waiting: it belongs to orders.
+    path("", home.home, name="home"),
+    path("cart/", cart.cart, name="cart"),
+    path("cart/add/", cart.cart_add, name="cart-add"),
+    path("cart/remove/", cart.cart_remove, name="cart-remove"),
+    path("cart/clear/", cart.cart_clear, name="cart-clear"),
+    path("checkout/", cart.checkout, name="checkout"),
+    path("checkout/confirm/", cart.checkout_confirm, name="confirm"),
+    path("review/<str:number>/", review.review, name="review"),
+    # Procurement: guided forms.
+    path("lines/new/", procurement.new_line, name="new-line"),
+    path("lines/port/", procurement.port_number, name="port"),
+    path("lines/<int:pk>/upgrade/", procurement.upgrade, name="upgrade"),
+    # A line and its care actions (action: suspend, unsuspend, deactivate, features, swap).
+    path("lines/<int:pk>/", lines.line_detail, name="line"),
+    path("lines/<int:pk>/<slug:action>/", lines.care_action, name="care"),
+    path("orders/", my_orders.order_list, name="list"),
+    path("orders/<int:pk>/", my_orders.order_detail, name="detail"),
+    path("orders/<int:pk>/cancel/", my_orders.order_cancel, name="cancel"),
+]
