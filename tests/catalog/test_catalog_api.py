@@ -7,13 +7,40 @@ import pytest
 
 from catalog.models import Accessory, Device, Feature, Plan
 from portal.models import Employee
+from tests.demo_data import (
+    ATT,
+    accessory,
+    api_id,
+    att,
+    business_10gb,
+    business_unlimited,
+    business_unlimited_elite,
+    cookie_plus,
+    department,
+    galaxy_charger,
+    galaxy_s24,
+    hotspot,
+    hotspot_10gb,
+    iphone_15,
+    line_of,
+    otterbox,
+    phone_of,
+    roaming,
+    united_states,
+    vehicle_charger,
+    verizon,
+    wall_charger,
+)
+from tests.factories import (
+    AccessoryFactory,
+    DeviceAssetFactory,
+    EmployeeFactory,
+    ServiceAssetFactory,
+    TenantFactory,
+)
 
 BASE = "http://testserver/api/v1"
 MOBPROC_ERROR_KEYS = {"status", "errorCode", "id", "message"}
-US_REGION = 70144640
-PETERS_SERVICE = 38382349  # LG Cookie Plus (catalog device 5101)
-MARIAS_SERVICE = 38382350
-GINAS_SERVICE = 48382349
 SEED_CONTRACT_DATES = {
     "activated": "2010-01-20T06:00:00Z",
     "start": "2014-01-21T06:00:00Z",
@@ -50,6 +77,17 @@ def ids(items: list[dict]) -> set[int]:
     return {int(item["id"]) for item in items}
 
 
+def pks(*rows) -> set[int]:
+    return {row.pk for row in rows}
+
+
+def globex_only_accessories(demo) -> set[int]:
+    offered = Accessory.objects.filter(offered_to=demo.globex).exclude(offered_to=demo.acme)
+    only = set(offered.values_list("pk", flat=True))
+    assert only  # the demo has some
+    return only
+
+
 def assert_error(response, status: int) -> dict:
     body = response.json()
     assert response.status_code == status, body
@@ -64,34 +102,38 @@ def test_accessories_list_only_what_the_tenant_offers(peter_api, demo):
     items = collection(peter_api.get("catalog/accessories?limit=200"), "accessories")
     offered = set(Accessory.objects.filter(offered_to=demo.acme).values_list("pk", flat=True))
     assert ids(items) == offered
-    assert not ids(items) & {3628950001, 3628950002, 3628950003}  # globex only
-    charger = next(item for item in items if item["id"] == "3628935898")
-    assert charger["_meta"]["href"] == f"{BASE}/catalog/accessories/3628935898"
+    assert not ids(items) & globex_only_accessories(demo)
+    charger_id = api_id(vehicle_charger())
+    charger = next(item for item in items if item["id"] == charger_id)
+    assert charger["_meta"]["href"] == f"{BASE}/catalog/accessories/{charger_id}"
     assert charger["price"] == {"amount": 22.49, "currencyCode": "USD", "recurrence": "ONETIME"}
-    assert charger["vendor"]["id"] == "98"
+    assert charger["vendor"]["id"] == api_id(verizon())
     assert charger["manufacturer"]["_meta"]["href"] == (f"{BASE}/manufacturers/Verizon%20Wireless")
 
 
-def test_accessories_for_a_service_are_those_that_fit_its_device(peter_api, demo):
-    response = peter_api.get(f"catalog/accessories?service={PETERS_SERVICE}&limit=200")
+def test_accessories_for_a_service_are_those_that_fit_its_device(peter_api, peter, demo):
+    response = peter_api.get(f"catalog/accessories?service={line_of(peter).pk}&limit=200")
     items = collection(response, "accessories")
-    fitting = Accessory.objects.filter(offered_to=demo.acme, fits__id=5101)
+    fitting = Accessory.objects.filter(offered_to=demo.acme, fits=cookie_plus())
     assert ids(items) == set(fitting.values_list("pk", flat=True))
-    assert {3628935898, 3628939021} <= ids(items)
+    assert pks(vehicle_charger(), wall_charger()) <= ids(items)
     # Offered to acme but not fitting the LG Cookie Plus.
-    assert not ids(items) & {3628940005, 3628940006, 3628940008}
+    power_adapter = accessory("Apple 20W USB-C Power Adapter")
+    assert not ids(items) & pks(otterbox(), power_adapter, galaxy_charger())
     assert response.json()["accessories"]["_meta"]["totalCount"] == len(items)
 
 
-def test_accessories_for_someone_elses_service_are_not_found(peter_api):
-    # Maria's line (same tenant, not Peter's) and Gina's (another tenant): 404 both.
-    assert_error(peter_api.get(f"catalog/accessories?service={MARIAS_SERVICE}"), 404)
-    assert_error(peter_api.get(f"catalog/accessories?service={GINAS_SERVICE}"), 404)
+def test_accessories_for_someone_elses_service_are_not_found(peter_api, maria):
+    # Maria's line (same tenant, not Peter's) and a line of another tenant: 404 both.
+    assert_error(peter_api.get(f"catalog/accessories?service={line_of(maria).pk}"), 404)
+    elsewhere = ServiceAssetFactory()
+    assert_error(peter_api.get(f"catalog/accessories?service={elsewhere.pk}"), 404)
 
 
-def test_an_admin_may_list_accessories_for_any_line_of_the_tenant(ada_api, demo):
-    items = collection(ada_api.get(f"catalog/accessories?service={MARIAS_SERVICE}"), "accessories")
-    fitting = Accessory.objects.filter(offered_to=demo.acme, fits__id=5102)
+def test_an_admin_may_list_accessories_for_any_line_of_the_tenant(ada_api, maria, demo):
+    response = ada_api.get(f"catalog/accessories?service={line_of(maria).pk}")
+    items = collection(response, "accessories")
+    fitting = Accessory.objects.filter(offered_to=demo.acme, fits=iphone_15())
     assert ids(items) == set(fitting.values_list("pk", flat=True))
 
 
@@ -101,15 +143,17 @@ def test_accessories_with_a_malformed_service_are_a_bad_request(peter_api, servi
 
 
 def test_accessory_detail(peter_api):
-    response = peter_api.get("catalog/accessories/3628939021")
+    charger_id = api_id(wall_charger())
+    response = peter_api.get(f"catalog/accessories/{charger_id}")
     assert response.status_code == 200, response.json()
-    accessory = response.json()["accessory"]
-    assert accessory["_meta"]["href"] == f"{BASE}/catalog/accessories/3628939021"
-    assert accessory["name"].startswith("Verizon Wireless Rapid Wall Charger")
+    found = response.json()["accessory"]
+    assert found["_meta"]["href"] == f"{BASE}/catalog/accessories/{charger_id}"
+    assert found["name"].startswith("Verizon Wireless Rapid Wall Charger")
 
 
 def test_accessory_not_offered_to_the_tenant_is_not_found(peter_api):
-    assert_error(peter_api.get("catalog/accessories/3628950001"), 404)
+    another_tenants = AccessoryFactory(offered_to=[TenantFactory()])
+    assert_error(peter_api.get(f"catalog/accessories/{another_tenants.pk}"), 404)
     assert_error(peter_api.get("catalog/accessories/999"), 404)
 
 
@@ -121,41 +165,50 @@ def test_devices_are_the_tenants(peter_api, gina_api, demo):
     assert ids(items) == set(
         Device.objects.filter(offered_to=demo.acme).values_list("pk", flat=True)
     )
-    assert ids(items) == {5101, 5102, 5103}
-    cookie = next(item for item in items if item["id"] == "5101")
+    assert ids(items) == pks(cookie_plus(), iphone_15(), galaxy_s24())
+    cookie_id = api_id(cookie_plus())
+    cookie = next(item for item in items if item["id"] == cookie_id)
     assert cookie["model"] == "Cookie Plus" and cookie["manufacturer"]["id"] == "LG"
-    assert cookie["_meta"]["href"] == f"{BASE}/catalog/devices/5101"
-    assert ids(collection(gina_api.get("catalog/devices"), "devices")) == {5104, 5105}
-    assert ids(collection(peter_api.get("catalog/devices?manufacturer=Apple"), "devices")) == {5102}
+    assert cookie["_meta"]["href"] == f"{BASE}/catalog/devices/{cookie_id}"
+    globex_devices = pks(galaxy_s24(ATT), iphone_15(ATT))
+    assert ids(collection(gina_api.get("catalog/devices"), "devices")) == globex_devices
+    apple = collection(peter_api.get("catalog/devices?manufacturer=Apple"), "devices")
+    assert ids(apple) == pks(iphone_15())
 
 
 def test_plans_and_their_optional_features(peter_api, gina_api, demo):
     items = collection(peter_api.get("catalog/plans"), "plans")
     assert ids(items) == set(Plan.objects.filter(offered_to=demo.acme).values_list("pk", flat=True))
-    assert ids(items) == {6101, 6102}
-    assert ids(collection(gina_api.get("catalog/plans"), "plans")) == {6201}
+    assert ids(items) == pks(business_unlimited(), business_10gb())
+    globex_plans = collection(gina_api.get("catalog/plans"), "plans")
+    assert ids(globex_plans) == pks(business_unlimited_elite())
 
-    response = peter_api.get("catalog/plans/6101")
+    unlimited = business_unlimited()
+    response = peter_api.get(f"catalog/plans/{unlimited.pk}")
     assert response.status_code == 200, response.json()
     plan = response.json()["plan"]
     assert plan["name"] == "Business Unlimited"
     assert plan["price"] == {"amount": 45.0, "currencyCode": "USD", "recurrence": "MONTHLY"}
     features = plan["optionalFeatures"]
     assert ids(features) == set(
-        Feature.objects.filter(offered_to=demo.acme, plan_id=6101).values_list("pk", flat=True)
+        Feature.objects.filter(offered_to=demo.acme, plan=unlimited).values_list("pk", flat=True)
     )
-    assert ids(features) == {7101, 7102}
+    assert ids(features) == pks(roaming(), hotspot())
     for feature in features:
-        assert feature["planId"] == "6101"
+        assert feature["planId"] == api_id(unlimited)
         assert feature["_meta"]["href"] == f"{BASE}/catalog/features/{feature['id']}"
-    assert_error(peter_api.get("catalog/plans/6201"), 404)
+    assert_error(peter_api.get(f"catalog/plans/{business_unlimited_elite().pk}"), 404)
 
 
 def test_features_by_plan(peter_api, gina_api):
-    assert ids(collection(peter_api.get("catalog/features"), "features")) == {7101, 7102, 7103}
-    assert ids(collection(peter_api.get("catalog/features?plan=6102"), "features")) == {7103}
-    assert collection(peter_api.get("catalog/features?plan=6201"), "features") == []
-    assert ids(collection(gina_api.get("catalog/features?plan=6201"), "features")) == {7201}
+    ten_gb, elite = business_10gb().pk, business_unlimited_elite().pk
+    acme_features = pks(roaming(), hotspot(), hotspot_10gb())
+    assert ids(collection(peter_api.get("catalog/features"), "features")) == acme_features
+    ten_gb_features = collection(peter_api.get(f"catalog/features?plan={ten_gb}"), "features")
+    assert ids(ten_gb_features) == pks(hotspot_10gb())
+    assert collection(peter_api.get(f"catalog/features?plan={elite}"), "features") == []
+    elite_features = collection(gina_api.get(f"catalog/features?plan={elite}"), "features")
+    assert ids(elite_features) == pks(roaming("Business Unlimited Elite"))
     assert_error(peter_api.get("catalog/features?plan=abc"), 400)
 
 
@@ -164,26 +217,28 @@ def test_features_by_plan(peter_api, gina_api):
 
 def test_regions_list_countries_only(peter_api):
     items = collection(peter_api.get("regions?limit=200"), "regions")
-    assert US_REGION in ids(items)
+    assert united_states().pk in ids(items)
     assert all(item["parentRegion"] is None for item in items)
 
 
 def test_regions_of_a_country_are_its_states(peter_api):
-    response = peter_api.get(f"regions?parentRegion={US_REGION}&limit=200")
+    us = united_states().pk
+    response = peter_api.get(f"regions?parentRegion={us}&limit=200")
     items = collection(response, "regions")
     assert len(items) == 51 and response.json()["regions"]["_meta"]["totalCount"] == 51
     assert {item["code"] for item in items} >= {"CT", "DC", "NY", "WY"}
     for item in items:
-        assert item["parentRegion"]["id"] == str(US_REGION)
-        assert item["parentRegion"]["_meta"]["href"] == f"{BASE}/regions/{US_REGION}"
+        assert item["parentRegion"]["id"] == str(us)
+        assert item["parentRegion"]["_meta"]["href"] == f"{BASE}/regions/{us}"
 
 
 def test_region_detail_has_its_address_format(peter_api):
-    response = peter_api.get(f"regions/{US_REGION}")
+    us = united_states().pk
+    response = peter_api.get(f"regions/{us}")
     assert response.status_code == 200, response.json()
     region = response.json()["region"]
     assert region["name"] == "United States" and region["code"] == "US"
-    assert region["_meta"]["href"] == f"{BASE}/regions/{US_REGION}"
+    assert region["_meta"]["href"] == f"{BASE}/regions/{us}"
     fields = {field["id"]: field for field in region["addressFormat"]}
     assert {"LINE_1", "CITY", "STATE", "POSTAL_CODE"} <= set(fields)
     for required in ("LINE_1", "CITY", "STATE", "POSTAL_CODE"):
@@ -199,75 +254,79 @@ def test_region_detail_has_its_address_format(peter_api):
 # --- Assets -----------------------------------------------------------------------------------
 
 
-def test_services_of_an_employee_are_their_own_lines(peter_api):
+def test_services_of_an_employee_are_their_own_lines(peter_api, peter, maria):
+    peters_line = line_of(peter).pk
     items = collection(peter_api.get("assets/services"), "services")
-    assert ids(items) == {PETERS_SERVICE}
+    assert ids(items) == {peters_line}
     (line,) = items
-    assert line["_meta"]["href"] == f"{BASE}/assets/services/{PETERS_SERVICE}"
+    assert line["_meta"]["href"] == f"{BASE}/assets/services/{peters_line}"
     assert line["serviceNumber"] == "2035557676"
     assert line["status"] == "ACTIVE"
     assert line["contractDates"] == SEED_CONTRACT_DATES
     assert "ORDER_ACCESSORIES" in line["orderActions"]
-    assert line["accountHolder"]["id"] == "28673732"
-    assert line["accountHolder"]["_meta"]["href"] == f"{BASE}/employees/28673732"
-    assert line["vendor"]["id"] == "98" and line["plan"]["id"] == "6101"
-    assert line["device"]["id"] == "35362368" and line["device"]["model"] == "Cookie Plus"
-    detail = peter_api.get(f"assets/services/{PETERS_SERVICE}")
+    assert line["accountHolder"]["id"] == api_id(peter)
+    assert line["accountHolder"]["_meta"]["href"] == f"{BASE}/employees/{peter.pk}"
+    assert line["vendor"]["id"] == api_id(verizon())
+    assert line["plan"]["id"] == api_id(business_unlimited())
+    assert line["device"]["id"] == api_id(phone_of(peter))
+    assert line["device"]["model"] == "Cookie Plus"
+    detail = peter_api.get(f"assets/services/{peters_line}")
     assert detail.status_code == 200 and detail.json()["service"] == line
-    assert_error(peter_api.get(f"assets/services/{MARIAS_SERVICE}"), 404)
+    assert_error(peter_api.get(f"assets/services/{line_of(maria).pk}"), 404)
 
 
-def test_a_tenant_admin_sees_every_line_of_the_tenant(ada_api):
+def test_a_tenant_admin_sees_every_line_of_the_tenant(ada_api, peter, maria, sam, gina):
     items = collection(ada_api.get("assets/services"), "services")
-    assert ids(items) == {38382349, 38382350, 38382351}
-    holders = collection(ada_api.get("assets/services?accountHolder=28673733"), "services")
-    assert ids(holders) == {MARIAS_SERVICE}
-    assert_error(ada_api.get(f"assets/services/{GINAS_SERVICE}"), 404)
+    assert ids(items) == pks(line_of(peter), line_of(maria), line_of(sam))
+    holders = collection(ada_api.get(f"assets/services?accountHolder={maria.pk}"), "services")
+    assert ids(holders) == pks(line_of(maria))
+    assert_error(ada_api.get(f"assets/services/{line_of(gina).pk}"), 404)
 
 
-def test_device_assets(peter_api, ada_api):
+def test_device_assets(peter_api, ada_api, peter, maria, sam):
+    cookie = phone_of(peter).pk
     items = collection(peter_api.get("assets/devices"), "devices")
-    assert ids(items) == {35362368}
+    assert ids(items) == {cookie}
     (device,) = items
-    assert device["_meta"]["href"] == f"{BASE}/assets/devices/35362368"
+    assert device["_meta"]["href"] == f"{BASE}/assets/devices/{cookie}"
     assert device["serialNumber"] == {"type": "ESN", "value": "4289183847832"}
     assert device["companyAssetId"] == "Peter's Cookie"
-    assert device["serviceId"] == str(PETERS_SERVICE) and device["catalogDeviceId"] == "5101"
-    assert ids(collection(ada_api.get("assets/devices"), "devices")) == {
-        35362368,
-        35362369,
-        35362370,
-    }
-    assert peter_api.get("assets/devices/35362368").json()["device"] == device
-    assert_error(peter_api.get("assets/devices/35362369"), 404)  # Maria's phone
-    assert_error(peter_api.get("assets/devices/45362368"), 404)  # Gina's phone
+    assert device["serviceId"] == api_id(line_of(peter))
+    assert device["catalogDeviceId"] == api_id(cookie_plus())
+    assert ids(collection(ada_api.get("assets/devices"), "devices")) == pks(
+        phone_of(peter), phone_of(maria), phone_of(sam)
+    )
+    assert peter_api.get(f"assets/devices/{cookie}").json()["device"] == device
+    assert_error(peter_api.get(f"assets/devices/{phone_of(maria).pk}"), 404)
+    assert_error(peter_api.get(f"assets/devices/{DeviceAssetFactory().pk}"), 404)  # elsewhere
 
 
 # --- People and reference data ----------------------------------------------------------------
 
 
-def test_employees_are_the_tenants(peter_api, demo):
+def test_employees_are_the_tenants(peter_api, demo, peter, maria):
     items = collection(peter_api.get("employees?limit=200"), "employees")
     assert ids(items) == set(Employee.objects.filter(tenant=demo.acme).values_list("pk", flat=True))
-    peter = next(item for item in items if item["id"] == "28673732")
-    assert peter["companyEmployeeId"] == "peter.edwards.acme"
-    assert peter["department"] == {"id": "11569020385", "name": "Development"}
-    assert peter["_meta"]["href"] == f"{BASE}/employees/28673732"
+    listed = next(item for item in items if item["id"] == api_id(peter))
+    assert listed["companyEmployeeId"] == "peter.edwards.acme"
+    development = department("acme", "Development")
+    assert listed["department"] == {"id": api_id(development), "name": "Development"}
+    assert listed["_meta"]["href"] == f"{BASE}/employees/{peter.pk}"
     found = collection(peter_api.get("employees?companyEmployeeId=maria.lopez.acme"), "employees")
-    assert ids(found) == {28673733}
+    assert ids(found) == {maria.pk}
 
 
-def test_employee_detail_is_tenant_scoped(peter_api):
-    response = peter_api.get("employees/28673733")
+def test_employee_detail_is_tenant_scoped(peter_api, maria):
+    response = peter_api.get(f"employees/{maria.pk}")
     assert response.status_code == 200, response.json()
     assert response.json()["employee"]["email"] == "maria.lopez@acme.com"
-    assert_error(peter_api.get("employees/38673732"), 404)  # Gina, of globex
+    assert_error(peter_api.get(f"employees/{EmployeeFactory().pk}"), 404)  # of another tenant
 
 
 def test_vendors_and_manufacturers(peter_api):
     vendors = collection(peter_api.get("vendors"), "vendors")
-    assert {"98", "99"} <= {vendor["id"] for vendor in vendors}
-    response = peter_api.get("vendors/98")
+    assert {api_id(verizon()), api_id(att())} <= {vendor["id"] for vendor in vendors}
+    response = peter_api.get(f"vendors/{verizon().pk}")
     assert response.status_code == 200
     assert response.json()["vendor"]["name"] == "Verizon Wireless"
 

@@ -11,12 +11,11 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from catalog.models import ServiceAsset
 from orders import conflicts, services
 from orders.models import Order, OrderSegment
 from tests.conftest import seed_order_request
+from tests.demo_data import line_of
 from tests.orders.test_transaction_types import (
-    LINE,
     NUMBER,
     order_body,
     problems,
@@ -224,7 +223,7 @@ def test_resubmitting_after_the_order_completed_still_returns_that_order(
     suspension = submit(body_of("SUSPEND", "S-1"))
     committed(api_for(maria).post, f"orders/{suspension.pk}/approval", {"action": "APPROVE"})
     carrier_done(suspension, committed)
-    assert ServiceAsset.objects.get(pk=LINE).status == "SUSPENDED"
+    assert line_of("peter").status == "SUSPENDED"
 
     # When a late retry of S-1 arrives
     again = peter_api.post("orders", body_of("SUSPEND", "S-1"))

@@ -15,11 +15,23 @@ from orders import services
 from orders.models import Order, OrderItem
 from orders.requests import parse_order_request
 from tests.conftest import browser_for, seed_order_request
+from tests.demo_data import api_id, cookie_plus, hotspot, iphone_15, line_of, roaming
 
-LINE = 38382349  # Peter's line 2035557676, on an LG Cookie Plus (ESN 4289183847832)
-MARIAS_LINE, GLOBEX_LINE = 38382350, 48382349
-ROAMING, HOTSPOT = 7101, 7102  # features of Business Unlimited: 10.00 and 5.00 USD a month
-IPHONE = 5102
+
+def peters_line_pk() -> int:
+    """Peter's line 2035557676, on an LG Cookie Plus (ESN 4289183847832)."""
+    return line_of("peter").pk
+
+
+# International roaming and the hotspot, features of Business Unlimited: 10.00 and 5.00 a month
+def roaming_pk() -> int:
+    return roaming().pk
+
+
+def hotspot_pk() -> int:
+    return hotspot().pk
+
+
 NEW_SERIAL = "351234567890123"
 SUSPEND_REASON = "prop-SUSPENSION-REASON"
 DEACTIVATE_REASON = "prop-DEACTIVATION-REASON"
@@ -31,11 +43,11 @@ S = ServiceAsset.Status
 
 @pytest.fixture
 def line(peter) -> ServiceAsset:
-    return ServiceAsset.objects.get(pk=LINE)
+    return ServiceAsset.objects.get(pk=peters_line_pk())
 
 
 def set_status(status: str) -> None:
-    ServiceAsset.objects.filter(pk=LINE).update(status=status)
+    ServiceAsset.objects.filter(pk=peters_line_pk()).update(status=status)
 
 
 def actions_on(html: str) -> list[str]:
@@ -51,7 +63,13 @@ def block(html: str, path: str) -> str:
 
 def place(employee, transaction_type: str, **fields) -> Order:
     """An order on Peter's line submitted through the services (routing not run): open."""
-    body = {"orderRequest": {"transactionType": transaction_type, "serviceId": str(LINE), **fields}}
+    body = {
+        "orderRequest": {
+            "transactionType": transaction_type,
+            "serviceId": str(peters_line_pk()),
+            **fields,
+        }
+    }
     request = parse_order_request(body, tenant=employee.tenant, actor=employee)
     draft = services.draft_order(tenant=employee.tenant, actor=employee, request=request)
     order, _created = services.submit_order(draft=draft)
@@ -70,7 +88,7 @@ def suspension(reason: str = "LEAVE") -> dict:
 
 def continue_to_review(client: Client, action: str, data: dict) -> str:
     """Post a care form; it must go to the review page. Returns the review page's URL."""
-    response = client.post(f"/lines/{LINE}/{action}/", data)
+    response = client.post(f"/lines/{peters_line_pk()}/{action}/", data)
     assert response.status_code == 302, response.content.decode()[:3000]
     assert re.fullmatch(r"/review/WEB-[0-9A-F]{20}/", response["Location"])
     return response["Location"]
@@ -88,9 +106,9 @@ def submit_review(client: Client, review_url: str) -> Order:
 
 
 def test_line_page_shows_the_line_its_device_plan_and_contract(web, line):
-    line.features.add(HOTSPOT)
+    line.features.add(hotspot_pk())
 
-    response = web.get(f"/lines/{LINE}/")
+    response = web.get(f"/lines/{peters_line_pk()}/")
 
     html = response.content.decode()
     assert response.status_code == 200
@@ -107,7 +125,7 @@ def test_a_line_not_yet_due_for_an_upgrade_says_from_when(web, line):
     line.last_device_upgrade = line.last_device_upgrade.replace(year=2099)
     line.save()
 
-    html = web.get(f"/lines/{LINE}/").content.decode()
+    html = web.get(f"/lines/{peters_line_pk()}/").content.decode()
 
     assert "Eligible from Jan 21, 2101" in html
     upgrade = html[html.index('data-action="UPGRADE"') :]
@@ -118,26 +136,27 @@ def test_a_line_not_yet_due_for_an_upgrade_says_from_when(web, line):
 def test_the_line_page_offers_exactly_the_actions_its_status_allows(web, status):
     set_status(status)
 
-    html = web.get(f"/lines/{LINE}/").content.decode()
+    html = web.get(f"/lines/{peters_line_pk()}/").content.decode()
 
     assert actions_on(html) == ServiceAsset.ORDER_ACTIONS[status]
 
 
 def test_an_active_lines_actions_lead_to_their_pages(web):
-    html = web.get(f"/lines/{LINE}/").content.decode()
+    line = peters_line_pk()
+    html = web.get(f"/lines/{line}/").content.decode()
 
     for href in [
-        f"/catalog/?service={LINE}", f"/lines/{LINE}/upgrade/", f"/lines/{LINE}/suspend/",
-        f"/lines/{LINE}/deactivate/", f"/lines/{LINE}/features/", f"/lines/{LINE}/swap/",
+        f"/catalog/?service={line}", f"/lines/{line}/upgrade/", f"/lines/{line}/suspend/",
+        f"/lines/{line}/deactivate/", f"/lines/{line}/features/", f"/lines/{line}/swap/",
     ]:  # fmt: skip
         assert f'href="{href}"' in html, href
-    assert f'href="/lines/{LINE}/unsuspend/"' not in html
+    assert f'href="/lines/{line}/unsuspend/"' not in html
 
 
 def test_a_deactivated_line_says_nothing_can_be_ordered(web):
     set_status(S.DEACTIVATED)
 
-    html = web.get(f"/lines/{LINE}/").content.decode()
+    html = web.get(f"/lines/{peters_line_pk()}/").content.decode()
 
     assert "This line is deactivated; nothing can be ordered for it" in html
     assert 'href="/lines/new/"' in html and 'href="/lines/port/"' in html
@@ -148,30 +167,30 @@ def test_accessories_need_a_catalog_device_on_the_line(web, line):
         device=None, manufacturer="Apple", other_make_model="iPhone 12"
     )
 
-    html = web.get(f"/lines/{LINE}/").content.decode()
+    html = web.get(f"/lines/{peters_line_pk()}/").content.decode()
 
     accessories = html[html.index('data-action="ORDER_ACCESSORIES"') :]
     note = accessories[: accessories.index("</li>")]
     assert "No accessories are known to fit the Apple iPhone 12" in note
-    assert f'href="/catalog/?service={LINE}"' not in html
+    assert f'href="/catalog/?service={peters_line_pk()}"' not in html
 
 
 def test_lines_the_employee_may_not_see_are_not_found(web, gina, ada):
-    for pk in (MARIAS_LINE, GLOBEX_LINE, 99999999):
+    for pk in (line_of("maria").pk, line_of("gina").pk, 99999999):
         assert web.get(f"/lines/{pk}/").status_code == 404
         assert web.get(f"/lines/{pk}/suspend/").status_code == 404
-    assert browser_for(gina).get(f"/lines/{LINE}/").status_code == 404
+    assert browser_for(gina).get(f"/lines/{peters_line_pk()}/").status_code == 404
     # A tenant admin may see (and order for) any line of the tenant
-    assert browser_for(ada).get(f"/lines/{LINE}/").status_code == 200
+    assert browser_for(ada).get(f"/lines/{peters_line_pk()}/").status_code == 200
 
 
 def test_the_line_page_lists_open_and_finished_orders(web, peter):
     finished = place(peter, "SUSPEND", **suspension())
     Order.objects.filter(pk=finished.pk).update(status=Order.Status.COMPLETE)
     under_way = place(peter, "UPDATE_FEATURES", shoppingCart={"features": [
-        {"id": str(ROAMING), "action": "ADD"}]})  # fmt: skip
+        {"id": str(roaming_pk()), "action": "ADD"}]})  # fmt: skip
 
-    response = web.get(f"/lines/{LINE}/")
+    response = web.get(f"/lines/{peters_line_pk()}/")
 
     assert response.context["open_orders"] == [under_way]
     assert response.context["recent_orders"] == [finished]
@@ -182,13 +201,13 @@ def test_the_line_page_lists_open_and_finished_orders(web, peter):
 def test_an_open_order_disables_the_actions_it_conflicts_with(web, peter):
     suspending = place(peter, "SUSPEND", **suspension())
 
-    html = web.get(f"/lines/{LINE}/").content.decode()
+    html = web.get(f"/lines/{peters_line_pk()}/").content.decode()
 
     # Accessories rely on the device only; everything else changes or relies on the status
     assert actions_on(html) == ServiceAsset.ORDER_ACTIONS[S.ACTIVE]
-    assert f'href="/catalog/?service={LINE}"' in html
+    assert f'href="/catalog/?service={peters_line_pk()}"' in html
     for action in ("suspend", "deactivate", "features", "swap"):
-        assert f'href="/lines/{LINE}/{action}/"' not in html, action
+        assert f'href="/lines/{peters_line_pk()}/{action}/"' not in html, action
     deactivate = html[html.index('data-action="DEACTIVATE"') :]
     note = deactivate[: deactivate.index("</li>")]
     assert f'<a href="/orders/{suspending.pk}/">#{suspending.pk}</a>' in note
@@ -198,8 +217,8 @@ def test_an_open_order_disables_the_actions_it_conflicts_with(web, peter):
 def test_a_conflicting_care_order_is_refused_with_the_reason(web, peter):
     suspending = place(peter, "SUSPEND", **suspension())
 
-    page = web.get(f"/lines/{LINE}/deactivate/")
-    response = web.post(f"/lines/{LINE}/deactivate/", {DEACTIVATE_REASON: "LEAVING"})
+    page = web.get(f"/lines/{peters_line_pk()}/deactivate/")
+    response = web.post(f"/lines/{peters_line_pk()}/deactivate/", {DEACTIVATE_REASON: "LEAVING"})
 
     assert (
         f'open suspend order, <a href="/orders/{suspending.pk}/">#{suspending.pk}</a>'
@@ -216,10 +235,11 @@ def test_a_conflicting_care_order_is_refused_with_the_reason(web, peter):
 def test_the_line_page_runs_a_fixed_number_of_queries(
     web, peter, line, count_queries, django_assert_max_num_queries
 ):
+    url = f"/lines/{line.pk}/"
     place(peter, "SUSPEND", **suspension())
     with count_queries() as few:
-        web.get(f"/lines/{LINE}/")
-    line.features.add(ROAMING, HOTSPOT)
+        web.get(url)
+    line.features.add(roaming_pk(), hotspot_pk())
     for order in Order.objects.all():
         Order.objects.filter(pk=order.pk).update(status=Order.Status.COMPLETE)
     for _ in range(3):
@@ -229,12 +249,12 @@ def test_the_line_page_runs_a_fixed_number_of_queries(
         )
     # Two open orders that do not conflict: a feature change and accessories
     place(peter, "UPDATE_FEATURES", shoppingCart={"features": [
-        {"id": str(ROAMING), "action": "REMOVE"}]})  # fmt: skip
+        {"id": str(roaming_pk()), "action": "REMOVE"}]})  # fmt: skip
     accessories = seed_order_request(externalOrderNumber=None)["orderRequest"]
     place(peter, accessories.pop("transactionType"), **accessories)
 
     with django_assert_max_num_queries(LINE_PAGE_MAX_QUERIES), count_queries() as many:
-        response = web.get(f"/lines/{LINE}/")
+        response = web.get(url)
 
     assert len(response.context["open_orders"]) == 2
     assert len(response.context["recent_orders"]) == 4
@@ -245,7 +265,7 @@ def test_the_line_page_runs_a_fixed_number_of_queries(
 
 
 def test_suspend_explains_asks_the_reason_and_continues(web):
-    response = web.get(f"/lines/{LINE}/suspend/")
+    response = web.get(f"/lines/{peters_line_pk()}/suspend/")
 
     html = response.content.decode()
     assert response.status_code == 200
@@ -266,14 +286,14 @@ def test_a_suspension_goes_through_review_to_a_suspend_order(web, peter):
     assert "Suspend line 2035557676" in page and "Leave of absence" in page
     assert (order.transaction_type, order.service_id, order.requested_by) == (
         "SUSPEND",
-        LINE,
+        peters_line_pk(),
         peter,
     )
     assert order.properties[0]["fields"][0]["choice"]["id"] == "LEAVE"
 
 
 def test_a_suspension_without_a_reason_shows_the_error_beside_it(web):
-    response = web.post(f"/lines/{LINE}/suspend/", {SUSPEND_REASON: ""})
+    response = web.post(f"/lines/{peters_line_pk()}/suspend/", {SUSPEND_REASON: ""})
 
     assert response.status_code == 400
     reason = block(response.content.decode(), "properties.SUSPENSION.REASON")
@@ -289,14 +309,14 @@ def test_editing_after_review_keeps_what_was_chosen(web):
     response = web.get(back)
 
     number = review.split("/")[2]
-    assert back == f"/lines/{LINE}/suspend/?review={number}"
+    assert back == f"/lines/{peters_line_pk()}/suspend/?review={number}"
     html = response.content.decode()
     assert '<option value="LOST" selected>' in html
     assert f'name="number" value="{number}"' in html
 
 
 def test_deactivation_says_what_happens_and_becomes_a_deactivate_order(web):
-    page = web.get(f"/lines/{LINE}/deactivate/").content.decode()
+    page = web.get(f"/lines/{peters_line_pk()}/deactivate/").content.decode()
     review = continue_to_review(web, "deactivate", {DEACTIVATE_REASON: "LEAVING"})
 
     order = submit_review(web, review)
@@ -306,7 +326,7 @@ def test_deactivation_says_what_happens_and_becomes_a_deactivate_order(web):
 
 
 def test_deactivation_needs_its_reason(web):
-    response = web.post(f"/lines/{LINE}/deactivate/", {DEACTIVATE_REASON: ""})
+    response = web.post(f"/lines/{peters_line_pk()}/deactivate/", {DEACTIVATE_REASON: ""})
 
     assert response.status_code == 400
     assert "is required." in block(response.content.decode(), "properties.DEACTIVATION.REASON")
@@ -316,7 +336,7 @@ def test_deactivation_needs_its_reason(web):
 def test_a_suspended_line_is_resumed_by_an_unsuspend_order(web):
     set_status(S.SUSPENDED)
 
-    page = web.get(f"/lines/{LINE}/unsuspend/").content.decode()
+    page = web.get(f"/lines/{peters_line_pk()}/unsuspend/").content.decode()
     order = submit_review(web, continue_to_review(web, "unsuspend", {}))
 
     assert "Resume line 2035557676" in page
@@ -331,28 +351,28 @@ def test_a_suspended_line_is_resumed_by_an_unsuspend_order(web):
 def test_an_action_the_status_does_not_allow_is_explained(web, status, action):
     set_status(status)
 
-    response = web.get(f"/lines/{LINE}/{action}/")
-    posted = web.post(f"/lines/{LINE}/{action}/", {})
+    response = web.get(f"/lines/{peters_line_pk()}/{action}/")
+    posted = web.post(f"/lines/{peters_line_pk()}/{action}/", {})
 
     assert response.status_code == posted.status_code == 409
-    assert f'href="/lines/{LINE}/"' in response.content.decode()
+    assert f'href="/lines/{peters_line_pk()}/"' in response.content.decode()
     assert not Order.objects.exists()
 
 
 def test_an_unknown_action_is_not_found(web):
-    assert web.get(f"/lines/{LINE}/upgrade-everything/").status_code == 404
+    assert web.get(f"/lines/{peters_line_pk()}/upgrade-everything/").status_code == 404
 
 
 # --- Features -----------------------------------------------------------------------------------
 
 
 def test_features_are_ticked_when_on_the_line_with_their_monthly_prices(web, line):
-    line.features.add(HOTSPOT)
+    line.features.add(hotspot_pk())
 
-    html = web.get(f"/lines/{LINE}/features/").content.decode()
+    html = web.get(f"/lines/{peters_line_pk()}/features/").content.decode()
 
-    roaming = re.search(rf'<input type="checkbox" id="id_feature-{ROAMING}"[^>]*>', html)[0]
-    hotspot = re.search(rf'<input type="checkbox" id="id_feature-{HOTSPOT}"[^>]*>', html)[0]
+    roaming = re.search(rf'<input type="checkbox" id="id_feature-{roaming_pk()}"[^>]*>', html)[0]
+    hotspot = re.search(rf'<input type="checkbox" id="id_feature-{hotspot_pk()}"[^>]*>', html)[0]
     assert " checked" not in roaming and 'data-price="10.00"' in roaming
     assert " checked" in hotspot and 'data-price="5.00"' in hotspot
     assert "International roaming" in html and "10.00 USD" in html
@@ -361,7 +381,7 @@ def test_features_are_ticked_when_on_the_line_with_their_monthly_prices(web, lin
 
 def test_a_feature_added_becomes_an_add_item_with_the_comment(web):
     review = continue_to_review(
-        web, "features", {f"feature-{ROAMING}": "on", "comment": "Client visit in Madrid"}
+        web, "features", {f"feature-{roaming_pk()}": "on", "comment": "Client visit in Madrid"}
     )
     page = web.get(review)
     order = submit_review(web, review)
@@ -374,9 +394,9 @@ def test_a_feature_added_becomes_an_add_item_with_the_comment(web):
 
 
 def test_a_feature_change_adds_the_ticked_and_removes_the_unticked(web, line):
-    line.features.add(HOTSPOT)
+    line.features.add(hotspot_pk())
 
-    review = continue_to_review(web, "features", {f"feature-{ROAMING}": "on"})
+    review = continue_to_review(web, "features", {f"feature-{roaming_pk()}": "on"})
     page = web.get(review)
     order = submit_review(web, review)
 
@@ -389,7 +409,7 @@ def test_a_feature_change_adds_the_ticked_and_removes_the_unticked(web, line):
 
 
 def test_changing_nothing_is_a_clear_error_on_the_form(web):
-    response = web.post(f"/lines/{LINE}/features/", {"comment": "Just checking"})
+    response = web.post(f"/lines/{peters_line_pk()}/features/", {"comment": "Just checking"})
 
     assert response.status_code == 400
     html = response.content.decode()
@@ -402,7 +422,8 @@ def test_changing_nothing_is_a_clear_error_on_the_form(web):
 
 def test_a_too_long_comment_is_shown_beside_the_comment(web):
     response = web.post(
-        f"/lines/{LINE}/features/", {f"feature-{ROAMING}": "on", "comment": "x" * 501}
+        f"/lines/{peters_line_pk()}/features/",
+        {f"feature-{roaming_pk()}": "on", "comment": "x" * 501},
     )
 
     assert response.status_code == 400
@@ -416,7 +437,7 @@ def test_a_too_long_comment_is_shown_beside_the_comment(web):
 def swap(**overrides) -> dict:
     data = {
         "new-source": "catalog",
-        "new-model": str(IPHONE),
+        "new-model": str(iphone_15().pk),
         "serial-type": "IMEI",
         "serial": NEW_SERIAL,
     }
@@ -424,7 +445,7 @@ def swap(**overrides) -> dict:
 
 
 def test_the_swap_form_offers_catalog_models_other_makes_and_serial_types(web):
-    html = web.get(f"/lines/{LINE}/swap/").content.decode()
+    html = web.get(f"/lines/{peters_line_pk()}/swap/").content.decode()
 
     model = block(html, "newDevice.modelId")
     assert "Apple iPhone 15" in model and "Samsung Galaxy S24" in model
@@ -443,11 +464,11 @@ def test_a_swap_to_a_catalog_model_stores_both_devices(web):
     assert order.transaction_type == "SWAP_DEVICES"
     new, existing = order.details["newDevice"], order.details["existingDevice"]
     assert (new["modelId"], new["serialNumber"]) == (
-        str(IPHONE),
+        str(iphone_15().pk),
         {"type": "IMEI", "value": NEW_SERIAL},
     )
     assert existing["serialNumber"] == {"type": "ESN", "value": "4289183847832"}
-    assert existing["modelId"] == "5101"
+    assert existing["modelId"] == api_id(cookie_plus())
 
 
 def test_a_swap_to_another_make_and_model(web):
@@ -474,7 +495,7 @@ def test_a_swap_to_another_make_and_model(web):
     ],
 )  # fmt: skip
 def test_swap_problems_are_shown_beside_their_inputs(web, overrides, path, message):
-    response = web.post(f"/lines/{LINE}/swap/", swap(**overrides))
+    response = web.post(f"/lines/{peters_line_pk()}/swap/", swap(**overrides))
 
     assert response.status_code == 400
     assert message in block(response.content.decode(), path)
@@ -484,7 +505,7 @@ def test_swap_problems_are_shown_beside_their_inputs(web, overrides, path, messa
 def test_a_line_without_a_device_cannot_be_swapped(web, line):
     line.device.delete()
 
-    response = web.get(f"/lines/{LINE}/swap/")
+    response = web.get(f"/lines/{peters_line_pk()}/swap/")
 
     assert response.status_code == 409
     assert "This line has no device on record." in response.content.decode()
@@ -496,6 +517,6 @@ def test_a_line_without_a_device_cannot_be_swapped(web, line):
 def test_home_links_each_line_to_its_page_and_offers_new_lines(web):
     html = web.get("/").content.decode()
 
-    assert f'href="/lines/{LINE}/">2035557676</a>' in html
+    assert f'href="/lines/{peters_line_pk()}/">2035557676</a>' in html
     assert '<a class="btn small" href="/lines/new/">New line</a>' in html
     assert '<a class="btn small" href="/lines/port/">Bring your number</a>' in html

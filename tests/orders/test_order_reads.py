@@ -5,21 +5,32 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from catalog.models import TransactionType, Vendor
+from catalog.models import TransactionType
 from orders import services
 from orders.models import Order, OrderSegment, Shipment
 from orders.requests import parse_order_request
 from tests.conftest import seed_order_request
+from tests.demo_data import (
+    api_id,
+    galaxy_charger,
+    galaxy_rugged_case,
+    line_of,
+    vehicle_charger,
+    verizon,
+    wall_charger,
+)
+from tests.factories import VendorFactory
 
 BASE = "http://testserver/api/v1"
 
 
-def place_order(employee, service="38382349", accessories=("3628935898",), **overrides) -> Order:
-    """Submit a valid order through the services, as the API does."""
+def place_order(employee, accessories=None, **overrides) -> Order:
+    """Submit a valid order through the services, as the API does: for the employee's line,
+    seed 002's vehicle charger unless other accessories are named."""
     body = seed_order_request(
         externalOrderNumber=None,
-        serviceId=service,
-        shoppingCart={"accessoryIds": list(accessories)},
+        serviceId=api_id(line_of(employee)),
+        shoppingCart={"accessoryIds": [api_id(a) for a in accessories or [vehicle_charger()]]},
         **overrides,
     )
     request = parse_order_request(body, tenant=employee.tenant, actor=employee)
@@ -29,11 +40,11 @@ def place_order(employee, service="38382349", accessories=("3628935898",), **ove
 
 
 def place_sams_order(sam) -> Order:
-    return place_order(sam, service="38382351", accessories=("3628940008",))
+    return place_order(sam, accessories=[galaxy_charger()])
 
 
 def place_ginas_order(gina) -> Order:
-    return place_order(gina, service="48382349", accessories=("3628950001",))
+    return place_order(gina, accessories=[galaxy_rugged_case()])
 
 
 def listed_ids(response) -> list[int]:
@@ -173,7 +184,7 @@ def test_invalid_filter_value_answers_400_mobproc_error(peter_api, peter, query)
 @pytest.fixture
 def shipped_order(peter):
     """Peter's order with a segment-level history entry and a shipment."""
-    order = place_order(peter, accessories=("3628935898", "3628939021"))
+    order = place_order(peter, accessories=[vehicle_charger(), wall_charger()])
     segment = order.segments.get()
     services.record_history(order, event="vendor_ack", actor=None, segment=segment)
     Shipment.objects.create(
@@ -369,8 +380,7 @@ def test_tenant_admin_reads_an_employees_order(api_for, ada, peter):
 @pytest.fixture
 def two_segment_order(shipped_order):
     """shipped_order plus a second vendor's segment with its own history and shipment."""
-    vendor = Vendor.objects.get(pk=99)
-    segment = OrderSegment.objects.create(order=shipped_order, vendor=vendor)
+    segment = OrderSegment.objects.create(order=shipped_order, vendor=VendorFactory())
     services.record_history(shipped_order, event="vendor_ack", actor=None, segment=segment)
     Shipment.objects.create(
         segment=segment,
@@ -394,7 +404,7 @@ def test_history_lists_the_orders_entries(peter_api, two_segment_order):
 
 
 def test_history_of_one_segment(peter_api, two_segment_order):
-    second = two_segment_order.segments.get(vendor_id=99)
+    second = two_segment_order.segments.exclude(vendor=verizon()).get()
 
     response = peter_api.get(f"orders/{two_segment_order.pk}/history", {"orderSegment": second.pk})
 
@@ -403,7 +413,7 @@ def test_history_of_one_segment(peter_api, two_segment_order):
 
 
 def test_shipments_of_the_order_and_of_one_segment(peter_api, two_segment_order):
-    first = two_segment_order.segments.get(vendor_id=98)
+    first = two_segment_order.segments.get(vendor=verizon())
     path = f"orders/{two_segment_order.pk}/shipments"
 
     every = peter_api.get(path).json()["shipments"]
@@ -473,9 +483,9 @@ def test_properties_need_a_valid_transaction_type(peter_api, query):
     assert_mobproc_error(peter_api.get("orders/properties", query), 400, "INVALID_QUERY")
 
 
-def test_properties_for_another_tenants_service_answer_404(peter_api):
+def test_properties_for_another_tenants_service_answer_404(peter_api, gina):
     response = peter_api.get(
-        "orders/properties", {"transactionType": "ORDER_ACCESSORIES", "service": 48382349}
+        "orders/properties", {"transactionType": "ORDER_ACCESSORIES", "service": line_of(gina).pk}
     )
 
     assert_mobproc_error(response, 404)

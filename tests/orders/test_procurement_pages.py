@@ -7,54 +7,142 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
+import factory
 import pytest
 from django.test import Client
 from django.utils import timezone
 
-from catalog.models import Device, DeviceAsset, Feature, Manufacturer, Plan, ServiceAsset
+from catalog.models import DeviceAsset, Manufacturer, Plan, ServiceAsset
 from orders.models import Order, OrderItem
+from tests.demo_data import (
+    ATT,
+    accessory,
+    api_id,
+    att,
+    business_10gb,
+    business_unlimited,
+    cookie_plus,
+    galaxy_charger,
+    galaxy_s24,
+    hotspot,
+    hotspot_10gb,
+    iphone_15,
+    line_of,
+    roaming,
+    united_states,
+    verizon,
+)
+from tests.factories import DeviceFactory, PlanFactory
 
-US = "70144640"
-COOKIE, IPHONE, GALAXY = "5101", "5102", "5103"  # all Verizon, offered to acme
-UNLIMITED, TEN_GB = "6101", "6102"  # Verizon plans: 45.00 and 30.00 a month
-ROAMING, HOTSPOT = "7101", "7102"  # features of Business Unlimited: 10.00 and 5.00 a month
-HOTSPOT_10GB = "7103"  # the feature of Business 10 GB
-GALAXY_CHARGER = "3628940008"  # fits the Galaxy S24: 24.99
-PETERS_LINE, SAMS_LINE = 38382349, 38382351  # Peter's is on an LG Cookie Plus, Business Unlimited
-ATT = 99
-SHIP_TO = {
-    "region": US,
-    "ship-name": "Peter Edwards",
-    "addr-LINE_1": "35 Executive Blvd",
-    "addr-CITY": "Orange",
-    "addr-STATE": "CT",
-    "addr-POSTAL_CODE": "06477",
-}
-NEW_LINE = {
-    **SHIP_TO,
-    "plan": UNLIMITED,
-    "features": [ROAMING],
-    "accessories": [GALAXY_CHARGER],
-    "line-region": US,
-    "postal-code": "06477",
-    "prop-NEW_LINE-COST_CENTER": "CC-1042",
-    "prop-NEW_LINE-JUSTIFICATION": "NEW_HIRE",
-}
-PORT = {
-    **SHIP_TO,
-    "number": "(203) 555-0100",
-    "plan": TEN_GB,
-    "features": [HOTSPOT_10GB],
-    "line-region": US,
-    "postal-code": "06477",
-    "prop-PORT_IN-LOSING_CARRIER": "T-Mobile",
-    "prop-PORT_IN-ACCOUNT_NUMBER": "12345678",
-    "prop-PORT_IN-ACCOUNT_PIN": "1234",
-}
-UPGRADE = {**SHIP_TO, "plan": "keep", "features": [ROAMING]}
-NEW_LINE_URL = f"/lines/new/?device={GALAXY}"
-PORT_URL = f"/lines/port/?device={IPHONE}"
-UPGRADE_URL = f"/lines/{PETERS_LINE}/upgrade/?device={IPHONE}"
+
+def us_id() -> str:
+    return api_id(united_states())
+
+
+# All Verizon, offered to acme: the Cookie Plus (49.99), the iPhone 15 (729.00), the Galaxy S24
+def cookie_id() -> str:
+    return api_id(cookie_plus())
+
+
+def iphone_id() -> str:
+    return api_id(iphone_15())
+
+
+def galaxy_id() -> str:
+    return api_id(galaxy_s24())
+
+
+# Verizon plans: Business Unlimited 45.00 and Business 10 GB 30.00 a month
+def unlimited_id() -> str:
+    return api_id(business_unlimited())
+
+
+def ten_gb_id() -> str:
+    return api_id(business_10gb())
+
+
+# Features of Business Unlimited: international roaming 10.00 and the hotspot 5.00 a month
+def roaming_id() -> str:
+    return api_id(roaming())
+
+
+def hotspot_id() -> str:
+    return api_id(hotspot())
+
+
+def hotspot_10gb_id() -> str:
+    """The feature of Business 10 GB."""
+    return api_id(hotspot_10gb())
+
+
+def galaxy_charger_id() -> str:
+    """Fits the Galaxy S24: 24.99."""
+    return api_id(galaxy_charger())
+
+
+def peters_line_pk() -> int:
+    """Peter's line is on an LG Cookie Plus, Business Unlimited."""
+    return line_of("peter").pk
+
+
+def sams_line_pk() -> int:
+    return line_of("sam").pk
+
+
+def ship_to() -> dict:
+    return {
+        "region": us_id(),
+        "ship-name": "Peter Edwards",
+        "addr-LINE_1": "35 Executive Blvd",
+        "addr-CITY": "Orange",
+        "addr-STATE": "CT",
+        "addr-POSTAL_CODE": "06477",
+    }
+
+
+def new_line_form() -> dict:
+    return {
+        **ship_to(),
+        "plan": unlimited_id(),
+        "features": [roaming_id()],
+        "accessories": [galaxy_charger_id()],
+        "line-region": us_id(),
+        "postal-code": "06477",
+        "prop-NEW_LINE-COST_CENTER": "CC-1042",
+        "prop-NEW_LINE-JUSTIFICATION": "NEW_HIRE",
+    }
+
+
+def port_form() -> dict:
+    return {
+        **ship_to(),
+        "number": "(203) 555-0100",
+        "plan": ten_gb_id(),
+        "features": [hotspot_10gb_id()],
+        "line-region": us_id(),
+        "postal-code": "06477",
+        "prop-PORT_IN-LOSING_CARRIER": "T-Mobile",
+        "prop-PORT_IN-ACCOUNT_NUMBER": "12345678",
+        "prop-PORT_IN-ACCOUNT_PIN": "1234",
+    }
+
+
+def upgrade_form() -> dict:
+    return {**ship_to(), "plan": "keep", "features": [roaming_id()]}
+
+
+def new_line_url() -> str:
+    return f"/lines/new/?device={galaxy_id()}"
+
+
+def port_url() -> str:
+    return f"/lines/port/?device={iphone_id()}"
+
+
+def upgrade_url() -> str:
+    return f"/lines/{peters_line_pk()}/upgrade/?device={iphone_id()}"
+
+
 REVIEW = re.compile(r"^/review/(WEB-[0-9A-F]+)/$")
 # The device list: session, user, employee, navigation counts and the devices themselves.
 DEVICE_LIST_MAX_QUERIES = 8
@@ -63,12 +151,10 @@ DEVICE_LIST_MAX_QUERIES = 8
 @pytest.fixture
 def att_plan(demo) -> Plan:
     """An AT&T plan acme offers (acme's devices are all Verizon)."""
-    plan = Plan.objects.create(
-        pk=6999, vendor_id=ATT, name="AT&T Business Basic", price_amount=Decimal("25.00"),
-        price_recurrence="MONTHLY",
+    return PlanFactory(
+        vendor=att(), name="AT&T Business Basic", price_amount=Decimal("25.00"),
+        price_recurrence="MONTHLY", offered_to=[demo.acme],
     )  # fmt: skip
-    plan.offered_to.add(demo.acme)
-    return plan
 
 
 def field_block(html: str, path: str) -> str:
@@ -119,20 +205,25 @@ def test_new_line_starts_with_the_devices_the_company_offers(web):
 
     html = response.content.decode()
     assert response.status_code == 200
-    assert [d.pk for d in response.context["devices"]] == [5102, 5101, 5103]
+    offered = [iphone_15(), cookie_plus(), galaxy_s24()]  # Apple, LG, Samsung
+    assert [d.pk for d in response.context["devices"]] == [device.pk for device in offered]
     for text in ["LG Cookie Plus", "49.99 USD", "Apple iPhone 15", "729.00 USD", "Galaxy S24"]:
         assert text in html, text
     assert "689.00 USD" not in html  # globex's AT&T Galaxy
-    assert f'href="?device={GALAXY}"' in html
+    assert f'href="?device={galaxy_id()}"' in html
     assert re.search(r'class="current" aria-current="step">Device<', html)
     assert "<img" not in html  # placeholders drawn in CSS
 
 
 def test_the_device_list_runs_a_bounded_number_of_queries(web, demo, django_assert_max_num_queries):
     maker = Manufacturer.objects.get(pk="Samsung")
-    for pk in range(5200, 5230):
-        Device.objects.create(pk=pk, manufacturer=maker, model=f"Galaxy A{pk}", vendor_id=98)
-    demo.acme.offered_devices.add(*range(5200, 5230))
+    DeviceFactory.create_batch(
+        30,
+        manufacturer=maker,
+        model=factory.Sequence(lambda n: f"Galaxy A{n}"),
+        vendor=verizon(),
+        offered_to=[demo.acme],
+    )
 
     with django_assert_max_num_queries(DEVICE_LIST_MAX_QUERIES):
         response = web.get("/lines/new/")
@@ -143,20 +234,26 @@ def test_the_device_list_runs_a_bounded_number_of_queries(web, demo, django_asse
 def test_step_two_offers_the_devices_carrier_plans_their_features_and_fitting_accessories(
     web, att_plan
 ):
-    response = web.get(NEW_LINE_URL)
+    response = web.get(new_line_url())
 
     html = response.content.decode()
     assert response.status_code == 200
     assert "Samsung Galaxy S24" in field_block(html, "shoppingCart.deviceId")
-    assert radio_values(html, "plan") == [TEN_GB, UNLIMITED]  # no AT&T plan for a Verizon phone
+    assert radio_values(html, "plan") == [
+        ten_gb_id(),
+        unlimited_id(),
+    ]  # no AT&T plan for a Verizon phone
     features = {o.plan.name: [f.name for f in o.features] for o in response.context["plan_options"]}
     assert features == {
         "Business 10 GB": ["Mobile hotspot"],
         "Business Unlimited": ["International roaming", "Mobile hotspot"],
     }
-    assert GALAXY_CHARGER in radio_values(html, "accessories")
-    assert "3628940001" not in radio_values(html, "accessories")  # the LG Cookie's pouch
-    assert f'<option value="{US}" selected>United States</option>' in field_block(html, "regionId")
+    assert galaxy_charger_id() in radio_values(html, "accessories")
+    pouch = accessory("LG Cookie Plus Leather Pouch")
+    assert api_id(pouch) not in radio_values(html, "accessories")
+    assert f'<option value="{us_id()}" selected>United States</option>' in field_block(
+        html, "regionId"
+    )
     assert 'value="Peter Edwards"' in field_block(html, "shipTo.name")
     assert "Cost center" in field_block(html, "properties.NEW_LINE.COST_CENTER")
     assert re.search(r'class="current" aria-current="step">Plan &amp; details<', html)
@@ -166,7 +263,7 @@ def test_step_two_offers_the_devices_carrier_plans_their_features_and_fitting_ac
 def test_a_valid_new_line_is_reviewed_then_stored_on_submit(
     web, peter, django_capture_on_commit_callbacks
 ):
-    number = review_number(web.post(NEW_LINE_URL, NEW_LINE))
+    number = review_number(web.post(new_line_url(), new_line_form()))
     assert Order.objects.count() == 0
 
     review = web.get(f"/review/{number}/").content.decode()
@@ -188,21 +285,23 @@ def test_a_valid_new_line_is_reviewed_then_stored_on_submit(
 
 
 def test_edit_on_the_review_page_brings_the_form_back_filled_in(web):
-    number = review_number(web.post(NEW_LINE_URL, NEW_LINE))
+    number = review_number(web.post(new_line_url(), new_line_form()))
     back = web.get(f"/review/{number}/").context["back"]
 
     response = web.get(back)
 
     html = response.content.decode()
-    assert back.startswith(f"/lines/new/?device={GALAXY}&")
-    assert checked_values(html, "plan") == [UNLIMITED]
-    assert checked_values(html, "features") == [ROAMING]
-    assert checked_values(html, "accessories") == [GALAXY_CHARGER]
+    assert back.startswith(f"/lines/new/?device={galaxy_id()}&")
+    assert checked_values(html, "plan") == [unlimited_id()]
+    assert checked_values(html, "features") == [roaming_id()]
+    assert checked_values(html, "accessories") == [galaxy_charger_id()]
     assert 'value="CC-1042"' in html and 'value="Orange"' in html
 
 
 def test_a_plan_of_another_carrier_is_refused_beside_the_plans(web, att_plan):
-    response = web.post(NEW_LINE_URL, {**NEW_LINE, "plan": str(att_plan.pk), "features": []})
+    response = web.post(
+        new_line_url(), {**new_line_form(), "plan": str(att_plan.pk), "features": []}
+    )
 
     message = (
         "AT&T Business Basic is a AT&T Wireless plan; it must be one of Verizon Wireless "
@@ -218,19 +317,21 @@ def test_a_plan_of_another_carrier_is_refused_beside_the_plans(web, att_plan):
 
 def test_a_feature_of_another_plan_is_refused_beside_the_features(web):
     # Without JavaScript every plan's features show: Peter ticks one of the other plan.
-    response = web.post(NEW_LINE_URL, {**NEW_LINE, "plan": TEN_GB, "features": [ROAMING]})
+    response = web.post(
+        new_line_url(), {**new_line_form(), "plan": ten_gb_id(), "features": [roaming_id()]}
+    )
 
     html = response.content.decode()
     message = "International roaming is a feature of Business Unlimited, not of Business 10 GB."
     assert response.status_code == 400
     assert errors_beside(response, "shoppingCart.optionalFeatureIds") == [message]
     assert message in field_block(html, "shoppingCart.optionalFeatureIds")
-    assert checked_values(html, "plan") == [TEN_GB]  # what was chosen stays chosen
+    assert checked_values(html, "plan") == [ten_gb_id()]  # what was chosen stays chosen
     assert Order.objects.count() == 0
 
 
 def test_a_bad_postal_code_is_refused_beside_it(web):
-    response = web.post(NEW_LINE_URL, {**NEW_LINE, "postal-code": "X1"})
+    response = web.post(new_line_url(), {**new_line_form(), "postal-code": "X1"})
 
     assert response.status_code == 400
     assert errors_beside(response, "postalCode") == [
@@ -241,10 +342,10 @@ def test_a_bad_postal_code_is_refused_beside_it(web):
 
 
 def test_missing_answers_are_asked_for_beside_their_inputs(web):
-    posted = {**NEW_LINE, "prop-NEW_LINE-COST_CENTER": "", "postal-code": ""}
+    posted = {**new_line_form(), "prop-NEW_LINE-COST_CENTER": "", "postal-code": ""}
     del posted["plan"]
 
-    response = web.post(NEW_LINE_URL, posted)
+    response = web.post(new_line_url(), posted)
 
     html = response.content.decode()
     assert response.status_code == 400
@@ -255,7 +356,8 @@ def test_missing_answers_are_asked_for_beside_their_inputs(web):
 
 
 def test_a_device_the_company_does_not_offer_is_not_found(web):
-    assert web.get("/lines/new/?device=5104").status_code == 404  # globex's AT&T Galaxy
+    globex_galaxy = galaxy_s24(ATT)
+    assert web.get(f"/lines/new/?device={globex_galaxy.pk}").status_code == 404
     assert web.get("/lines/new/?device=abc").status_code == 404
 
 
@@ -264,10 +366,10 @@ def test_a_device_the_company_does_not_offer_is_not_found(web):
 
 def test_port_asks_for_the_number_and_the_losing_carriers_account(web):
     devices = web.get("/lines/port/")
-    response = web.get(PORT_URL)
+    response = web.get(port_url())
 
     html = response.content.decode()
-    assert f'href="?device={IPHONE}"' in devices.content.decode()
+    assert f'href="?device={iphone_id()}"' in devices.content.decode()
     assert 'type="tel"' in field_block(html, "serviceId")
     for path in ["LOSING_CARRIER", "ACCOUNT_NUMBER", "ACCOUNT_PIN", "BILLING_NAME"]:
         assert f'data-field="properties.PORT_IN.{path}"' in html, path
@@ -277,7 +379,7 @@ def test_port_asks_for_the_number_and_the_losing_carriers_account(web):
 def test_a_valid_port_is_reviewed_then_stored_with_its_number(
     web, django_capture_on_commit_callbacks
 ):
-    number = review_number(web.post(PORT_URL, PORT))
+    number = review_number(web.post(port_url(), port_form()))
     assert Order.objects.count() == 0
 
     review = web.get(f"/review/{number}/").content.decode()
@@ -294,7 +396,7 @@ def test_a_valid_port_is_reviewed_then_stored_with_its_number(
 
 
 def test_a_number_already_active_is_refused_beside_the_number(web):
-    response = web.post(PORT_URL, {**PORT, "number": "2035557676"})
+    response = web.post(port_url(), {**port_form(), "number": "2035557676"})
 
     assert response.status_code == 400
     assert errors_beside(response, "serviceId") == [
@@ -305,7 +407,7 @@ def test_a_number_already_active_is_refused_beside_the_number(web):
 
 
 def test_the_losing_carriers_pin_is_required(web):
-    response = web.post(PORT_URL, {**PORT, "prop-PORT_IN-ACCOUNT_PIN": ""})
+    response = web.post(port_url(), {**port_form(), "prop-PORT_IN-ACCOUNT_PIN": ""})
 
     assert response.status_code == 400
     assert errors_beside(response, "properties.PORT_IN.ACCOUNT_PIN") == [
@@ -320,45 +422,48 @@ def test_the_losing_carriers_pin_is_required(web):
 @pytest.fixture
 def peters_line(demo) -> ServiceAsset:
     """Peter's line, due for an upgrade, with international roaming on it."""
-    line = ServiceAsset.objects.get(pk=PETERS_LINE)
-    line.features.set([Feature.objects.get(pk=ROAMING)])
+    line = line_of("peter")
+    line.features.set([roaming()])
     return line
 
 
 def test_upgrade_offers_devices_of_the_lines_carrier(web, peters_line, demo):
-    att_phone = Device.objects.get(pk=5105)  # an AT&T iPhone
+    att_phone = iphone_15(ATT)
     att_phone.offered_to.add(demo.acme)
 
-    response = web.get(f"/lines/{PETERS_LINE}/upgrade/")
+    response = web.get(f"/lines/{peters_line_pk()}/upgrade/")
 
     html = response.content.decode()
-    assert {d.pk for d in response.context["devices"]} == {5101, 5102, 5103}
+    verizon_phones = {cookie_plus().pk, iphone_15().pk, galaxy_s24().pk}
+    assert {d.pk for d in response.context["devices"]} == verizon_phones
     assert "2035557676" in html and "LG Cookie Plus" in html
-    assert next(d for d in response.context["devices"] if d.pk == 5101).is_current
-    assert web.get(f"/lines/{PETERS_LINE}/upgrade/?device=5105").status_code == 404
+    assert next(d for d in response.context["devices"] if d.pk == cookie_plus().pk).is_current
+    assert web.get(f"/lines/{peters_line_pk()}/upgrade/?device={att_phone.pk}").status_code == 404
 
 
 def test_upgrade_keeps_the_plan_and_its_features_unless_told_otherwise(web, peters_line):
-    response = web.get(UPGRADE_URL)
+    response = web.get(upgrade_url())
 
     html = response.content.decode()
     assert checked_values(html, "plan") == ["keep"]
     assert "Keep Business Unlimited" in html
-    assert checked_values(html, "features") == [ROAMING]
-    assert radio_values(html, "plan") == ["keep", TEN_GB]
+    assert checked_values(html, "features") == [roaming_id()]
+    assert radio_values(html, "plan") == ["keep", ten_gb_id()]
     assert 'name="postal-code"' not in html  # the line is registered already
 
 
 def test_an_upgrade_keeping_the_plan_stores_the_new_device(
     web, peters_line, django_capture_on_commit_callbacks
 ):
-    number = review_number(web.post(UPGRADE_URL, {**UPGRADE, "features": [ROAMING, HOTSPOT]}))
+    number = review_number(
+        web.post(upgrade_url(), {**upgrade_form(), "features": [roaming_id(), hotspot_id()]})
+    )
     assert Order.objects.count() == 0
 
     order = submit_review(web, number, django_capture_on_commit_callbacks)
 
     assert order.transaction_type == "UPGRADE"
-    assert order.service_id == PETERS_LINE
+    assert order.service_id == peters_line_pk()
     assert items_of(order) == {
         ("DEVICE", "ADD", "Apple iPhone 15"),
         ("FEATURE", "ADD", "Mobile hotspot"),
@@ -373,10 +478,10 @@ def test_an_upgrade_keeping_the_plan_stores_the_new_device(
 def test_an_upgrade_to_another_plan_drops_the_old_one(
     web, peters_line, django_capture_on_commit_callbacks
 ):
-    posted = {**UPGRADE, "plan": TEN_GB, "features": [HOTSPOT_10GB]}
+    posted = {**upgrade_form(), "plan": ten_gb_id(), "features": [hotspot_10gb_id()]}
 
     order = submit_review(
-        web, review_number(web.post(UPGRADE_URL, posted)), django_capture_on_commit_callbacks
+        web, review_number(web.post(upgrade_url(), posted)), django_capture_on_commit_callbacks
     )
 
     assert items_of(order) == {
@@ -393,8 +498,8 @@ def test_a_line_upgraded_recently_is_not_eligible_yet(web, peters_line):
     peters_line.save()
     eligible_from = peters_line.upgrade_eligibility_date
 
-    page = web.get(f"/lines/{PETERS_LINE}/upgrade/")
-    posted = web.post(UPGRADE_URL, UPGRADE)
+    page = web.get(f"/lines/{peters_line_pk()}/upgrade/")
+    posted = web.post(upgrade_url(), upgrade_form())
 
     html = page.content.decode()
     assert page.status_code == 409 and posted.status_code == 409
@@ -408,15 +513,20 @@ def test_a_suspended_line_cannot_be_upgraded(web, peters_line):
     peters_line.status = ServiceAsset.Status.SUSPENDED
     peters_line.save()
 
-    response = web.get(f"/lines/{PETERS_LINE}/upgrade/")
+    response = web.get(f"/lines/{peters_line_pk()}/upgrade/")
 
     assert response.status_code == 409
     assert "is suspended: only active lines are upgraded" in response.content.decode()
 
 
 def test_another_employees_line_is_not_found(web):
-    assert web.get(f"/lines/{SAMS_LINE}/upgrade/").status_code == 404
-    assert web.post(f"/lines/{SAMS_LINE}/upgrade/?device={IPHONE}", UPGRADE).status_code == 404
+    assert web.get(f"/lines/{sams_line_pk()}/upgrade/").status_code == 404
+    assert (
+        web.post(
+            f"/lines/{sams_line_pk()}/upgrade/?device={iphone_id()}", upgrade_form()
+        ).status_code
+        == 404
+    )
     assert Order.objects.count() == 0
 
 
@@ -424,10 +534,12 @@ def test_an_open_upgrade_on_the_line_is_shown_with_the_line(
     web, peters_line, django_capture_on_commit_callbacks
 ):
     submit_review(
-        web, review_number(web.post(UPGRADE_URL, UPGRADE)), django_capture_on_commit_callbacks
+        web,
+        review_number(web.post(upgrade_url(), upgrade_form())),
+        django_capture_on_commit_callbacks,
     )
 
-    response = web.post(UPGRADE_URL, UPGRADE)
+    response = web.post(upgrade_url(), upgrade_form())
 
     assert response.status_code == 400
     assert "2035557676" in errors_beside(response, "serviceId")[0]
@@ -437,7 +549,7 @@ def test_an_open_upgrade_on_the_line_is_shown_with_the_line(
 def test_a_line_without_a_device_on_record_says_so(web, peters_line):
     DeviceAsset.objects.filter(service=peters_line).update(service=None)
 
-    response = web.get(f"/lines/{PETERS_LINE}/upgrade/")
+    response = web.get(f"/lines/{peters_line_pk()}/upgrade/")
 
     assert response.status_code == 409
     assert "has no device on record" in response.content.decode()
@@ -445,7 +557,7 @@ def test_a_line_without_a_device_on_record_says_so(web, peters_line):
 
 def test_the_upgrade_summary_lists_what_changes_on_the_line(web, peters_line):
     # Peter drops international roaming, reviews, then comes back to edit.
-    number = review_number(web.post(UPGRADE_URL, {**UPGRADE, "features": []}))
+    number = review_number(web.post(upgrade_url(), {**upgrade_form(), "features": []}))
     back = web.get(f"/review/{number}/").context["back"]
 
     preview = web.get(back).context["preview"]
@@ -462,7 +574,11 @@ def test_the_forms_need_the_csrf_token(peter, peters_line):
     client = Client(enforce_csrf_checks=True)
     client.force_login(peter.user)
 
-    for url, posted in [(NEW_LINE_URL, NEW_LINE), (PORT_URL, PORT), (UPGRADE_URL, UPGRADE)]:
+    for url, posted in [
+        (new_line_url(), new_line_form()),
+        (port_url(), port_form()),
+        (upgrade_url(), upgrade_form()),
+    ]:
         assert client.post(url, posted).status_code == 403, url
 
     assert "procure_typed" not in client.session and "reviews" not in client.session

@@ -23,41 +23,69 @@ import pytest
 from django.test import Client
 
 from approvals.models import ApprovalRun, ApprovalStep, ApprovalWorkflow, Decision, RunStep
-from catalog.models import ServiceAsset
+from catalog.models import Accessory, Device, DeviceAsset, Feature, Plan, ServiceAsset
 from orders.models import Order, OrderApprover, OrderHistory, OrderItem, OrderSegment
 from portal.models import Employee, EmployeeGroup, Hierarchy, OAuthApplication
 from tests.conftest import API, ApiClient, issue_token, seed_order_request
+from tests.demo_data import (
+    api_id,
+    att,
+    business_unlimited_elite,
+    department,
+    galaxy_rugged_case,
+    line_of,
+    united_states,
+    vehicle_charger,
+    verizon,
+)
+from tests.demo_data import (
+    employee as person,
+)
 
 SCHEMA_URL = f"{API}/schema?format=json"
 HTTP_METHODS = {"get", "put", "post", "delete", "patch", "head", "options", "trace"}
 MOBPROC_ERROR_KEYS = {"status", "errorCode", "id", "message"}
 
-# --- The two tenants' ids (demo data) --------------------------------------------------------
+# --- The two tenants' rows (demo data) -------------------------------------------------------
 
-ACME_EMPLOYEES = {28673732, 28673733, 28673734, 28673735, 28673736, 28673737}
-GLOBEX_EMPLOYEES = {38673732, 38673733, 38673734}
-ACME_SERVICES = {38382349, 38382350, 38382351}
-GLOBEX_SERVICES = {48382349}
-ACME_DEVICE_ASSETS = {35362368, 35362369, 35362370}
-GLOBEX_DEVICE_ASSETS = {45362368}
-# Accessories offered to one tenant only (3628940004 and 3628940005 are offered to both).
-ACME_ONLY_ACCESSORIES = {3628935898, 3628939021, 3628940001, 3628940002, 3628940003}
-ACME_ONLY_ACCESSORIES |= set(range(3628940006, 3628940013))
-GLOBEX_ONLY_ACCESSORIES = {3628950001, 3628950002, 3628950003}
-SHARED_ACCESSORIES = {3628940004, 3628940005}
-ACME_DEVICES, GLOBEX_DEVICES = {5101, 5102, 5103}, {5104, 5105}
-ACME_PLANS, GLOBEX_PLANS = {6101, 6102}, {6201}
-ACME_FEATURES, GLOBEX_FEATURES = {7101, 7102, 7103}, {7201}
-ACME_DEPARTMENT = 11569020385  # seed 002's Development department
-US_REGION = 70144640
+
+def pks(rows) -> set[int]:
+    return set(rows.values_list("pk", flat=True))
+
+
+def tenant_rows(acme, globex) -> SimpleNamespace:
+    """Each tenant's ids, read from the demo data: what each tenant's lists must hold exactly."""
+    offered_to_both = Accessory.objects.filter(offered_to=acme).filter(offered_to=globex)
+    rows = SimpleNamespace(
+        acme_employees=pks(Employee.objects.filter(tenant=acme)),
+        globex_employees=pks(Employee.objects.filter(tenant=globex)),
+        acme_services=pks(ServiceAsset.objects.filter(tenant=acme)),
+        globex_services=pks(ServiceAsset.objects.filter(tenant=globex)),
+        acme_device_assets=pks(DeviceAsset.objects.filter(tenant=acme)),
+        globex_device_assets=pks(DeviceAsset.objects.filter(tenant=globex)),
+        # Accessories offered to one tenant only, and those offered to both.
+        acme_only_accessories=pks(Accessory.objects.offered_to(acme).exclude(offered_to=globex)),
+        globex_only_accessories=pks(Accessory.objects.offered_to(globex).exclude(offered_to=acme)),
+        shared_accessories=pks(offered_to_both),
+        acme_devices=pks(Device.objects.offered_to(acme)),
+        globex_devices=pks(Device.objects.offered_to(globex)),
+        acme_plans=pks(Plan.objects.offered_to(acme)),
+        globex_plans=pks(Plan.objects.offered_to(globex)),
+        acme_features=pks(Feature.objects.offered_to(acme)),
+        globex_features=pks(Feature.objects.offered_to(globex)),
+    )
+    empty = [name for name, ids in vars(rows).items() if not ids]
+    assert not empty, f"the demo data has none of {empty}"
+    rows.acme_department = department("acme", "Development").pk  # seed 002's
+    return rows
 
 
 def gina_order_request(**overrides) -> dict:
-    """Gina's own order: an accessory for her AT&T Galaxy S24 (service 48382349)."""
+    """Gina's own order: an accessory for her AT&T Galaxy S24, on her line."""
     fields = {
         "externalOrderNumber": "GLX-0001",
-        "serviceId": "48382349",
-        "shoppingCart": {"accessoryIds": ["3628950001"]},
+        "serviceId": api_id(line_of("gina")),
+        "shoppingCart": {"accessoryIds": [api_id(galaxy_rugged_case())]},
         "properties": [
             {
                 "groupId": "MISCELLANEOUS",
@@ -74,9 +102,6 @@ def gina_order_request(**overrides) -> dict:
 @pytest.fixture
 def world(demo, api_for, peter, gina, django_capture_on_commit_callbacks):
     """Both tenants with a routed order each, and API clients for the people who probe."""
-
-    def person(username: str) -> Employee:
-        return Employee.objects.select_related("tenant", "user").get(user__username=username)
 
     def submit(client, body) -> Order:
         with django_capture_on_commit_callbacks(execute=True):
@@ -105,6 +130,9 @@ def world(demo, api_for, peter, gina, django_capture_on_commit_callbacks):
         gina=gina_api,
         hank=api_for(person("hank")),
         greta=api_for(person("greta")),
+        people=SimpleNamespace(peter=peter, maria=person("maria"), gina=gina),
+        lines=SimpleNamespace(peter=line_of(peter).pk, gina=line_of(gina).pk),
+        rows=tenant_rows(demo.acme, demo.globex),
     )
 
 
@@ -193,7 +221,7 @@ def workflow_body(**overrides) -> dict:
 # --- One probe per operation ------------------------------------------------------------------
 
 
-def global_reference(plural: str, singular: str, detail_id: str):
+def global_reference(plural: str, singular: str, detail_id: Callable[[], str]):
     """Regions, vendors and manufacturers are global reference data, not owned by a tenant:
     both tenants read the same rows (there is nothing of another tenant to hide)."""
 
@@ -205,7 +233,7 @@ def global_reference(plural: str, singular: str, detail_id: str):
         assert answers[0] == answers[1]
 
     def detail_case(w) -> None:
-        answers = [client.get(f"{plural}/{detail_id}") for client in (w.peter, w.gina)]
+        answers = [client.get(f"{plural}/{detail_id()}") for client in (w.peter, w.gina)]
         assert all(r.status_code == 200 for r in answers), [r.json() for r in answers]
         assert answers[0].json() == answers[1].json()
         assert set(answers[0].json()) == {singular}
@@ -227,11 +255,11 @@ def approval_workflows_create(w) -> None:
     response = w.greta.post(
         "approval-workflows",
         workflow_body(
-            conditions={"departmentIds": [str(ACME_DEPARTMENT)]},
+            conditions={"departmentIds": [str(w.rows.acme_department)]},
             steps=[
                 {"kind": "MANAGER", "hierarchyId": str(acme_hierarchy.pk)},
                 {"kind": "GROUP", "groupId": str(acme_group.pk)},
-                {"kind": "EMPLOYEE", "employeeId": "28673733"},
+                {"kind": "EMPLOYEE", "employeeId": api_id(w.people.maria)},
             ],
         ),
     )
@@ -273,105 +301,111 @@ def approvals_inbox(w) -> None:
 
 
 def device_assets_list(w) -> None:
-    assert ids_of(w.gina.get("assets/devices"), "devices") == GLOBEX_DEVICE_ASSETS
-    assert ids_of(w.greta.get("assets/devices?limit=200"), "devices") == GLOBEX_DEVICE_ASSETS
-    assert ids_of(w.ada.get("assets/devices?limit=200"), "devices") == ACME_DEVICE_ASSETS
+    assert ids_of(w.gina.get("assets/devices"), "devices") == w.rows.globex_device_assets
+    assert ids_of(w.greta.get("assets/devices?limit=200"), "devices") == w.rows.globex_device_assets
+    assert ids_of(w.ada.get("assets/devices?limit=200"), "devices") == w.rows.acme_device_assets
 
 
 def device_asset_detail(w) -> None:
-    for asset in ACME_DEVICE_ASSETS:
+    for asset in w.rows.acme_device_assets:
         assert_not_found(w.gina.get(f"assets/devices/{asset}"))
         assert_not_found(w.greta.get(f"assets/devices/{asset}"))
-    assert_not_found(w.peter.get("assets/devices/45362368"))
+    for asset in w.rows.globex_device_assets:
+        assert_not_found(w.peter.get(f"assets/devices/{asset}"))
 
 
 def services_list(w) -> None:
-    assert ids_of(w.gina.get("assets/services"), "services") == GLOBEX_SERVICES
-    assert ids_of(w.greta.get("assets/services?limit=200"), "services") == GLOBEX_SERVICES
+    assert ids_of(w.gina.get("assets/services"), "services") == w.rows.globex_services
+    assert ids_of(w.greta.get("assets/services?limit=200"), "services") == w.rows.globex_services
     for client in (w.gina, w.greta):
-        assert_empty_or_refused(client.get("assets/services?accountHolder=28673732"), "services")
+        query = f"assets/services?accountHolder={w.people.peter.pk}"
+        assert_empty_or_refused(client.get(query), "services")
         assert_empty_or_refused(client.get("assets/services?serviceNumber=2035557676"), "services")
-    assert_empty_or_refused(w.ada.get("assets/services?accountHolder=38673732"), "services")
+    query = f"assets/services?accountHolder={w.people.gina.pk}"
+    assert_empty_or_refused(w.ada.get(query), "services")
 
 
 def service_detail(w) -> None:
-    for service in ACME_SERVICES:
+    for service in w.rows.acme_services:
         assert_not_found(w.gina.get(f"assets/services/{service}"))
         assert_not_found(w.greta.get(f"assets/services/{service}"))
-    assert_not_found(w.peter.get("assets/services/48382349"))
-    assert_not_found(w.ada.get("assets/services/48382349"))
+    assert_not_found(w.peter.get(f"assets/services/{w.lines.gina}"))
+    assert_not_found(w.ada.get(f"assets/services/{w.lines.gina}"))
 
 
 def accessories_list(w) -> None:
     offered = ids_of(w.gina.get("catalog/accessories?limit=200"), "accessories")
-    assert offered == GLOBEX_ONLY_ACCESSORIES | SHARED_ACCESSORIES
+    assert offered == w.rows.globex_only_accessories | w.rows.shared_accessories
     offered = ids_of(w.peter.get("catalog/accessories?limit=200"), "accessories")
-    assert offered == ACME_ONLY_ACCESSORIES | SHARED_ACCESSORIES
+    assert offered == w.rows.acme_only_accessories | w.rows.shared_accessories
     # Another tenant's service as the filter: 404, as if it did not exist.
-    assert_not_found(w.gina.get("catalog/accessories?service=38382349"))
-    assert_not_found(w.greta.get("catalog/accessories?service=38382349"))
-    assert_not_found(w.peter.get("catalog/accessories?service=48382349"))
+    assert_not_found(w.gina.get(f"catalog/accessories?service={w.lines.peter}"))
+    assert_not_found(w.greta.get(f"catalog/accessories?service={w.lines.peter}"))
+    assert_not_found(w.peter.get(f"catalog/accessories?service={w.lines.gina}"))
 
 
 def accessory_detail(w) -> None:
-    for accessory in ACME_ONLY_ACCESSORIES:
+    for accessory in w.rows.acme_only_accessories:
         assert_not_found(w.gina.get(f"catalog/accessories/{accessory}"))
-    for accessory in GLOBEX_ONLY_ACCESSORIES:
+    for accessory in w.rows.globex_only_accessories:
         assert_not_found(w.peter.get(f"catalog/accessories/{accessory}"))
-    for accessory in SHARED_ACCESSORIES:  # offered to both: both see it
+    for accessory in w.rows.shared_accessories:  # offered to both: both see it
         assert w.gina.get(f"catalog/accessories/{accessory}").status_code == 200
         assert w.peter.get(f"catalog/accessories/{accessory}").status_code == 200
 
 
 def devices_list(w) -> None:
-    assert ids_of(w.gina.get("catalog/devices"), "devices") == GLOBEX_DEVICES
-    assert ids_of(w.peter.get("catalog/devices"), "devices") == ACME_DEVICES
+    assert ids_of(w.gina.get("catalog/devices"), "devices") == w.rows.globex_devices
+    assert ids_of(w.peter.get("catalog/devices"), "devices") == w.rows.acme_devices
     # Filters on global reference data still stop at the tenant's catalog.
     assert_empty_or_refused(w.gina.get("catalog/devices?manufacturer=LG"), "devices")
-    assert_empty_or_refused(w.gina.get("catalog/devices?vendor=98"), "devices")
-    assert_empty_or_refused(w.peter.get("catalog/devices?vendor=99"), "devices")
+    assert_empty_or_refused(w.gina.get(f"catalog/devices?vendor={verizon().pk}"), "devices")
+    assert_empty_or_refused(w.peter.get(f"catalog/devices?vendor={att().pk}"), "devices")
 
 
 def device_detail(w) -> None:
-    for device in ACME_DEVICES:
+    for device in w.rows.acme_devices:
         assert_not_found(w.gina.get(f"catalog/devices/{device}"))
-    for device in GLOBEX_DEVICES:
+    for device in w.rows.globex_devices:
         assert_not_found(w.peter.get(f"catalog/devices/{device}"))
 
 
 def features_list(w) -> None:
-    assert ids_of(w.gina.get("catalog/features"), "features") == GLOBEX_FEATURES
-    assert ids_of(w.peter.get("catalog/features"), "features") == ACME_FEATURES
-    for plan in ACME_PLANS:
+    assert ids_of(w.gina.get("catalog/features"), "features") == w.rows.globex_features
+    assert ids_of(w.peter.get("catalog/features"), "features") == w.rows.acme_features
+    for plan in w.rows.acme_plans:
         assert_empty_or_refused(w.gina.get(f"catalog/features?plan={plan}"), "features")
-    assert_empty_or_refused(w.peter.get("catalog/features?plan=6201"), "features")
+    elite = business_unlimited_elite().pk  # globex's plan
+    assert_empty_or_refused(w.peter.get(f"catalog/features?plan={elite}"), "features")
 
 
 def feature_detail(w) -> None:
-    for feature in ACME_FEATURES:
+    for feature in w.rows.acme_features:
         assert_not_found(w.gina.get(f"catalog/features/{feature}"))
-    assert_not_found(w.peter.get("catalog/features/7201"))
+    for feature in w.rows.globex_features:
+        assert_not_found(w.peter.get(f"catalog/features/{feature}"))
 
 
 def plans_list(w) -> None:
-    assert ids_of(w.gina.get("catalog/plans"), "plans") == GLOBEX_PLANS
-    assert ids_of(w.peter.get("catalog/plans"), "plans") == ACME_PLANS
-    assert_empty_or_refused(w.gina.get("catalog/plans?vendor=98"), "plans")
+    assert ids_of(w.gina.get("catalog/plans"), "plans") == w.rows.globex_plans
+    assert ids_of(w.peter.get("catalog/plans"), "plans") == w.rows.acme_plans
+    assert_empty_or_refused(w.gina.get(f"catalog/plans?vendor={verizon().pk}"), "plans")
 
 
 def plan_detail(w) -> None:
-    for plan in ACME_PLANS:
+    for plan in w.rows.acme_plans:
         assert_not_found(w.gina.get(f"catalog/plans/{plan}"))
-    assert_not_found(w.peter.get("catalog/plans/6201"))
+    (elite,) = w.rows.globex_plans
+    assert_not_found(w.peter.get(f"catalog/plans/{elite}"))
     # A tenant's own plan lists only that tenant's optional features.
-    features = w.gina.get("catalog/plans/6201").json()["plan"]["optionalFeatures"]
-    assert {int(f["id"]) for f in features} == GLOBEX_FEATURES
+    features = w.gina.get(f"catalog/plans/{elite}").json()["plan"]["optionalFeatures"]
+    assert {int(f["id"]) for f in features} == w.rows.globex_features
 
 
 def employees_list(w) -> None:
-    assert ids_of(w.gina.get("employees?limit=200"), "employees") == GLOBEX_EMPLOYEES
-    assert ids_of(w.peter.get("employees?limit=200"), "employees") == ACME_EMPLOYEES
-    queries = ["companyEmployeeId=peter.edwards.acme", f"department={ACME_DEPARTMENT}"]
+    assert ids_of(w.gina.get("employees?limit=200"), "employees") == w.rows.globex_employees
+    assert ids_of(w.peter.get("employees?limit=200"), "employees") == w.rows.acme_employees
+    queries = ["companyEmployeeId=peter.edwards.acme", f"department={w.rows.acme_department}"]
     for query in queries:
         assert_empty_or_refused(w.gina.get(f"employees?{query}"), "employees")
     assert_empty_or_refused(
@@ -380,19 +414,20 @@ def employees_list(w) -> None:
 
 
 def employee_detail(w) -> None:
-    for employee in ACME_EMPLOYEES:
+    for employee in w.rows.acme_employees:
         assert_not_found(w.gina.get(f"employees/{employee}"))
-    for employee in GLOBEX_EMPLOYEES:
+    for employee in w.rows.globex_employees:
         assert_not_found(w.peter.get(f"employees/{employee}"))
 
 
 def me(w) -> None:
     body = w.gina.get("me").json()
-    assert body["tenant"]["id"] == "globex" and body["actor"]["id"] == "38673732"
+    assert body["tenant"]["id"] == "globex" and body["actor"]["id"] == api_id(w.people.gina)
     # Context headers naming another tenant's employee: that employee does not exist here,
     # even for a tenant admin (who may act for anyone of their own tenant).
     for client in (w.gina, w.greta):
-        assert_not_found(client.get("me", HTTP_X_TNGO_CONTEXT_EMPLOYEEID="28673732"))
+        peter = api_id(w.people.peter)
+        assert_not_found(client.get("me", HTTP_X_TNGO_CONTEXT_EMPLOYEEID=peter))
         assert_not_found(
             client.get("me", HTTP_X_TNGO_CONTEXT_COMPANYEMPLOYEEID="peter.edwards.acme")
         )
@@ -408,15 +443,15 @@ def orders_list(w) -> None:
     flags = "includeOrderSegments=true&includeOrderHistory=true&includeApprovers=true"
     assert ids_of(w.greta.get(f"orders?{flags}"), "orders", "orderId") == {w.globex_order.pk}
     queries = [
-        "employee=28673732",
+        f"employee={w.people.peter.pk}",
         "companyEmployeeId=peter.edwards.acme",
-        "eligibleToApproveEmployeeId=28673733",
+        f"eligibleToApproveEmployeeId={w.people.maria.pk}",
         "eligibleToApproveCompanyEmployeeId=maria.lopez.acme",
     ]
     for client in (w.gina, w.greta):
         for query in queries:
             assert_empty_or_refused(client.get(f"orders?{query}"), "orders")
-    assert_empty_or_refused(w.ada.get("orders?employee=38673732"), "orders")
+    assert_empty_or_refused(w.ada.get(f"orders?employee={w.people.gina.pk}"), "orders")
 
 
 def orders_submit(w) -> None:
@@ -434,7 +469,8 @@ def orders_submit(w) -> None:
     # Gina's own service with acme-only accessories: the accessories are refused. (A number of
     # its own: under GLX-0001, her stored order's, a different body is refused before that.)
     body = gina_order_request(
-        externalOrderNumber="GLX-PROBE-2", shoppingCart={"accessoryIds": ["3628935898"]}
+        externalOrderNumber="GLX-PROBE-2",
+        shoppingCart={"accessoryIds": [api_id(vehicle_charger())]},
     )
     assert_body_refused(w.gina.post("orders?confirm=true", body))
 
@@ -493,8 +529,8 @@ def order_properties(w) -> None:
     query = "orders/properties?transactionType=ORDER_ACCESSORIES"
     assert w.gina.get(query).status_code == 200
     for client in (w.gina, w.greta):
-        assert_not_found(client.get(f"{query}&service=38382349"))
-    assert_not_found(w.peter.get(f"{query}&service=48382349"))
+        assert_not_found(client.get(f"{query}&service={w.lines.peter}"))
+    assert_not_found(w.peter.get(f"{query}&service={w.lines.gina}"))
 
 
 def ping(w) -> None:
@@ -505,10 +541,10 @@ def ping(w) -> None:
     assert set(body) == {"status", "echoText", "dateTime"} and body["echoText"] == "hello"
 
 
-regions_list, region_detail = global_reference("regions", "region", str(US_REGION))
-vendors_list, vendor_detail = global_reference("vendors", "vendor", "98")
+regions_list, region_detail = global_reference("regions", "region", lambda: api_id(united_states()))
+vendors_list, vendor_detail = global_reference("vendors", "vendor", lambda: api_id(verizon()))
 manufacturers_list, manufacturer_detail = global_reference(
-    "manufacturers", "manufacturer", "Verizon%20Wireless"
+    "manufacturers", "manufacturer", lambda: "Verizon%20Wireless"
 )
 approval_read, approval_decide = order_approval("approval")
 approve_read, approve_decide = order_approval("approve")
@@ -599,7 +635,8 @@ def test_public_documents_answer_without_credentials_and_hold_no_tenant_data(wor
     response = Client().get(path)
     assert response.status_code == 200
     text = response.content.decode().lower()
-    for secret in ["acme", "globex", "peter", "28673732", "38382349"]:
+    peters_ids = [api_id(world.people.peter), str(world.lines.peter)]
+    for secret in ["acme", "globex", "peter", *peters_ids]:
         assert secret not in text, f"{path} mentions {secret!r}"
 
 
