@@ -1,15 +1,16 @@
-"""Django admin for platform operators: workflows are editable; runs and the decision audit are
-records, shown read-only (the audit table also refuses UPDATE and DELETE in the database)."""
+"""Django admin for platform operators: read only. Workflows are written by
+approvals.services.save_workflow / delete_workflow, which audit and check them for a tenant
+admin (the /manage/ editor and the API call them); runs, their steps and the decision audit are
+records (the audit table also refuses UPDATE and DELETE in the database)."""
 
 from django.contrib import admin
 
 from approvals.models import ApprovalRun, ApprovalStep, ApprovalWorkflow, DecisionAudit, RunStep
-from portal.web.forms import STORABLE_JSON
+from portal.admin import ReadOnlyAdmin, ReadOnlyInline
 
 
-class ApprovalStepInline(admin.TabularInline):
+class ApprovalStepInline(ReadOnlyInline):
     model = ApprovalStep
-    extra = 0
     fields = [
         "position",
         "kind",
@@ -20,43 +21,21 @@ class ApprovalStepInline(admin.TabularInline):
         "reminder_delay_hours",
         "escalation_delay_hours",
     ]
+    readonly_fields = fields
 
 
 @admin.register(ApprovalWorkflow)
-class ApprovalWorkflowAdmin(admin.ModelAdmin):
-    formfield_overrides = STORABLE_JSON
+class ApprovalWorkflowAdmin(ReadOnlyAdmin):
     list_display = ["name", "tenant", "priority", "is_active", "onetime_cost_above"]
     list_filter = ["tenant", "is_active"]
     search_fields = ["name"]
-    filter_horizontal = ["departments", "regions"]
     inlines = [ApprovalStepInline]
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
-
-class RunStepInline(admin.TabularInline):
+class RunStepInline(ReadOnlyInline):
     model = RunStep
-    extra = 0
     fields = ["position", "description", "state", "escalated_to_admins", "started_at"]
     readonly_fields = fields
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(ApprovalRun)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from approvals import rules
 from approvals.models import ApprovalWorkflow, StepRule
 from approvals.selectors import workflows_of
 from catalog.models import Recurrence
@@ -45,9 +46,6 @@ class OrderFacts:
     @classmethod
     def of_draft(cls, draft: OrderDraft, placed_by: Employee | None = None) -> OrderFacts:
         ship_to = draft.request.ship_to
-        makers = {draft.requested_by.pk, draft.account_holder.pk}
-        if placed_by:
-            makers.add(placed_by.pk)
         return cls(
             tenant=draft.tenant,
             transaction_type=draft.request.transaction_type,
@@ -55,7 +53,9 @@ class OrderFacts:
             cost_monthly=draft.cost(Recurrence.MONTHLY),
             region_id=ship_to["region"].pk if ship_to else None,
             requester=draft.requested_by,
-            makers=frozenset(makers),
+            makers=rules.makers(
+                draft.requested_by.pk, draft.account_holder.pk, placed_by.pk if placed_by else None
+            ),
         )
 
 
@@ -87,8 +87,9 @@ def matching_workflow(facts: OrderFacts) -> ApprovalWorkflow | None:
 
 def approvers_for(rule: StepRule, facts: OrderFacts) -> tuple[list[Employee], bool]:
     """Who may decide a step: (approvers, escalated). A step whose approvers resolve to nobody
-    (no manager that far up, an empty group) goes to the tenant admins instead of stalling;
-    makers are never among the approvers."""
+    eligible (no manager that far up, an inactive one, an empty group) goes to the tenant admins
+    instead of stalling; makers and inactive employees are never among the approvers
+    (rules.eligible_approvers)."""
     candidates: list[Employee] = []
     if rule.kind == StepRule.Kind.MANAGER:
         manager = people.manager_of(
@@ -99,16 +100,32 @@ def approvers_for(rule: StepRule, facts: OrderFacts) -> tuple[list[Employee], bo
         candidates = list(rule.group.members.active())
     elif rule.kind == StepRule.Kind.EMPLOYEE and rule.employee is not None:
         candidates = [rule.employee]
-    approvers = _eligible(candidates, facts)
+    approvers = rules.eligible_approvers(candidates, facts.makers)
     if approvers:
         return approvers, False
+    return _tenant_admins(facts, besides=[]), True
+
+
+def escalation_approvers(current: list[Employee], facts: OrderFacts) -> tuple[list[Employee], bool]:
+    """Whom a step that waited too long escalates to: (added approvers, to the tenant admins).
+
+    The managers (reporting line, one level up) of its current approvers, each once (approvers
+    sharing a manager, as in a group step, add them once); failing any eligible one, the tenant
+    admins. Eligible as in approvers_for (rules.eligible_approvers: active, not a maker), and
+    never someone already an approver of the step."""
+    managers = [people.manager_of(approver) for approver in current]
+    added = _besides(rules.eligible_approvers(filter(None, managers), facts.makers), current)
+    if added:
+        return added, False
+    return _tenant_admins(facts, besides=current), True
+
+
+def _tenant_admins(facts: OrderFacts, *, besides: list[Employee]) -> list[Employee]:
+    """The tenant admins who may approve the order, but those in `besides`."""
     admins = Employee.objects.filter(tenant=facts.tenant, is_tenant_admin=True).active()
-    return _eligible(list(admins), facts), True
+    return _besides(rules.eligible_approvers(admins, facts.makers), besides)
 
 
-def _eligible(candidates: list[Employee], facts: OrderFacts) -> list[Employee]:
-    return [
-        employee
-        for employee in candidates
-        if employee.status == Employee.Status.ACTIVE and employee.pk not in facts.makers
-    ]
+def _besides(employees: list[Employee], others: list[Employee]) -> list[Employee]:
+    taken = {other.pk for other in others}
+    return [employee for employee in employees if employee.pk not in taken]

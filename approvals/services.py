@@ -11,12 +11,11 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.utils import timezone
 from django_fsm import can_proceed
 
-from approvals import links
-from approvals.exceptions import MakerCannotCheck, NotAnApprover
+from approvals import links, rules
+from approvals.exceptions import NotAnApprover
 from approvals.models import (
     ApprovalRun,
     ApprovalStep,
@@ -25,14 +24,14 @@ from approvals.models import (
     DecisionAudit,
     RunStep,
 )
-from approvals.routing import OrderFacts, approvers_for, matching_workflow
+from approvals.routing import OrderFacts, approvers_for, escalation_approvers, matching_workflow
 from orders import notifications
 from orders import services as order_services
-from orders.models import Notification, Order
+from orders.models import Notification, Order, OrderHistory
 from portal import events, outbox
 from portal import selectors as people
 from portal.exceptions import DomainError, FieldProblem, RequestInvalid
-from portal.models import Delegation, Employee
+from portal.models import Employee
 from portal.services import require_tenant_admin
 
 logger = logging.getLogger(__name__)
@@ -132,7 +131,10 @@ def _start_step(run: ApprovalRun, step: RunStep, facts: OrderFacts, *, notify: b
         " (nobody resolved: escalated to the tenant admins)" if escalated else ""
     )
     order_services.record_history(
-        order, event="approval_step_started", actor=None, note=f"{note}. Waiting for {names}."
+        order,
+        event=OrderHistory.Event.APPROVAL_STEP_STARTED,
+        actor=None,
+        note=f"{note}. Waiting for {names}.",
     )
     if notify:
         _ask_approvers(step, approvers, Notification.Event.APPROVAL_REQUESTED, occasion=step.pk)
@@ -181,8 +183,9 @@ def decide(request: DecisionRequest) -> str:
 
     Returns one of APPROVAL_QUEUED, REJECTION_QUEUED, APPROVAL_NOT_NEEDED (already decided,
     or no workflow applies), NOT_READY_FOR_APPROVAL (not routed yet). Raises MakerCannotCheck,
-    NotAnApprover (403) or RequestInvalid (a reason is required). Every attempt, refused or
-    not, is written to the audit table.
+    NotAnApprover (403) or RequestInvalid (the reason is too long, or
+    missing where one is required: rules.reason_problems). Every attempt, refused or not, is
+    written to the audit table.
     """
     with transaction.atomic():
         outcome, step, refusal = _decide_locked(request)
@@ -220,32 +223,37 @@ def _decide_locked(request: DecisionRequest) -> tuple[str, RunStep | None, Domai
     step = run.steps.filter(state=RunStep.State.ACTIVE).first()
     # Who may not decide is refused whatever the state of the run, so that the answer a caller
     # gets does not depend on whether a faster decision has been applied yet.
-    involved = {request.actor.pk} | ({request.caller.pk} if request.caller else set())
-    if involved & order.maker_ids:
-        return "", step, MakerCannotCheck("The requester can never decide their own order.")
+    refusal = rules.maker_checker_problem(order.maker_ids, request.actor, request.caller)
+    if refusal:
+        return "", step, refusal
+    deciding = people.deciding_for(request.actor)
     if (
         run.state != ApprovalRun.State.PENDING
         or order.status != Order.Status.AWAITING_APPROVAL
         or step is None
     ):
-        if not _approves_in(request.actor, run):
+        if not run.steps.filter(approvers__in=deciding.ids).exists():
             return "", step, NotAnApprover("You may not decide this order.")
         return Outcome.APPROVAL_NOT_NEEDED, step, None
-    decided_for = _decides_for(request.actor, step)
+    decided_for = deciding.decides_for(a.pk for a in step.approvers.all())
     if decided_for is None:
         if run.steps.filter(approvers=request.actor, position__lt=step.position).exists():
             return Outcome.APPROVAL_NOT_NEEDED, step, None  # their step is already decided
         return "", step, NotAnApprover("You may not decide this step of the order.")
+    # The approver it counts for is checked too: a delegate never decides for a maker.
+    refusal = rules.maker_checker_problem(order.maker_ids, decided_for)
+    if refusal:
+        return "", step, refusal
     if Decision.objects.filter(step=step).exists():
         return Outcome.APPROVAL_NOT_NEEDED, step, None
-    missing_reason = not request.reason.strip() and (
-        (request.action == Decision.Action.REJECT and run.reason_required_to_reject)
-        or (request.action == Decision.Action.APPROVE and run.reason_required_to_approve)
+    problems = rules.reason_problems(
+        request.reason,
+        approving=request.action == Decision.Action.APPROVE,
+        required_to_approve=run.reason_required_to_approve,
+        required_to_reject=run.reason_required_to_reject,
     )
-    if missing_reason:
-        verb = "reject" if request.action == Decision.Action.REJECT else "approve"
-        problem = FieldProblem("reason", "REQUIRED", f"A reason is required to {verb} this order.")
-        return "", step, RequestInvalid([problem])
+    if problems:
+        return "", step, RequestInvalid(problems)
     try:
         with transaction.atomic():
             decision = Decision.objects.create(
@@ -264,27 +272,6 @@ def _decide_locked(request: DecisionRequest) -> tuple[str, RunStep | None, Domai
     if request.action == Decision.Action.APPROVE:
         return Outcome.APPROVAL_QUEUED, step, None
     return Outcome.REJECTION_QUEUED, step, None
-
-
-def _decides_for(actor: Employee, step: RunStep) -> Employee | None:
-    """The approver of the step the actor decides for: themselves, or whoever named them
-    delegate for today."""
-    approvers = list(step.approvers.all())
-    if any(a.pk == actor.pk for a in approvers):
-        return actor
-    delegation = (
-        Delegation.objects.in_force()
-        .filter(delegate=actor, employee__in=approvers)
-        .select_related("employee")
-        .first()
-    )
-    return delegation.employee if delegation else None
-
-
-def _approves_in(actor: Employee, run: ApprovalRun) -> bool:
-    """Whether the actor is, or stands in today for, an approver of any step of the run."""
-    stands_in_for = Delegation.objects.in_force().filter(delegate=actor).values("employee_id")
-    return run.steps.filter(Q(approvers=actor) | Q(approvers__in=stands_in_for)).exists()
 
 
 @transaction.atomic
@@ -331,7 +318,7 @@ def apply_decision(decision_id: int) -> None:
         return
     order_services.record_history(
         order,
-        event="approval_step_approved",
+        event=OrderHistory.Event.APPROVAL_STEP_APPROVED,
         note=f"Step {step.position} approved. {decision.reason}".strip(),
         **deciders,
     )
@@ -486,7 +473,7 @@ def withdraw_run(*, order: Order, actor: Employee | None, reason: str = "") -> N
     }
     run.save()
     order_services.record_history(
-        order, event="approval_withdrawn", actor=None,
+        order, event=OrderHistory.Event.APPROVAL_WITHDRAWN, actor=None,
         note="The order was cancelled: nobody needs to decide it any more.",
     )  # fmt: skip
 
@@ -524,7 +511,7 @@ def remind(step_id: int) -> None:
         occasion=f"{step.pk}-{step.reminders_sent}",
     )  # fmt: skip
     order_services.record_history(
-        step.run.order, event="approval_reminder", actor=None,
+        step.run.order, event=OrderHistory.Event.APPROVAL_REMINDER, actor=None,
         note=f"Reminder sent to {', '.join(a.full_name for a in approvers)}.",
     )  # fmt: skip
 
@@ -544,18 +531,7 @@ def escalate(step_id: int) -> None:
         return
     if step.escalate_at > timezone.now():
         return
-    facts = OrderFacts.of_order(order)
-    current = list(step.approvers.all())
-    managers = [people.manager_of(a) for a in current]
-    # Approvers sharing a manager (a group step) escalate to that manager once.
-    added = list({
-        m.pk: m for m in managers
-        if m and m.pk not in facts.makers and m.pk not in {a.pk for a in current}
-    }.values())  # fmt: skip
-    to_admins = not added
-    if to_admins:
-        admins = Employee.objects.filter(tenant=order.tenant, is_tenant_admin=True).active()
-        added = [a for a in admins if a.pk not in facts.makers and a not in current]
+    added, to_admins = escalation_approvers(list(step.approvers.all()), OrderFacts.of_order(order))
     step.escalate_at = None
     step.escalated_to_admins = step.escalated_to_admins or (to_admins and bool(added))
     step.save(update_fields=["escalate_at", "escalated_to_admins"])
@@ -564,7 +540,7 @@ def escalate(step_id: int) -> None:
     step.approvers.add(*added)
     order_services.set_approvers(order, added, level=step.position)
     order_services.record_history(
-        order, event="approval_escalated", actor=None,
+        order, event=OrderHistory.Event.APPROVAL_ESCALATED, actor=None,
         note=f"Step {step.position} escalated to {', '.join(a.full_name for a in added)}.",
     )  # fmt: skip
     step.run.order = order

@@ -57,6 +57,9 @@ class FeatureAdmin(OfferedAdmin):
 class AccessoryAdmin(OfferedAdmin):
     filter_horizontal = ["offered_to", "fits"]
     list_filter = ["manufacturer", "vendor"]
+    # No filter counts: Django names each count after the choice's key, and a manufacturer's
+    # key is its MobProc id, which may hold spaces ("Samsung Mobile"): a 500 with ?_facets=.
+    show_facets = admin.ShowFacets.NEVER
     search_fields = ["name"]
 
 
@@ -67,6 +70,9 @@ class ServiceAssetAdmin(admin.ModelAdmin):
     search_fields = ["service_number"]
     raw_id_fields = ["account_holder"]
     filter_horizontal = ["features"]
+    # Suspended, active again, deactivated: what a completed order does (orders.effects through
+    # catalog.services.set_line_status), never a choice here.
+    readonly_fields = ["status"]
 
 
 @admin.register(DeviceAsset)

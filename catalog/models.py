@@ -252,6 +252,16 @@ class ServiceAsset(models.Model):
     def order_actions(self) -> list[str]:
         return [t.value for t in self.ORDER_ACTIONS[self.status]]
 
+    def monthly_cost(self) -> Decimal:
+        """What the line costs a month now: its plan and features, those billed monthly (a
+        one-time charge is not on the monthly bill). The one way every page and summary counts
+        it; uses prefetched features."""
+        priced = [self.plan, *self.features.all()] if self.plan_id else list(self.features.all())
+        return sum(
+            (item.price_amount for item in priced if item.price_recurrence == Recurrence.MONTHLY),
+            Decimal("0"),
+        )
+
     @property
     def upgrade_eligibility_date(self) -> datetime | None:
         """From when the line may get a new device: the tenant's upgrade period after the last

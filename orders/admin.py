@@ -1,5 +1,7 @@
 """Orders in the admin: for looking, not for moving. Status changes go through the services
-(pages and API), never through a raw FSM field here."""
+(pages and API), never through a raw FSM field here; order properties are written by
+orders.properties (tenant admins' pages and API), notification switches by
+orders.notifications.set_notification_settings."""
 
 from django.contrib import admin
 
@@ -13,82 +15,67 @@ from orders.models import (
     PropertyField,
     PropertyGroup,
 )
-
-
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
+from portal.admin import ReadOnlyAdmin, ReadOnlyInline
 
 
 class SegmentInline(ReadOnlyInline):
     model = OrderSegment
     fields = ["vendor", "status", "vendor_reference", "vendor_attempts", "sent_at"]
+    readonly_fields = fields
 
 
 class HistoryInline(ReadOnlyInline):
     model = OrderHistory
     fields = ["created_at", "event", "from_status", "to_status", "actor", "on_behalf_of", "note"]
+    readonly_fields = fields
 
 
 @admin.register(Order)
-class OrderAdmin(admin.ModelAdmin):
+class OrderAdmin(ReadOnlyAdmin):
     list_display = ["id", "tenant", "transaction_type", "status", "requested_by",
                     "cost_onetime", "submitted_at"]  # fmt: skip
     list_filter = ["tenant", "status", "transaction_type"]
     search_fields = ["id", "external_order_number", "requested_by__last_name"]
     list_select_related = ["tenant", "requested_by"]
+    readonly_fields = [f.name for f in Order._meta.fields]
     inlines = [SegmentInline, HistoryInline]
-
-    def get_readonly_fields(self, request, obj=None):
-        return [f.name for f in Order._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
 
 
 @admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
+class NotificationAdmin(ReadOnlyAdmin):
     list_display = ["event", "email", "order", "status", "attempts", "sent_at"]
     list_filter = ["tenant", "event", "status"]
-
-    def get_readonly_fields(self, request, obj=None):
-        return [f.name for f in Notification._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
+    readonly_fields = [f.name for f in Notification._meta.fields]
 
 
 @admin.register(NotificationSetting)
-class NotificationSettingAdmin(admin.ModelAdmin):
+class NotificationSettingAdmin(ReadOnlyAdmin):
     list_display = ["tenant", "event", "enabled"]
     list_filter = ["tenant"]
 
 
-class PropertyChoiceInline(admin.TabularInline):
+class PropertyChoiceInline(ReadOnlyInline):
     model = PropertyChoice
-    extra = 0
+    fields = ["choice_id", "label", "is_other", "position"]
+    readonly_fields = fields
 
 
 @admin.register(PropertyField)
-class PropertyFieldAdmin(admin.ModelAdmin):
+class PropertyFieldAdmin(ReadOnlyAdmin):
     list_display = ["field_id", "label", "type", "validation", "group"]
+    list_select_related = ["group"]
     inlines = [PropertyChoiceInline]
 
 
-class PropertyFieldInline(admin.TabularInline):
+class PropertyFieldInline(ReadOnlyInline):
     model = PropertyField
-    extra = 0
+    fields = ["field_id", "label", "type", "validation", "position"]
+    readonly_fields = fields
     show_change_link = True
 
 
 @admin.register(PropertyGroup)
-class PropertyGroupAdmin(admin.ModelAdmin):
+class PropertyGroupAdmin(ReadOnlyAdmin):
     list_display = ["group_id", "transaction_type", "tenant"]
     list_filter = ["tenant", "transaction_type"]
     inlines = [PropertyFieldInline]

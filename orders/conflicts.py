@@ -73,19 +73,15 @@ def conflict(
     port_number: str = "",
     exclude_external_number: str | None = None,
 ) -> str | None:
-    """Why the new order is refused (naming the open order in its way), or None."""
-    rival = conflicting_order(
+    """Why the new order is refused (naming the open order in its way), or None: the wording
+    of orders.rules.conflict_blocker, which every caller should use instead."""
+    from orders import rules  # rules builds on this module
+
+    blocker = rules.conflict_blocker(
         tenant=tenant,
         transaction_type=transaction_type,
         service=service,
         port_number=port_number,
         exclude_external_number=exclude_external_number,
     )
-    if rival is None:
-        return None
-    what = f"Number {port_number}" if port_number else f"Line {service.service_number}"
-    return (
-        f"{what} has an open {rival.get_transaction_type_display().lower()} order "
-        f"(#{rival.pk}, {rival.get_status_display().lower()}); wait until it is complete "
-        "or cancel it first."
-    )
+    return blocker.message if blocker else None

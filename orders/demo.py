@@ -20,7 +20,7 @@ ACCESSORY_PROPERTIES = [
     ("REASON", "Reason for the order", T.CHOICE, OPTIONAL, {},
      [("NEW_HIRE", "New hire", False), ("REPLACEMENT", "Replacement of a lost or broken item",
        False), ("OTHER", "Other", True)]),
-    ("NEEDED_BY", "Needed by", T.DATE, OPTIONAL, {"pattern": "mm/dd/yyyy"}, []),
+    ("NEEDED_BY", "Needed by", T.DATE, OPTIONAL, {}, []),
 ]  # fmt: skip
 
 
@@ -56,7 +56,7 @@ PROPERTIES = {
         ("REASON", "Why suspend the line", T.CHOICE, REQUIRED, {},
          [("LEAVE", "Leave of absence", False), ("LOST", "Device lost or stolen", False),
           ("OTHER", "Other", True)]),
-        ("RESUME_ON", "Expected back on", T.DATE, OPTIONAL, {"pattern": "mm/dd/yyyy"}, []),
+        ("RESUME_ON", "Expected back on", T.DATE, OPTIONAL, {}, []),
     ]),
     TT.DEACTIVATE: ("DEACTIVATION", [
         ("REASON", "Why deactivate the line", T.CHOICE, REQUIRED, {},

@@ -151,13 +151,21 @@ class Order(ConcurrentTransitionMixin, models.Model):
         """The requester (or a tenant admin) withdraws it before it reaches the vendors."""
 
 
-class OrderSegment(models.Model):
-    """The part of an order that one vendor fulfils; it has its own status."""
+class OrderSegment(ConcurrentTransitionMixin, models.Model):
+    """The part of an order that one vendor fulfils; it has its own status.
+
+    Until the order reaches the vendors the segment follows the order's status (the same
+    transition names); from then on its vendor moves it. The model owns that graph;
+    orders.services locks the rows, calls the transition, saves and writes the history row.
+    """
+
+    PENDING = (S.ORDER_SUBMITTED, S.AWAITING_APPROVAL)  # not decided yet: follows the order
 
     id = models.BigAutoField(primary_key=True)
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="segments")
     vendor = models.ForeignKey(Vendor, on_delete=models.PROTECT, related_name="+")
-    status = models.CharField(max_length=20, choices=S.choices, default=S.ORDER_SUBMITTED)
+    # max_length as it always was: the column is unchanged.
+    status = FSMField(default=S.ORDER_SUBMITTED, choices=S.choices, max_length=20, protected=True)
     vendor_reference = models.CharField(max_length=100, blank=True)
     # Fulfilment: calls made to the vendor, and the vendor's last answer (kept for the record).
     vendor_attempts = models.PositiveSmallIntegerField(default=0)
@@ -180,6 +188,46 @@ class OrderSegment(models.Model):
         """Sent with every submission of this segment: a vendor that receives it again (a
         retry after a timeout or a killed worker) answers the first submission, and ships once."""
         return f"procure-segment-{self.pk}"
+
+    # --- Life cycle. No side effects here: see orders.services (transition_order follows the
+    # order; submit_segment, _fail_segment and collect_progress move it with its vendor). ---
+
+    @transition(field=status, source=S.ORDER_SUBMITTED, target=S.AWAITING_APPROVAL)
+    def await_approval(self) -> None:
+        """The order awaits approval."""
+
+    @transition(field=status, source=list(PENDING), target=S.APPROVED)
+    def approve(self) -> None:
+        """The order is approved: the segment may go to its vendor."""
+
+    # From either pending status: a segment follows its order's rejection or cancellation.
+    @transition(field=status, source=list(PENDING), target=S.REJECTED)
+    def reject(self) -> None:
+        pass
+
+    @transition(field=status, source=list(PENDING), target=S.CANCELLED)
+    def cancel(self) -> None:
+        pass
+
+    @transition(field=status, source=S.APPROVED, target=S.IN_FULFILLMENT)
+    def acknowledge(self) -> None:
+        """The vendor took the segment in (its reference is on the row)."""
+
+    @transition(field=status, source=S.APPROVED, target=S.FAILED)
+    def fail(self) -> None:
+        """The vendor refused it, or kept failing until it was given up on."""
+
+    @transition(field=status, source=S.IN_FULFILLMENT, target=S.SHIPPED)
+    def ship(self) -> None:
+        """The vendor shipped it (a Shipment row holds the tracking number)."""
+
+    @transition(field=status, source=S.SHIPPED, target=S.COMPLETE)
+    def deliver(self) -> None:
+        """Its parcel was delivered."""
+
+    @transition(field=status, source=S.IN_FULFILLMENT, target=S.COMPLETE)
+    def carry_out(self) -> None:
+        """Nothing to ship (a care order): the carrier made the change to the line."""
 
 
 class CarrierSubmission(models.Model):
@@ -251,11 +299,40 @@ SHIPPED_KINDS = frozenset({OrderItem.Kind.ACCESSORY, OrderItem.Kind.DEVICE})
 class OrderHistory(models.Model):
     """One row per status change (and per notable event) of an order or one of its segments."""
 
+    class Event(models.TextChoices):
+        """Every event a history row records; the label is what the order's timeline shows.
+        An order transition's event is the transition's name (orders.services.transition_order)."""
+
+        SUBMIT = "submit", "Order submitted"
+        # The order's transitions (Order.<name>)
+        AWAIT_APPROVAL = "await_approval", "Approval needed"
+        APPROVE = "approve", "Order approved"
+        REJECT = "reject", "Order rejected"
+        CANCEL = "cancel", "Order cancelled"
+        SEND_TO_VENDORS = "send_to_vendors", "Sent to the vendors"
+        SHIP = "ship", "Everything has shipped"
+        COMPLETE = "complete", "Order complete"
+        FAIL = "fail", "Order failed"
+        # A segment's moves with its vendor (OrderSegment.<transition>)
+        SENT_TO_VENDOR = "sent_to_vendor", "Vendor acknowledged the order"
+        VENDOR_FAILED = "vendor_failed", "Vendor could not fulfil"
+        SHIPPED = "shipped", "Shipped"
+        DELIVERED = "delivered", "Delivered"
+        CARRIED_OUT = "carried_out", "Carrier made the change"
+        # The approval (written by approvals.services)
+        APPROVAL_STEP_STARTED = "approval_step_started", "Approval step started"
+        APPROVAL_STEP_APPROVED = "approval_step_approved", "Approval step approved"
+        APPROVAL_REMINDER = "approval_reminder", "Approvers reminded"
+        APPROVAL_ESCALATED = "approval_escalated", "Approval escalated"
+        APPROVAL_WITHDRAWN = "approval_withdrawn", "Approval withdrawn"
+
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="history")
     segment = models.ForeignKey(
         OrderSegment, on_delete=models.CASCADE, null=True, blank=True, related_name="history"
     )
-    event = models.CharField(max_length=40, help_text="The transition or event name.")
+    event = models.CharField(
+        max_length=40, choices=Event.choices, help_text="The transition or event name."
+    )
     from_status = models.CharField(max_length=20, blank=True)
     to_status = models.CharField(max_length=20, blank=True)
     actor = models.ForeignKey(
@@ -329,7 +406,7 @@ class PropertyField(models.Model):
     )
     min_length = models.PositiveIntegerField(null=True, blank=True)
     max_length = models.PositiveIntegerField(null=True, blank=True)
-    pattern = models.CharField(max_length=100, blank=True, help_text='A hint, e.g. "mm/dd/yyyy".')
+    pattern = models.CharField(max_length=100, blank=True, help_text='A hint, e.g. "CC-1234".')
     reg_ex = models.CharField(max_length=300, blank=True)
     default_text = models.CharField(max_length=300, blank=True)
     position = models.PositiveSmallIntegerField(default=0)

@@ -37,6 +37,37 @@ def groups_for(tenant: Tenant, transaction_type: str) -> QuerySet[PropertyGroup]
     )
 
 
+# A DATE answer is an ISO date (or timestamp): the one format the request accepts, said alike on
+# forms and in the API's description of the field, whatever hint a tenant wrote for it.
+DATE_FORMAT = "YYYY-MM-DD"
+
+
+def hint(field: PropertyField) -> str:
+    """The format hint shown with a field: the tenant's for text, ISO for dates."""
+    if field.type == Field.Type.DATE:
+        return DATE_FORMAT
+    return field.pattern if field.type == Field.Type.TEXT else ""
+
+
+def asks_contact_number(field: PropertyField) -> bool:
+    """A text field asking for a phone number to reach the employee (CONTACT_NUMBER,
+    "Contact Phone Number", CONTACT_PHONE...)."""
+    words = set(f"{field.field_id} {field.label}".upper().replace("_", " ").split())
+    asks_number = bool({"NUMBER", "PHONE"} & words)
+    return field.type == Field.Type.TEXT and "CONTACT" in words and asks_number
+
+
+def known_contact_number(employee: Employee, service=None) -> str:
+    """The number the tenant knows to reach the employee: their office phone, else the line
+    the order is about, else one of their active lines ("" when none)."""
+    if employee.office_phone:
+        return employee.office_phone
+    if service is not None and service.status != service.Status.DEACTIVATED:
+        return service.service_number
+    line = employee.services.filter(status="ACTIVE").order_by("service_number").first()
+    return line.service_number if line else ""
+
+
 def check_properties(
     tenant: Tenant, transaction_type: str, submitted: list[dict]
 ) -> tuple[list[dict], list[FieldProblem]]:
@@ -137,7 +168,9 @@ def _check_answer(field: Field, answer: dict, path: str) -> tuple[dict | None, F
             parsed = datetime.fromisoformat(str(raw).replace("Z", "+00:00"))
         except ValueError:
             return None, FieldProblem(
-                path, "INVALID_FORMAT", f"{field.label} must be a date like 2016-12-22T00:00:00Z."
+                path,
+                "INVALID_FORMAT",
+                f"{field.label} must be a date: {DATE_FORMAT}, e.g. 2016-12-22.",
             )
         if parsed.tzinfo is None:  # a bare date or local time: MobProc dates are UTC
             parsed = parsed.replace(tzinfo=UTC)
@@ -166,7 +199,7 @@ def _check_answer(field: Field, answer: dict, path: str) -> tuple[dict | None, F
         other = picked.get("otherText")
         if not isinstance(other, str) or not other.strip():
             return None, FieldProblem(
-                path, "REQUIRED", f"{field.label}: '{choice.label}' needs otherText."
+                path, "REQUIRED", f"{field.label}: say what '{choice.label}' is, in a few words."
             )
         if problem := _unstorable(other, path, field.label):
             return None, problem
@@ -187,7 +220,7 @@ def group_representation(group: PropertyGroup) -> dict:
         optional = {
             "minLength": field.min_length,
             "maxLength": field.max_length,
-            "pattern": field.pattern,
+            "pattern": hint(field) or field.pattern,
             "regEx": field.reg_ex,
             "text": field.default_text,
         }

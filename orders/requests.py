@@ -2,7 +2,8 @@
 
 `parse_order_request` reports every problem at once (RequestInvalid), each with the dotted path
 MobProc clients expect (`orderRequest.shipTo.address.CITY`); on success it returns the request
-with every id resolved to a row of the caller's tenant.
+with every id resolved to a row of the caller's tenant. What a line allows now (its status, its
+device, its upgrade period, open orders in the way) is orders.rules', in the words the pages use.
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ import re
 from dataclasses import dataclass, field
 
 from django.db.models import Q
-from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.exceptions import ErrorDetail
@@ -29,8 +29,8 @@ from catalog.models import (
     ServiceAsset,
     TransactionType,
 )
-from orders import conflicts
 from orders import properties as order_properties
+from orders import rules
 from orders.models import OrderItem
 from portal.api.errors import flatten_errors
 from portal.exceptions import FieldProblem, RequestInvalid
@@ -228,18 +228,25 @@ def external_order_number(payload) -> str | None:
     return number.strip() or None if isinstance(number, str) else None
 
 
+def _refuse(blocker: rules.Blocker | None) -> None:
+    """A rule of orders.rules refusing the order is a problem of the field being validated,
+    in the rule's words and with its code."""
+    if blocker is not None:
+        raise serializers.ValidationError(blocker.message, code=blocker.code)
+
+
 def _refuse_conflict(serializer: OrderRequestSerializer, **target) -> None:
     """An open order on the same line (or number) that this one would conflict with is a
     problem of the field naming the line."""
-    message = conflicts.conflict(
-        tenant=serializer.context["tenant"],
-        transaction_type=serializer.transaction_type,
-        # The same order resubmitted is not its own rival (submit returns it).
-        exclude_external_number=external_order_number(serializer.initial_data),
-        **target,
+    _refuse(
+        rules.conflict_blocker(
+            tenant=serializer.context["tenant"],
+            transaction_type=serializer.transaction_type,
+            # The same order resubmitted is not its own rival (submit returns it).
+            exclude_external_number=external_order_number(serializer.initial_data),
+            **target,
+        )
     )
-    if message:
-        raise serializers.ValidationError(message, code="CONFLICTING_ORDER")
 
 
 class NoShipToMixin(serializers.Serializer):
@@ -268,14 +275,7 @@ class ServiceOrderRequestSerializer(OrderRequestSerializer):
     )
 
     def validate_serviceId(self, service: ServiceAsset) -> ServiceAsset:
-        kind = TransactionType(self.transaction_type)
-        if kind not in service.order_actions:
-            allowed = ", ".join(service.order_actions) or "none"
-            raise serializers.ValidationError(
-                f"Line {service.service_number} is {service.status}: "
-                f"{kind.label.lower()} is not possible (allowed now: {allowed}).",
-                code="SERVICE_NOT_ELIGIBLE",
-            )
+        _refuse(rules.status_blocker(service, self.transaction_type))
         _refuse_conflict(self, service=service)
         return service
 
@@ -319,8 +319,11 @@ class AccessoryOrderRequestSerializer(ServiceOrderRequestSerializer):
         service = self.peek("serviceId")
         device = getattr(service, "device", None) if service else None
         if service is not None and device is None:
-            message = f"Line {service.service_number} has no device to fit accessories to."
-            raise serializers.ValidationError({"accessoryIds": _error(message, "NOT_COMPATIBLE")})
+            # The rule's words; the code and the field as MobProc clients know them.
+            blocker = rules.device_blocker(service, self.transaction_type)
+            raise serializers.ValidationError(
+                {"accessoryIds": _error(blocker.message, "NOT_COMPATIBLE")}
+            )
         errors = _accessory_errors(
             self.context["tenant"],
             cart["accessoryIds"],
@@ -451,9 +454,8 @@ class ExistingDeviceMixin(serializers.Serializer):
         device = getattr(service, "device", None)
         serial = described["serialNumber"]
         if device is None:
-            raise serializers.ValidationError(
-                f"Line {service.service_number} has no device on record.", code="DEVICE_MISMATCH"
-            )
+            blocker = rules.device_blocker(service, self.transaction_type)
+            raise serializers.ValidationError(blocker.message, code="DEVICE_MISMATCH")
         errors = {}
         if (serial["type"], serial["value"]) != (device.serial_number_type, device.serial_number):
             errors["serialNumber"] = _error(
@@ -668,14 +670,7 @@ class UpgradeRequestSerializer(ExistingDeviceMixin, ServiceOrderRequestSerialize
 
     def validate_serviceId(self, service: ServiceAsset) -> ServiceAsset:
         service = super().validate_serviceId(service)
-        eligible_from = service.upgrade_eligibility_date
-        if eligible_from is not None and eligible_from > timezone.now():
-            months = service.tenant.upgrade_eligibility_months
-            raise serializers.ValidationError(
-                f"Line {service.service_number} may be upgraded from {eligible_from:%Y-%m-%d} "
-                f"({months} months after its last upgrade).",
-                code="NOT_ELIGIBLE_FOR_UPGRADE",
-            )
+        _refuse(rules.upgrade_period_blocker(service))
         return service
 
     def validate_shoppingCart(self, cart: dict) -> dict:

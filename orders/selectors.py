@@ -5,13 +5,17 @@ from __future__ import annotations
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
 from orders.models import Order, OrderApprover, OrderHistory, OrderItem, OrderSegment, Shipment
-from portal.models import Delegation, Employee
+from portal import selectors as people
+from portal.models import Employee
 
 
-def _deciding_as(employee: Employee) -> list[int]:
-    """The employee and everyone who named them delegate for today."""
-    delegators = Delegation.objects.in_force().filter(delegate=employee)
-    return [employee.pk, *delegators.values_list("employee_id", flat=True)]
+def _decided_by(employee: Employee, deciding: people.DecidingFor | None = None) -> Q:
+    """Approver rows (`employee_id`) of the employee and of everyone who named them delegate
+    for today (people.deciding_for): from `deciding` when the caller has it, else in SQL (no
+    query of its own)."""
+    if deciding is not None:
+        return Q(employee_id__in=sorted(deciding.ids))
+    return Q(employee_id=employee.pk) | Q(employee_id__in=people.delegators_today(employee))
 
 
 def orders_visible_to(employee: Employee) -> QuerySet[Order]:
@@ -20,18 +24,22 @@ def orders_visible_to(employee: Employee) -> QuerySet[Order]:
     orders = Order.objects.filter(tenant_id=employee.tenant_id)
     if employee.is_tenant_admin:
         return orders
-    approving = OrderApprover.objects.filter(
-        order=OuterRef("pk"), employee_id__in=_deciding_as(employee)
-    )
+    approving = OrderApprover.objects.filter(_decided_by(employee), order=OuterRef("pk"))
     return orders.filter(Q(requested_by=employee) | Q(account_holder=employee) | Exists(approving))
 
 
-def awaiting_decision_by(employee: Employee, orders: QuerySet[Order] | None = None):
+def awaiting_decision_by(
+    employee: Employee,
+    orders: QuerySet[Order] | None = None,
+    *,
+    deciding: people.DecidingFor | None = None,
+):
     """Orders waiting for the employee's decision (or the decision of someone they stand in
-    for), never their own (maker-checker)."""
+    for), never their own (maker-checker: the same makers as Order.maker_ids). `deciding`: the
+    employee's people.deciding_for, when the caller has it already."""
     orders = Order.objects.filter(tenant_id=employee.tenant_id) if orders is None else orders
     pending = OrderApprover.objects.filter(
-        order=OuterRef("pk"), pending=True, employee_id__in=_deciding_as(employee)
+        _decided_by(employee, deciding), order=OuterRef("pk"), pending=True
     )
     return (
         orders.filter(Exists(pending), status=Order.Status.AWAITING_APPROVAL)
@@ -95,3 +103,17 @@ def history_of(order: Order) -> QuerySet[OrderHistory]:
 
 def shipments_of(order: Order) -> QuerySet[Shipment]:
     return Shipment.objects.filter(segment__order=order).select_related("segment")
+
+
+def last_ship_to(employee: Employee) -> dict | None:
+    """Where the employee's latest order that shipped something went (its stored ship-to:
+    name, regionId, labelled address lines), to fill in the next one's; None if none did."""
+    return (
+        Order.objects.filter(
+            tenant_id=employee.tenant_id, requested_by=employee, ship_to__isnull=False
+        )
+        .exclude(ship_to=None)  # JSON null, as SQL NULL is above
+        .order_by("-submitted_at", "-pk")
+        .values_list("ship_to", flat=True)
+        .first()
+    )

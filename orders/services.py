@@ -251,7 +251,7 @@ def submit_order(
     OrderItem.objects.bulk_create(items)
     record_history(
         order,
-        event="submit",
+        event=OrderHistory.Event.SUBMIT,
         to_status=order.status,
         actor=placed_by or draft.requested_by,
         on_behalf_of=draft.requested_by,
@@ -335,7 +335,7 @@ def _refuse_conflicts(draft: OrderDraft) -> None:
 def record_history(
     order: Order,
     *,
-    event: str,
+    event: OrderHistory.Event,
     actor: Employee | None,
     on_behalf_of: Employee | None = None,
     from_status: str = "",
@@ -343,7 +343,8 @@ def record_history(
     note: str = "",
     segment: OrderSegment | None = None,
 ) -> OrderHistory:
-    """Append a history row; `on_behalf_of` is kept only when it differs from the actor."""
+    """Append a history row; `on_behalf_of` is kept only when it differs from the actor.
+    `event` is one of OrderHistory.Event (the timeline's labels are there)."""
     if on_behalf_of is not None and actor is not None and on_behalf_of.pk == actor.pk:
         on_behalf_of = None
     return OrderHistory.objects.create(
@@ -358,6 +359,10 @@ def record_history(
     )
 
 
+# The order's transitions that its segments make too: they have not reached a vendor yet.
+SEGMENTS_FOLLOW = frozenset({"await_approval", "approve", "reject", "cancel"})
+
+
 def transition_order(
     order: Order,
     transition: str,
@@ -366,22 +371,21 @@ def transition_order(
     on_behalf_of: Employee | None = None,
     note: str = "",
 ) -> OrderHistory:
-    """Apply a life-cycle transition to a row locked by the caller, save it and write its
-    history row in the same transaction. Segments that have not reached a vendor follow the
-    order's status. Raises ConcurrentTransition if the row moved meanwhile."""
+    """Apply a life-cycle transition (an Order method's name, which is also its history event)
+    to a row locked by the caller, save it and write its history row in the same transaction.
+    Segments that have not reached a vendor make the same transition. Raises
+    TransitionNotAllowed from a wrong status, ConcurrentTransition if a row moved meanwhile."""
+    event = OrderHistory.Event(transition)
     source = order.status
     getattr(order, transition)()
     order.save()
-    if order.status in (
-        Order.Status.AWAITING_APPROVAL,
-        Order.Status.APPROVED,
-        Order.Status.REJECTED,
-        Order.Status.CANCELLED,
-    ):
-        order.segments.update(status=order.status)
+    if transition in SEGMENTS_FOLLOW:
+        for segment in OrderSegment.objects.select_for_update().filter(order=order):
+            getattr(segment, transition)()
+            segment.save(update_fields=["status"])
     return record_history(
         order,
-        event=transition,
+        event=event,
         from_status=source,
         to_status=order.status,
         actor=actor,
@@ -488,7 +492,7 @@ def submit_segment(segment_id: int) -> None:
             .select_related("vendor")
             .get(pk=segment_id)
         )
-        if segment.status != Order.Status.APPROVED:
+        if not can_proceed(segment.acknowledge):
             return  # sent, failed or cancelled already
         segment.vendor_attempts += 1
         segment.save(update_fields=["vendor_attempts"])
@@ -509,23 +513,17 @@ def submit_segment(segment_id: int) -> None:
     with transaction.atomic():
         order = Order.objects.select_for_update().get(pk=segment.order_id)
         segment = OrderSegment.objects.select_for_update().get(pk=segment_id)
-        if segment.status != Order.Status.APPROVED:
+        if not can_proceed(segment.acknowledge):
             return
-        segment.status = Order.Status.IN_FULFILLMENT
+        _move_segment(
+            order, segment, "acknowledge", OrderHistory.Event.SENT_TO_VENDOR,
+            note=f"{segment.vendor.name} acknowledged: {ack.reference}.",
+        )  # fmt: skip
         segment.vendor_reference = ack.reference
         segment.vendor_response = ack.response
         segment.sent_at = timezone.now()
         segment.next_check_at = ack.check_at
         segment.save()
-        record_history(
-            order,
-            segment=segment,
-            event="sent_to_vendor",
-            from_status=Order.Status.APPROVED,
-            to_status=segment.status,
-            actor=None,
-            note=f"{segment.vendor.name} acknowledged: {ack.reference}.",
-        )
         transaction.on_commit(partial(_check_progress_later, segment.pk, ack.check_at))
 
 
@@ -543,22 +541,32 @@ def _check_progress_later(segment_id: int, when) -> None:
         logger.warning("could not schedule a progress check of segment %s: %s", segment_id, exc)
 
 
+def _move_segment(
+    order: Order, segment: OrderSegment, transition: str, event: OrderHistory.Event, *,
+    note: str = "",
+) -> OrderHistory:  # fmt: skip
+    """Apply a segment's transition with its vendor (both rows locked by the caller, who saves
+    the segment with whatever else changed) and write its history row. Raises
+    TransitionNotAllowed from a wrong status."""
+    source = segment.status
+    getattr(segment, transition)()
+    return record_history(
+        order, segment=segment, event=event, from_status=source, to_status=segment.status,
+        actor=None, note=note,
+    )  # fmt: skip
+
+
 def _fail_segment(segment_id: int, message: str, response: dict) -> None:
     with transaction.atomic():
         segment = OrderSegment.objects.select_related("order").get(pk=segment_id)
         order = Order.objects.select_for_update().get(pk=segment.order_id)
         segment = OrderSegment.objects.select_for_update().get(pk=segment_id)
-        if segment.status == Order.Status.FAILED:
-            return
-        source = segment.status
-        segment.status = Order.Status.FAILED
+        if not can_proceed(segment.fail):
+            return  # failed already, or a redelivered copy of the task was acknowledged
+        _move_segment(order, segment, "fail", OrderHistory.Event.VENDOR_FAILED, note=message)
         segment.vendor_response = {**response, "message": message}
         segment.next_check_at = None
         segment.save()
-        record_history(
-            order, segment=segment, event="vendor_failed", from_status=source,
-            to_status=segment.status, actor=None, note=message,
-        )  # fmt: skip
         if can_proceed(order.fail):
             transition_order(order, "fail", actor=None, note=f"{segment.vendor}: {message}")
             notifications.notify_requester(order, Notification.Event.ORDER_FAILED, reason=message)
@@ -580,34 +588,27 @@ def collect_progress(segment_id: int) -> None:
         return
     progress = fulfilment.gateway_for(segment.vendor).progress(segment)
     now = timezone.now()
-    if progress.shipped and segment.status == Order.Status.IN_FULFILLMENT:
+    if progress.shipped and can_proceed(segment.ship):
         Shipment.objects.create(
             segment=segment,
             carrier=progress.carrier,
             tracking_number=progress.tracking_number,
             shipped_at=now,
         )
-        segment.status = Order.Status.SHIPPED
-        record_history(
-            order, segment=segment, event="shipped", from_status=Order.Status.IN_FULFILLMENT,
-            to_status=segment.status, actor=None,
+        _move_segment(
+            order, segment, "ship", OrderHistory.Event.SHIPPED,
             note=f"{progress.carrier}, tracking {progress.tracking_number}.",
         )  # fmt: skip
     carried_out = progress.delivered and not progress.shipped
-    if carried_out and segment.status == Order.Status.IN_FULFILLMENT:
+    if carried_out and can_proceed(segment.carry_out):
         # Nothing to ship (a care order): the carrier made the change.
-        segment.status = Order.Status.COMPLETE
-        record_history(
-            order, segment=segment, event="carried_out", from_status=Order.Status.IN_FULFILLMENT,
-            to_status=segment.status, actor=None, note=f"{segment.vendor.name} made the change.",
+        _move_segment(
+            order, segment, "carry_out", OrderHistory.Event.CARRIED_OUT,
+            note=f"{segment.vendor.name} made the change.",
         )  # fmt: skip
-    if progress.delivered and segment.status == Order.Status.SHIPPED:
+    if progress.delivered and can_proceed(segment.deliver):
         segment.shipments.filter(delivered_at__isnull=True).update(delivered_at=now)
-        segment.status = Order.Status.COMPLETE
-        record_history(
-            order, segment=segment, event="delivered", from_status=Order.Status.SHIPPED,
-            to_status=segment.status, actor=None,
-        )  # fmt: skip
+        _move_segment(order, segment, "deliver", OrderHistory.Event.DELIVERED)
     segment.vendor_response = progress.response or segment.vendor_response
     segment.next_check_at = progress.check_again_at
     segment.save()

@@ -1,3 +1,7 @@
+"""The admin is for platform operators, and for looking: what a service writes (with its checks,
+history and audit) is read-only here, or kept off the form. State changes go through the
+services (pages and API), never through a raw status field."""
+
 from django.contrib import admin
 
 from portal.models import (
@@ -12,6 +16,33 @@ from portal.models import (
     SignInEvent,
     Tenant,
 )
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Shown, never added, changed or deleted here: a service owns these rows' writes."""
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
 
 
 @admin.register(Tenant)
@@ -34,12 +65,14 @@ class EmployeeAdmin(admin.ModelAdmin):
     search_fields = ["first_name", "last_name", "email", "company_employee_id"]
     list_select_related = ["tenant", "department"]
     raw_id_fields = ["user"]
+    # (De)activating is portal.services.update_employee's, with its checks.
+    readonly_fields = ["status"]
 
 
-class ReportingLineInline(admin.TabularInline):
+class ReportingLineInline(ReadOnlyInline):
+    """Managers are set by portal.services.set_manager (same tenant, no cycles)."""
+
     model = ReportingLine
-    raw_id_fields = ["employee", "manager"]
-    extra = 0
 
 
 @admin.register(Hierarchy)
@@ -50,17 +83,20 @@ class HierarchyAdmin(admin.ModelAdmin):
 
 
 @admin.register(Delegation)
-class DelegationAdmin(admin.ModelAdmin):
+class DelegationAdmin(ReadOnlyAdmin):
+    """Written by portal.services.add_delegation / end_delegation (who may name whom)."""
+
     list_display = ["employee", "delegate", "starts_on", "ends_on", "tenant"]
     list_filter = ["tenant"]
-    raw_id_fields = ["employee", "delegate"]
+    list_select_related = ["employee", "delegate", "tenant"]
 
 
 @admin.register(EmployeeGroup)
-class EmployeeGroupAdmin(admin.ModelAdmin):
+class EmployeeGroupAdmin(ReadOnlyAdmin):
+    """Written by portal.services.save_group / delete_group (members of the group's tenant)."""
+
     list_display = ["name", "tenant"]
     list_filter = ["tenant"]
-    filter_horizontal = ["members"]
 
 
 class OAuthApplicationAdmin(admin.ModelAdmin):
@@ -78,46 +114,28 @@ class OAuthApplicationAdmin(admin.ModelAdmin):
 
 
 @admin.register(OutboxMessage)
-class OutboxMessageAdmin(admin.ModelAdmin):
+class OutboxMessageAdmin(ReadOnlyAdmin):
     """Read-only: the outbox is written by services and drained by the sweep."""
 
     list_display = ["task_name", "args", "created_at", "published_at", "attempts"]
     list_filter = ["task_name"]
     readonly_fields = [f.name for f in OutboxMessage._meta.fields]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(RedeemedAuthorizationCode)
-class RedeemedAuthorizationCodeAdmin(admin.ModelAdmin):
+class RedeemedAuthorizationCodeAdmin(ReadOnlyAdmin):
     """Read-only: written by the token endpoint (portal.oauth), to revoke on a code replay."""
 
     list_display = ["application", "redeemed_at", "access_token_id", "token_family"]
     list_filter = ["application"]
     readonly_fields = [f.name for f in RedeemedAuthorizationCode._meta.fields]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(SignInEvent)
-class SignInEventAdmin(admin.ModelAdmin):
-    """The audit of refused sign-ins and of reset requests: read only."""
+class SignInEventAdmin(ReadOnlyAdmin):
+    """The audit of refused sign-ins and of reset requests: read only, never deleted here."""
 
     list_display = ["at", "kind", "username", "ip_address", "client_id", "correlation_id", "path"]
     list_filter = ["kind"]
     search_fields = ["username", "ip_address", "client_id", "correlation_id"]
     date_hierarchy = "at"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+import datetime
+from collections.abc import Iterable
+from dataclasses import dataclass
 
-from portal.models import Delegation, Employee, Hierarchy, ReportingLine, Tenant
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from portal.models import Delegation, Employee, EmployeeGroup, Hierarchy, ReportingLine, Tenant
 
 
 def employee_of_user(user) -> Employee | None:
@@ -29,14 +33,106 @@ def employees_of(tenant: Tenant) -> QuerySet[Employee]:
     return Employee.objects.filter(tenant=tenant).select_related("department")
 
 
+@dataclass(frozen=True)
+class DecidingFor:
+    """Whom a person decides approvals for on a day: themselves, and everyone who named them
+    delegate for that day (`delegations`, soonest to end first, each with its `employee`).
+
+    Tenant admins are not in it: they decide for someone else only by acting as them (the API's
+    context headers, see may_act_for), and then decide as that person."""
+
+    employee: Employee
+    delegations: tuple[Delegation, ...]
+
+    @property
+    def delegators(self) -> list[Employee]:
+        return [d.employee for d in self.delegations]
+
+    @property
+    def delegator_ids(self) -> frozenset[int]:
+        return frozenset(d.employee_id for d in self.delegations)
+
+    @property
+    def ids(self) -> frozenset[int]:
+        """The employee and their delegators: whose pending approvals are theirs to decide."""
+        return self.delegator_ids | {self.employee.pk}
+
+    def on_behalf_of(self, approver_ids: Iterable[int]) -> list[Employee]:
+        """Of these approvers, the people the employee decides for as a delegate: nobody when
+        the employee is an approver themself (they then decide as themself)."""
+        approver_ids = set(approver_ids)
+        if self.employee.pk in approver_ids:
+            return []
+        return [d.employee for d in self.delegations if d.employee_id in approver_ids]
+
+    def decides_for(self, approver_ids: Iterable[int]) -> Employee | None:
+        """The approver a decision by the employee counts for: themself when among these
+        approvers, else the first delegator who is; None: none of them."""
+        approver_ids = set(approver_ids)
+        if self.employee.pk in approver_ids:
+            return self.employee
+        return next(iter(self.on_behalf_of(approver_ids)), None)
+
+
+def _delegations_to(employee: Employee, on: datetime.date | None = None) -> QuerySet[Delegation]:
+    return Delegation.objects.in_force(on).filter(delegate=employee, tenant_id=employee.tenant_id)
+
+
+def deciding_for(employee: Employee, *, on: datetime.date | None = None) -> DecidingFor:
+    """Whom the employee decides approvals for today (or `on` a day), in one query."""
+    delegations = (
+        _delegations_to(employee, on)
+        .select_related("employee__department")
+        .order_by("ends_on", "pk")
+    )
+    return DecidingFor(employee=employee, delegations=tuple(delegations))
+
+
+def delegators_today(employee: Employee) -> QuerySet:
+    """The ids of who named the employee delegate for today, as a subquery (deciding_for's
+    delegators, for a query that needs no more)."""
+    return _delegations_to(employee).values("employee_id")
+
+
+REQUEST_CACHE = "_procure_deciding_for"
+
+
+def deciding_for_request(request, employee: Employee) -> DecidingFor:
+    """deciding_for(employee), computed once per request: the navigation, the page and its
+    partials all need it (as it was when the request began)."""
+    cached = getattr(request, REQUEST_CACHE, None)
+    if cached is None or cached.employee.pk != employee.pk:
+        cached = deciding_for(employee)
+        setattr(request, REQUEST_CACHE, cached)
+    return cached
+
+
+def cached_deciding_for(request, employee: Employee) -> DecidingFor | None:
+    """deciding_for(employee) if this request has computed it already (deciding_for_request),
+    else None: for callers that can do without it."""
+    cached = getattr(request, REQUEST_CACHE, None)
+    return cached if cached is not None and cached.employee.pk == employee.pk else None
+
+
 def may_act_for(caller: Employee, target: Employee) -> bool:
     """Tenant admins may act for anyone of their tenant; others only for whoever named them
-    delegate for today."""
+    delegate for today (deciding_for)."""
     if caller.tenant_id != target.tenant_id:
         return False
     if caller.pk == target.pk or caller.is_tenant_admin:
         return True
-    return Delegation.objects.in_force().filter(employee=target, delegate=caller).exists()
+    return target.pk in deciding_for(caller).delegator_ids
+
+
+def delegate_choices(employee: Employee) -> QuerySet[Employee]:
+    """Who may be named the employee's delegate: the active colleagues of their tenant, never
+    the employee themself (the delegation forms offer these; add_delegation refuses others)."""
+    return (
+        Employee.objects.active()
+        .filter(tenant_id=employee.tenant_id)
+        .exclude(pk=employee.pk)
+        .select_related("department")
+    )
 
 
 def default_hierarchy(tenant: Tenant) -> Hierarchy | None:
@@ -63,6 +159,22 @@ def manager_of(
     return current
 
 
-def is_approver(employee: Employee) -> bool:
-    """Whether anyone reports to this employee (in any hierarchy) or they administer the tenant."""
-    return employee.is_tenant_admin or ReportingLine.objects.filter(manager=employee).exists()
+def is_approver(
+    employee: Employee, *, deciding: DecidingFor | None = None, also: Q | None = None
+) -> bool:
+    """Whether the employee may be asked to decide approvals: a tenant admin, a manager (anyone
+    reports to them in some hierarchy), a member of an approver group, or someone's delegate
+    today (`deciding`: their deciding_for, when already known). `also`: a condition on the
+    employee that the apps above add (orders: someone an order waited for), asked in the same
+    query."""
+    if deciding is not None and deciding.delegations:
+        return True
+    manages = ReportingLine.objects.filter(manager=OuterRef("pk"))
+    in_group = EmployeeGroup.members.through.objects.filter(employee_id=OuterRef("pk"))
+    condition = Q(is_tenant_admin=True) | Q(Exists(manages)) | Q(Exists(in_group))
+    if deciding is None:  # someone's delegate today, asked in the same query
+        condition |= Q(Exists(Delegation.objects.in_force().filter(delegate=OuterRef("pk"))))
+    if also is not None:
+        condition |= also
+    # At most the one query: a page costs the same for everyone.
+    return Employee.objects.filter(pk=employee.pk).filter(condition).exists()

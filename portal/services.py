@@ -8,6 +8,7 @@ from collections.abc import Iterable
 
 from django.db import IntegrityError, transaction
 
+from portal import selectors
 from portal.exceptions import Conflict, FieldProblem, NotAllowed, NotTenantAdmin, RequestInvalid
 from portal.models import (
     Delegation,
@@ -37,12 +38,14 @@ def add_delegation(
     ):
         raise NotAllowed("You may only name delegates for yourself.")
     problems = []
-    if delegate.tenant_id != employee.tenant_id or delegate.status != Employee.Status.ACTIVE:
-        problems.append(FieldProblem("delegate", "NOT_FOUND", "Choose an active colleague."))
-    elif delegate.pk == employee.pk:
+    # Who may be a delegate is selectors.delegate_choices, the list the forms offer; oneself
+    # is told apart, with its own message.
+    if delegate.pk == employee.pk:
         problems.append(
             FieldProblem("delegate", "INVALID_VALUE", "You cannot be your own delegate.")
         )
+    elif not selectors.delegate_choices(employee).filter(pk=delegate.pk).exists():
+        problems.append(FieldProblem("delegate", "NOT_FOUND", "Choose an active colleague."))
     if ends_on < starts_on:
         problems.append(FieldProblem("ends_on", "INVALID_VALUE", "The end comes before the start."))
     if problems:

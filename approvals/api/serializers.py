@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from approvals import rules
 from approvals.models import ApprovalRun, ApprovalWorkflow, Decision, RunStep, StepRule
 from catalog.models import Region, TransactionType
 from orders.api.serializers import person
@@ -16,9 +17,11 @@ STAMP = serializers.DateTimeField().to_representation
 
 class DecisionBodySerializer(serializers.Serializer):
     action = serializers.ChoiceField(choices=Decision.Action.choices)
+    # The pages' forms refuse a too-long reason with the same limit and message.
     reason = serializers.CharField(
-        max_length=2000, required=False, allow_blank=True, allow_null=True, default=""
-    )
+        max_length=rules.MAX_REASON, required=False, allow_blank=True, allow_null=True,
+        default="", error_messages={"max_length": rules.REASON_TOO_LONG},
+    )  # fmt: skip
     communicationWorkflow = serializers.ChoiceField(
         choices=Decision.Communication.choices, required=False, default="Default"
     )

@@ -12,6 +12,7 @@ from decimal import Decimal
 
 from django import forms
 
+from approvals import rules
 from approvals.models import ApprovalWorkflow, StepRule
 from approvals.routing import OrderFacts
 from catalog.models import Region, TransactionType
@@ -260,5 +261,5 @@ class ExampleOrderForm(forms.Form):
             cost_monthly=data["monthly"] or Decimal("0"),
             region_id=data["region"].pk if data["region"] else None,
             requester=requester,
-            makers=frozenset({requester.pk}),
+            makers=rules.makers(requester.pk),
         )

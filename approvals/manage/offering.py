@@ -1,9 +1,15 @@
 """Tenant admin page of the catalog: which items the tenant offers its employees, and how long
-after a device upgrade a line may be upgraded again."""
+after a device upgrade a line may be upgraded again.
+
+The page is one form with one Save: every section's ticks and the upgrade period are sent and
+saved together (`section=all`), so ticks in one section are never lost by saving another. A
+post naming one section (`section=accessories`, `section=upgrade-period`) saves that one alone.
+"""
 
 from __future__ import annotations
 
 from django.contrib import messages
+from django.db import transaction
 from django.db.models import Exists, OuterRef, Prefetch
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import pluralize
@@ -22,6 +28,13 @@ SECTIONS = [
     ("features", Feature, "Plan features"),
 ]
 UPGRADE_PERIOD = "upgrade-period"  # the key the upgrade period form posts back
+ALL = "all"  # the page's one form: every section and the upgrade period
+PERIOD_FIELD = "upgradeEligibilityMonths"  # where catalog.services puts a period's problem
+
+
+def _ticked(request, key: str) -> list[str]:
+    """The ids ticked in one section of the whole page (`offered-<section>`)."""
+    return [raw for raw in request.POST.getlist(f"offered-{key}") if raw.isdigit()]
 
 
 def _items(model, tenant):
@@ -47,6 +60,8 @@ def catalog_availability(request):
     tenant = request.employee.tenant
     if request.method == "POST":
         key = request.POST.get("section")
+        if key == ALL:
+            return _save_all(request)
         if key == UPGRADE_PERIOD:
             return _save_upgrade_period(request)
         model = next((model for name, model, _ in SECTIONS if name == key), None)
@@ -61,6 +76,34 @@ def catalog_availability(request):
                 messages.success(request, f"Saved which {title.lower()} you offer.")
         return redirect(f"{reverse('manage:catalog')}#{key or ''}")
     return _render(request)
+
+
+def _save_all(request):
+    """Every section's ticks and the upgrade period, saved together or not at all; a refusal
+    shows the page again as it was posted (400)."""
+    tenant, actor = request.employee.tenant, request.employee
+    ticked = {key: _ticked(request, key) for key, _model, _title in SECTIONS}
+    typed = request.POST.get("months", "")
+    try:
+        with transaction.atomic():
+            services.set_upgrade_period(tenant, typed, actor)
+            for key, model, _title in SECTIONS:
+                services.set_offered(tenant=tenant, model=model, ids=ticked[key], actor=actor)
+    except RequestInvalid as error:
+        tenant.refresh_from_db(fields=["upgrade_eligibility_months"])
+        beside = [p.message for p in error.problems if p.field == PERIOD_FIELD]
+        for problem in error.problems:
+            if problem.field != PERIOD_FIELD:
+                messages.error(request, problem.message)
+        period = {"value": typed, "errors": beside}
+        return _render(request, period=period, ticked=ticked, status=400)
+    months = tenant.upgrade_eligibility_months
+    messages.success(
+        request,
+        "Saved what you offer. Lines may be upgraded "
+        f"{months} month{pluralize(months)} after their last upgrade.",
+    )
+    return redirect(reverse("manage:catalog"))
 
 
 def _save_upgrade_period(request):
@@ -78,13 +121,21 @@ def _save_upgrade_period(request):
     return redirect(f"{reverse('manage:catalog')}#{UPGRADE_PERIOD}")
 
 
-def _render(request, *, period: dict | None = None, status: int = 200):
-    """The page; `period` is the upgrade period form as posted (value and errors) when it was
-    refused, else the tenant's own."""
+def _render(
+    request,
+    *,
+    period: dict | None = None,
+    ticked: dict[str, list[str]] | None = None,
+    status: int = 200,
+):
+    """The page; `period` is the upgrade period as posted (value and errors) and `ticked` each
+    section's ticks as posted when they were refused, else the tenant's own."""
     tenant = request.employee.tenant
     sections = []
     for key, model, title in SECTIONS:
         items = list(_items(model, tenant))
+        for item in items:
+            item.ticked = str(item.pk) in ticked[key] if ticked is not None else item.offered
         sections.append(
             {
                 "key": key,
@@ -94,5 +145,10 @@ def _render(request, *, period: dict | None = None, status: int = 200):
             }
         )
     period = period or {"value": str(tenant.upgrade_eligibility_months), "errors": []}
-    context = {"sections": sections, "period": period, "period_key": UPGRADE_PERIOD}
+    context = {
+        "sections": sections,
+        "period": period,
+        "period_key": UPGRADE_PERIOD,
+        "all_key": ALL,
+    }
     return render(request, "catalog/manage/availability.html", context, status=status)

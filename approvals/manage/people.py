@@ -2,34 +2,17 @@
 
 from __future__ import annotations
 
-from django import forms
 from django.contrib import messages
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from approvals.web.forms import DelegationForm
 from portal import services
 from portal.exceptions import RequestInvalid
 from portal.models import Delegation, Employee, Hierarchy, ReportingLine
 from portal.web.pages import problems_by_field, tenant_admin_required
-
-
-class DelegationForm(forms.Form):
-    """A delegate and the dates they cover (the rules are in services.add_delegation)."""
-
-    delegate = forms.ModelChoiceField(
-        queryset=Employee.objects.none(), empty_label="Choose a colleague",
-        error_messages={"required": "Choose a colleague."},
-    )  # fmt: skip
-    starts_on = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
-    ends_on = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
-
-    def __init__(self, *args, employee: Employee, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["delegate"].queryset = (
-            Employee.objects.filter(tenant_id=employee.tenant_id).active().exclude(pk=employee.pk)
-        )
 
 
 def _managers_in(hierarchy: Hierarchy | None) -> dict[int, Employee]:

@@ -7,12 +7,12 @@ from types import SimpleNamespace
 
 from django import template
 
+from approvals import rules
 from approvals.models import Decision, RunStep
 from approvals.web.deciding import take_problems
 from orders import selectors as order_selectors
-from orders.models import Order
+from orders.models import Order, OrderHistory
 from portal import selectors as people
-from portal.models import Delegation
 
 register = template.Library()
 
@@ -27,8 +27,11 @@ def decision_panel(context, order: Order) -> SimpleNamespace | None:
     employee = getattr(request, "employee", None) or people.employee_of_user(request.user)
     if employee is None or employee.tenant_id != order.tenant_id:
         return None
-    # Who may decide is the selector's (and, when posting, the service's) business, not ours.
-    if not order_selectors.awaiting_decision_by(employee).filter(pk=order.pk).exists():
+    # Who may decide is the selector's (and, when posting, the service's) business, not ours;
+    # whom the employee decides for is computed once per request (the navigation needs it too).
+    deciding = people.deciding_for_request(request, employee)
+    awaiting = order_selectors.awaiting_decision_by(employee, deciding=deciding)
+    if not awaiting.filter(pk=order.pk).exists():
         return None
     step = (
         RunStep.objects.filter(run__order_id=order.pk, state=RunStep.State.ACTIVE)
@@ -38,15 +41,7 @@ def decision_panel(context, order: Order) -> SimpleNamespace | None:
     )
     if step is None:
         return None
-    approvers = list(step.approvers.all())
-    on_behalf_of = []
-    if all(a.pk != employee.pk for a in approvers):
-        on_behalf_of = [
-            d.employee
-            for d in Delegation.objects.in_force()
-            .filter(delegate=employee, employee__in=approvers)
-            .select_related("employee")
-        ]
+    on_behalf_of = deciding.on_behalf_of(a.pk for a in step.approvers.all())
     problems = take_problems(request, order.pk) or {}
     return SimpleNamespace(
         step=step,
@@ -55,13 +50,18 @@ def decision_panel(context, order: Order) -> SimpleNamespace | None:
         reason_required_to_approve=step.run.reason_required_to_approve,
         recorded=Decision.objects.filter(step=step).select_related("decided_by").first(),
         on_behalf_of=on_behalf_of,
+        max_reason=rules.MAX_REASON,
         errors=problems.get("errors", {}),
         reason=problems.get("reason", ""),
     )
 
 
 # History events an approver's decision writes when it is applied, and the decision's action.
-DECISION_EVENTS = {"approval_step_approved": "APPROVE", "approve": "APPROVE", "reject": "REJECT"}
+DECISION_EVENTS = {
+    OrderHistory.Event.APPROVAL_STEP_APPROVED: "APPROVE",
+    OrderHistory.Event.APPROVE: "APPROVE",
+    OrderHistory.Event.REJECT: "REJECT",
+}
 
 
 @register.simple_tag

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
-from approvals import services
+from approvals import rules, services
 from approvals.models import Decision
 from approvals.web import forms
 from orders import selectors as order_selectors
@@ -29,6 +29,8 @@ PROBLEMS_KEY = "approvals.decision_problems"
 
 
 BULK_RESULTS_KEY = "approvals.bulk_results"
+
+KEPT_REASON_MAX = 4 * rules.MAX_REASON
 
 
 @require_POST
@@ -105,7 +107,9 @@ def _keep_problems(request, order_id: int, errors: dict, reason: str) -> None:
     problems = request.session.get(PROBLEMS_KEY, {})
     problems[str(order_id)] = {
         "errors": {field: list(texts) for field, texts in errors.items()},
-        "reason": reason[: forms.MAX_REASON],
+        # Shown back as typed, so that a reason refused as too long can be shortened; only a
+        # reason far past the limit (no browser form sends one) is cut, to bound the session.
+        "reason": reason[:KEPT_REASON_MAX],
     }
     request.session[PROBLEMS_KEY] = problems
 
@@ -139,7 +143,9 @@ def bulk_decide(request):
         results = request.session.pop(BULK_RESULTS_KEY, None)
         if results is None:
             return redirect("approvals:inbox")
-        return render(request, "approvals/bulk_result.html", results)
+        return render(
+            request, "approvals/bulk_result.html", {**results, "max_reason": rules.MAX_REASON}
+        )
     form = forms.BulkDecisionForm(request.POST)
     if not form.is_valid():
         for texts in form.errors.values():

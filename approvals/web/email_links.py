@@ -11,12 +11,12 @@ from django.core import signing
 from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 
-from approvals import links, services
+from approvals import links, rules, services
 from approvals.models import ApprovalRun, Decision, RunStep
 from approvals.web import forms
 from portal import selectors as people
 from portal.exceptions import DomainError, RequestInvalid
-from portal.models import Delegation, Employee
+from portal.models import Employee
 
 logger = logging.getLogger(__name__)
 
@@ -58,6 +58,7 @@ def email_decision(request, token: str):
         "approver": approver,
         "action": claim.action,
         "is_reject": claim.action == Decision.Action.REJECT,
+        "max_reason": rules.MAX_REASON,
     }
     # A link that can no longer decide says so to anyone: there is nothing left to protect.
     problem, decision = _spent(claim, step, approver)
@@ -145,9 +146,7 @@ def _not_the_approver(request, context: dict, visitor: Employee | None):
         context["step"].pk, approver.pk, "posted" if request.method == "POST" else "opened",
         request.user.pk,
     )  # fmt: skip
-    stands_in = visitor is not None and (
-        Delegation.objects.in_force().filter(delegate=visitor, employee=approver).exists()
-    )
+    stands_in = visitor is not None and approver.pk in people.deciding_for(visitor).delegator_ids
     context.update(
         problem="not_the_approver",
         visitor_name=visitor.full_name

@@ -1,17 +1,29 @@
 """Forms of the manager pages: the shape of what is posted. The rules (who may decide, when a
-reason is required, who may be a delegate) live in the services, which the views call."""
+reason is required or too long, who may be a delegate) live in approvals.rules and
+portal.selectors, which the forms and the services call alike."""
 
 from __future__ import annotations
 
 from django import forms
 
+from approvals import rules
 from approvals.models import Decision
+from portal import selectors as people
 from portal.models import Employee
 
-MAX_REASON = 2000
 CHOOSE_ACTION = "Choose Approve or Reject."
 # A bulk decision runs one decision per order in the request: keep a request bounded.
 MAX_BULK_ORDERS = 100
+
+
+class ReasonField(forms.CharField):
+    """A decision's reason: optional here (whether it is required is the run's, checked by the
+    service), refused when too long with the message the API gives (rules.MAX_REASON)."""
+
+    def __init__(self, **kwargs) -> None:
+        kwargs.setdefault("required", False)
+        super().__init__(max_length=rules.MAX_REASON, **kwargs)
+        self.error_messages["max_length"] = rules.REASON_TOO_LONG
 
 
 class DecisionForm(forms.Form):
@@ -19,7 +31,7 @@ class DecisionForm(forms.Form):
         choices=Decision.Action.choices,
         error_messages={"required": CHOOSE_ACTION, "invalid_choice": CHOOSE_ACTION},
     )
-    reason = forms.CharField(required=False, max_length=MAX_REASON)
+    reason = ReasonField()
     # A checkbox "don't notify" posts "None" (seed 001's communicationWorkflow); absent: Default.
     communication = forms.ChoiceField(choices=Decision.Communication.choices, required=False)
 
@@ -31,7 +43,7 @@ class LinkDecisionForm(forms.Form):
     """The reason typed on the page an e-mail's Approve / Reject link opens (the action is the
     link's). A CharField, as in DecisionForm: a NUL is refused beside the input."""
 
-    reason = forms.CharField(required=False, max_length=MAX_REASON)
+    reason = ReasonField()
 
 
 class OrderIdsField(forms.Field):
@@ -66,6 +78,9 @@ class BulkDecisionForm(DecisionForm):
 
 
 class DelegationForm(forms.Form):
+    """A delegate and the days they cover, for oneself (the delegation page) or, by a tenant
+    admin, for an employee (the employee's admin page). The rules are add_delegation's."""
+
     delegate = forms.ModelChoiceField(
         queryset=Employee.objects.none(),
         error_messages={
@@ -82,18 +97,13 @@ class DelegationForm(forms.Form):
     )
 
     def __init__(self, *args, employee: Employee, **kwargs) -> None:
+        """`employee`: whose delegate is named."""
         super().__init__(*args, **kwargs)
         field = self.fields["delegate"]
-        # Any employee of the tenant is looked up (the service says who may be a delegate and
-        # why not); the list offers the sensible ones: active colleagues other than oneself.
+        # Any employee of the tenant is looked up, so that the service says why one may not be a
+        # delegate (inactive, oneself); the list offers only those who may (delegate_choices).
         field.queryset = Employee.objects.filter(tenant_id=employee.tenant_id)
-        colleagues = (
-            Employee.objects.active()
-            .filter(tenant_id=employee.tenant_id)
-            .exclude(pk=employee.pk)
-            .select_related("department")
-        )
         field.choices = [("", "Choose a colleague…")] + [
             (c.pk, f"{c.full_name} · {c.department.name}" if c.department else c.full_name)
-            for c in colleagues
+            for c in people.delegate_choices(employee)
         ]

@@ -13,11 +13,13 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.timesince import timesince
 
+from approvals import rules
 from approvals.models import Decision, RunStep
 from approvals.web.deciding import PROBLEMS_KEY
 from orders import selectors as order_selectors
 from orders.models import Order, OrderHistory, OrderItem, OrderSegment
-from portal.models import Delegation, Employee
+from portal import selectors as people
+from portal.models import Employee
 from portal.web.pages import employee_required
 
 INBOX_PAGE_SIZE = 25
@@ -36,19 +38,20 @@ def inbox(request):
     employee = request.employee
     tab = "decided" if request.GET.get("tab") == "decided" else "waiting"
     query = request.GET.get("q", "").strip()[:100]
-    waiting = _waiting_for(employee, query)
+    # Whom they decide for, once for the whole page (the navigation's count uses it too).
+    deciding = people.deciding_for_request(request, employee)
+    waiting = _waiting_for(employee, query, deciding)
     decided = _decided_by(employee, query)
-    standing_in_for = list(
-        Delegation.objects.in_force()
-        .filter(delegate=employee, tenant_id=employee.tenant_id)
-        .select_related("employee")
-        .order_by("ends_on")
-    )
-    context = {"tab": tab, "q": query, "standing_in_for": standing_in_for}
+    context = {
+        "tab": tab,
+        "q": query,
+        "standing_in_for": deciding.delegations,
+        "max_reason": rules.MAX_REASON,
+    }
     if tab == "waiting":
         page = Paginator(waiting, INBOX_PAGE_SIZE).get_page(request.GET.get("page"))
         rows = list(page.object_list)
-        _describe_waiting(rows, employee, standing_in_for, request.session.pop(PROBLEMS_KEY, {}))
+        _describe_waiting(rows, deciding, request.session.pop(PROBLEMS_KEY, {}))
         context.update(waiting_count=page.paginator.count, decided_count=decided.count())
     else:
         page = Paginator(decided, DECIDED_PAGE_SIZE).get_page(request.GET.get("page"))
@@ -56,6 +59,7 @@ def inbox(request):
         for decision in rows:
             order = decision.step.run.order
             decision.items = [item for s in order.segments.all() for item in s.items.all()]
+            decision.who = _who_decided(decision, employee)
         context.update(waiting_count=waiting.count(), decided_count=page.paginator.count)
     context.update(page=page, rows=rows, page_query=_page_query(tab, query))
     return render(request, "approvals/inbox.html", context)
@@ -74,9 +78,11 @@ def _search(items: QuerySet, query: str, order_path: str = "") -> QuerySet:
     return items.filter(match)
 
 
-def _waiting_for(employee: Employee, query: str) -> QuerySet[Order]:
+def _waiting_for(employee: Employee, query: str, deciding: people.DecidingFor) -> QuerySet[Order]:
     """The inbox rows, with everything they show, in a fixed number of queries."""
-    started = OrderHistory.objects.filter(order=OuterRef("pk"), event="approval_step_started")
+    started = OrderHistory.objects.filter(
+        order=OuterRef("pk"), event=OrderHistory.Event.APPROVAL_STEP_STARTED
+    )
     active = RunStep.objects.filter(run__order=OuterRef("pk"), state=RunStep.State.ACTIVE)
     steps = (
         RunStep.objects.filter(run__order=OuterRef("pk"))
@@ -85,7 +91,7 @@ def _waiting_for(employee: Employee, query: str) -> QuerySet[Order]:
         .annotate(n=Count("pk"))
         .values("n")
     )
-    orders = _search(order_selectors.awaiting_decision_by(employee), query)
+    orders = _search(order_selectors.awaiting_decision_by(employee, deciding=deciding), query)
     return (
         order_selectors.with_details(orders, approvers=True)
         .select_related("approval_run")
@@ -108,18 +114,11 @@ def _waiting_for(employee: Employee, query: str) -> QuerySet[Order]:
     )
 
 
-def _describe_waiting(
-    orders: list[Order], employee: Employee, standing_in_for: list[Delegation], problems: dict
-) -> None:
+def _describe_waiting(orders: list[Order], deciding: people.DecidingFor, problems: dict) -> None:
     now = timezone.now()
-    delegators = {d.employee_id for d in standing_in_for}
     for order in orders:
         order.items = [item for s in order.segments.all() for item in s.items.all()]
-        pending = order.pending_approvers
-        mine = any(a.employee_id == employee.pk for a in pending)
-        order.on_behalf_of = (
-            [] if mine else [a.employee for a in pending if a.employee_id in delegators]
-        )
+        order.on_behalf_of = deciding.on_behalf_of(a.employee_id for a in order.pending_approvers)
         waited = now - order.waiting_since
         order.overdue = waited > OVERDUE_AFTER
         order.waited = (
@@ -130,8 +129,23 @@ def _describe_waiting(
         order.problems = problems.get(str(order.pk))
 
 
+def _who_decided(decision: Decision, employee: Employee) -> str:
+    """Who made a decision the employee sees under "Decided by me", and on whose behalf: ""
+    when they made it as themself. Someone else decides for a person either as their delegate
+    or as a tenant admin acting for them (portal.selectors.may_act_for)."""
+    if decision.decided_by_id == decision.decided_for_id:
+        return ""
+    if decision.decided_by_id == employee.pk:
+        return f"for {decision.decided_for.full_name}"
+    by = decision.decided_by
+    if by.is_tenant_admin:
+        return f"by {by.full_name}, a tenant admin, on your behalf"
+    return f"by {by.full_name}, your delegate"
+
+
 def _decided_by(employee: Employee, query: str) -> QuerySet[Decision]:
-    """Decisions the employee made or that were made for them (by a delegate), newest first."""
+    """Decisions the employee made, or that were made on their behalf (by a delegate or a
+    tenant admin), newest first."""
     decisions = Decision.objects.filter(
         Q(decided_by=employee) | Q(decided_for=employee), step__run__tenant_id=employee.tenant_id
     )
@@ -140,7 +154,12 @@ def _decided_by(employee: Employee, query: str) -> QuerySet[Decision]:
     )
     return (
         _search(decisions, query, order_path="step__run__order__")
-        .select_related("step__run__order__requested_by__department", "decided_by", "decided_for")
+        .select_related(
+            "step__run__order__requested_by__department",
+            "step__run__order__service",
+            "decided_by",
+            "decided_for",
+        )
         .prefetch_related(Prefetch("step__run__order__segments", queryset=segments))
         .order_by("-created_at", "-pk")
     )

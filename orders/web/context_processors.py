@@ -2,11 +2,16 @@
 
 It lives here, not in portal, because it counts orders (apps depend one way)."""
 
+from django.db.models import Exists, OuterRef, Q
+
 from orders import selectors as order_selectors
+from orders.models import OrderApprover
 from portal import selectors
 
 
 def navigation(request) -> dict:
+    """The navigation's context. `nav_may_approve`: whether to offer the approvals pages (the
+    inbox, naming a delegate) at all, see may_approve."""
     employee = getattr(request, "employee", None)
     # DRF's HTML views (the /api/v1/docs page) render with a DRF request whose user is None.
     user = getattr(request, "user", None)
@@ -14,8 +19,21 @@ def navigation(request) -> dict:
         employee = selectors.employee_of_user(user)
     if employee is None:
         return {}
+    # What the page (the inbox, an order's decision panel) computed already, else nothing: the
+    # two queries below then ask for the delegations themselves.
+    deciding = selectors.cached_deciding_for(request, employee)
+    count = order_selectors.awaiting_decision_by(employee, deciding=deciding).count()
     return {
         "nav_employee": employee,
-        "nav_inbox_count": order_selectors.awaiting_decision_by(employee).count(),
+        "nav_inbox_count": count,
+        "nav_may_approve": count > 0 or may_approve(employee, deciding),
         "nav_cart_count": len(request.session.get("cart", {}).get("accessoryIds", [])),
     }
+
+
+def may_approve(employee, deciding: selectors.DecidingFor | None) -> bool:
+    """Whether the employee can approve: portal's is_approver (a tenant admin, a manager, an
+    approver group member, a delegate today), or someone an order's approval step waited for
+    (a named approver, an escalation), in one query."""
+    waited_for = OrderApprover.objects.filter(employee_id=OuterRef("pk"))
+    return selectors.is_approver(employee, deciding=deciding, also=Q(Exists(waited_for)))

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from django import forms
 
 from catalog.models import Region, TransactionType
+from orders import properties as order_properties
 from orders.models import PropertyField, PropertyGroup
 from portal.exceptions import FieldProblem
 from portal.web.pages import problems_by_field
@@ -84,7 +85,9 @@ ADDRESS_HINTS = {
 
 def _property_input(group: PropertyGroup, config: PropertyField) -> Input:
     kind = {T.TEXT: "text", T.DATE: "date", T.CHOICE: "choice", T.BOOLEAN: "boolean"}
-    hint = config.pattern if config.type == T.TEXT else ""
+    # A date input sends YYYY-MM-DD (typed so where a browser has no date picker): the hint
+    # says that, not the tenant's pattern.
+    hint = order_properties.hint(config)
     return Input(
         name=f"prop-{group.group_id}-{config.field_id}",
         label=config.label,
@@ -119,9 +122,26 @@ def _title(group_id: str) -> str:
     return group_id.replace("_", " ").capitalize()
 
 
+def ship_to_initial(ship_to: dict | None, *, name: str) -> dict[str, str]:
+    """Initial values of the ship-to inputs from an order's stored ship-to (orders.selectors.
+    last_ship_to): recipient, country and address lines; `name` as the recipient when there is
+    none. Expedite is chosen per order, never remembered."""
+    if not ship_to:
+        return {"ship-name": name}
+    values = {"ship-name": str(ship_to.get("name") or name)}
+    if ship_to.get("regionId"):
+        values["region"] = str(ship_to["regionId"])
+    for line in ship_to.get("address") or []:
+        if isinstance(line, dict) and line.get("id"):
+            values[f"addr-{line['id']}"] = str(line.get("value") or "")
+    return values
+
+
 class OrderForm:
     """The inputs of an order of one transaction type, bound to `data` (a POST or the values
-    kept in the session) or to `initial` values. `region` is None for orders that ship nothing."""
+    kept in the session) or to `initial` values. `region` is None for orders that ship nothing.
+    `contact_number` (orders.properties.known_contact_number) is the initial answer of the
+    properties asking for one, unless the tenant gave them a default."""
 
     def __init__(
         self,
@@ -133,15 +153,20 @@ class OrderForm:
         extra: Iterable[Input] = (),
         data: Mapping[str, str] | None = None,
         initial: Mapping[str, str] | None = None,
+        contact_number: str = "",
     ) -> None:
         self.transaction_type = transaction_type
         self.region = region
-        self.groups = [
-            InputGroup(
-                g.group_id, _title(g.group_id), [_property_input(g, f) for f in g.fields.all()]
-            )
-            for g in groups
-        ]
+        initial = dict(initial or {})
+        self.groups = []
+        for g in groups:
+            inputs = []
+            for f in g.fields.all():
+                item = _property_input(g, f)
+                if contact_number and not item.value and order_properties.asks_contact_number(f):
+                    initial.setdefault(item.name, contact_number)
+                inputs.append(item)
+            self.groups.append(InputGroup(g.group_id, _title(g.group_id), inputs))
         self.extra = list(extra)
         self.ships = region is not None
         if self.ships:
@@ -156,7 +181,7 @@ class OrderForm:
                 value=str(region.pk), choices=[Choice(str(r.pk), r.name) for r in regions or []],
             )  # fmt: skip
         self.errors: list[str] = []
-        source = data if data is not None else (initial or {})
+        source = data if data is not None else initial
         for item in self.inputs:
             if item.name in source:
                 item.value = str(source.get(item.name) or "").strip()

@@ -1,43 +1,47 @@
 """Line pages: a line with its device, plan and open orders, and the care actions its status
 allows (suspend, resume, deactivate, change features, swap devices).
 
-Which actions a line allows is the line's (`ServiceAsset.order_actions`); which open orders stand
-in the way is orders.conflicts'; every rule of a care order is orders.requests'. These views lay
-them out, read a care form into a MobProc body and hand it to the shared review page.
+Which actions a line allows now, and why not (its status, its device, an open order in the
+way), is orders.rules', in the words the order request uses too; every other rule of a care
+order is orders.requests'. These views lay them out, read a care form into a MobProc body and
+hand it to the shared review page.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
-from datetime import datetime
 from decimal import Decimal
 
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from catalog import selectors as catalog_selectors
-from catalog.models import DeviceAsset, Feature, Manufacturer, ServiceAsset, TransactionType
-from orders import conflicts, selectors
+from catalog.models import (
+    DeviceAsset,
+    Feature,
+    Manufacturer,
+    Recurrence,
+    ServiceAsset,
+    TransactionType,
+)
+from orders import conflicts, rules, selectors
 from orders import properties as order_properties
 from orders.models import Order, OrderItem
 from orders.web.forms import CHECKED, Choice, Input, OrderForm
 from orders.web.review import (
     HEADLINES,
     draft_or_problems,
-    new_order_number,
+    kept_for_review,
+    posted_number,
     start_review,
-    typed_for_review,
 )
 from portal.exceptions import FieldProblem
 from portal.web.pages import employee_required
 
 T = TransactionType
 RECENT_ORDERS = 5
-ORDER_NUMBER = re.compile(r"WEB-[0-9A-F]{20}")
 
 
 @dataclass(frozen=True)
@@ -115,30 +119,11 @@ ACTIONS = {
     ),
 }
 CARE_ACTIONS = {action.slug: action for action in ACTIONS.values() if action.slug}
-NEEDS_DEVICE = {T.ORDER_ACCESSORIES, T.UPGRADE, T.SWAP_DEVICES}
 
 
 def _line_or_404(employee, pk: int) -> ServiceAsset:
     """One of the lines the employee may see (their own; any of the tenant's for an admin)."""
     return get_object_or_404(catalog_selectors.services_visible_to(employee), pk=pk)
-
-
-def _day(moment: datetime) -> str:
-    return f"{timezone.localtime(moment):%b %-d, %Y}"
-
-
-def _not_possible(service: ServiceAsset, kind: str) -> str:
-    """Why an action the line's status allows cannot be ordered now ("" when it can); the
-    order request would refuse it for the same reason."""
-    device = getattr(service, "device", None)
-    if kind in NEEDS_DEVICE and device is None:
-        return "This line has no device on record."
-    if kind == T.ORDER_ACCESSORIES and device.device_id is None:
-        return f"No accessories are known to fit the {device.make_model} (not a catalog model)."
-    eligible_from = service.upgrade_eligibility_date
-    if kind == T.UPGRADE and eligible_from and eligible_from > timezone.now():
-        return f"Eligible for an upgrade from {_day(eligible_from)}."
-    return ""
 
 
 # --- The line page ------------------------------------------------------------------------------
@@ -148,12 +133,13 @@ def _not_possible(service: ServiceAsset, kind: str) -> str:
 class LineAction:
     action: Action
     url: str
+    # Why it is not possible now (orders.rules): an open order in the way, or the line itself.
+    blocker: rules.Blocker | None = None
     rival: Order | None = None  # the open order this one would conflict with
-    note: str = ""  # why it is not possible now
 
     @property
     def available(self) -> bool:
-        return self.rival is None and not self.note
+        return self.blocker is None
 
 
 def _action_url(service: ServiceAsset, action: Action) -> str:
@@ -166,14 +152,15 @@ def _action_url(service: ServiceAsset, action: Action) -> str:
 
 def _line_actions(service: ServiceAsset, open_orders: list[Order]) -> list[LineAction]:
     """Exactly the actions the line's status allows, each with the oldest open order it would
-    conflict with (as orders.conflicts.conflicting_order finds it, without a query per action)."""
+    conflict with (as orders.conflicts.conflicting_order finds it, without a query per action)
+    or else what the line lacks for it (orders.rules.care_blocker)."""
     actions = []
     for kind in service.order_actions:
         action = ACTIONS[kind]
         rivals = (o for o in open_orders if conflicts.conflicts(kind, o.transaction_type))
         rival = next(rivals, None)
-        note = _not_possible(service, kind)
-        actions.append(LineAction(action, _action_url(service, action), rival, note))
+        blocker = rules.rival_note(rival) if rival else rules.care_blocker(service, kind)
+        actions.append(LineAction(action, _action_url(service, action), blocker, rival))
     return actions
 
 
@@ -196,16 +183,18 @@ def line_detail(request, pk: int):
     )
     features = list(service.features.all())
     eligible = service.upgrade_eligibility_date
+    actions = _line_actions(service, open_orders)
     context = {
         "service": service,
         "device": getattr(service, "device", None),
         "features": features,
-        "monthly": (service.plan.price_amount if service.plan else Decimal("0"))
-        + sum((f.price_amount for f in features), Decimal("0")),
+        "monthly": service.monthly_cost(),
         "currency": service.plan.price_currency if service.plan else "USD",
         "eligible_date": eligible,
-        "eligible_now": eligible is not None and eligible <= timezone.now(),
-        "actions": _line_actions(service, open_orders),
+        "eligible_now": eligible is not None and rules.upgrade_period_blocker(service) is None,
+        "actions": actions,
+        # What to do about an open order in the way is said once, not beside every action.
+        "blocked_by_orders": any(a.rival is not None for a in actions),
         "open_orders": open_orders,
         "recent_orders": list(recent_orders),
     }
@@ -293,8 +282,12 @@ class FeatureInputs(CareInputs):
 
     @property
     def monthly_change(self) -> Decimal:
+        """How the line's monthly cost (ServiceAsset.monthly_cost) changes: features billed
+        once are not on the monthly bill."""
         change = Decimal("0")
         for choice, action in self._changes():
+            if choice.feature.price_recurrence != Recurrence.MONTHLY:
+                continue
             price = choice.feature.price_amount
             change += price if action == OrderItem.Action.ADD else -price
         return change
@@ -493,7 +486,9 @@ class CareForm:
         self.form.show_problems(self.care.explain(problems))
 
 
-def _care_form(action: Action, service: ServiceAsset, *, data=None, number: str) -> CareForm:
+def _care_form(
+    action: Action, service: ServiceAsset, employee, *, data=None, number: str
+) -> CareForm:
     care = CARE_INPUTS.get(action.type, CareInputs)(service)
     form = OrderForm(
         transaction_type=action.type,
@@ -502,31 +497,16 @@ def _care_form(action: Action, service: ServiceAsset, *, data=None, number: str)
         extra=care.inputs(),
         data=data,
         initial=care.initial(),
+        contact_number=order_properties.known_contact_number(employee, service),
     )
     return CareForm(action, service, care, form, number)
-
-
-def _kept_values(request) -> tuple[dict | None, str]:
-    """The values of a form being edited after review (`?review=<number>`) and its number; a
-    fresh form gets a new number."""
-    number = request.GET.get("review", "")
-    values, submitted = typed_for_review(request, number)
-    if values is None or submitted:
-        return None, new_order_number()
-    return values, number
-
-
-def _posted_number(request) -> str:
-    """The number the form was given (a resent form is the same order, not another one)."""
-    number = request.POST.get("number", "")
-    return number if ORDER_NUMBER.fullmatch(number) else new_order_number()
 
 
 def _render_care(request, care_form: CareForm, *, status: int = 200):
     service, action = care_form.service, care_form.action
     device = getattr(service, "device", None)
     words = {"carrier": service.vendor.name, "device": device.make_model if device else "device"}
-    rival = conflicts.conflicting_order(
+    conflict = rules.conflict_blocker(
         tenant=service.tenant,
         transaction_type=action.type,
         service=service,
@@ -542,7 +522,7 @@ def _render_care(request, care_form: CareForm, *, status: int = 200):
         "form": care_form.form,
         "number": care_form.number,
         "explanation": [line.format(**words) for line in action.explanation],
-        "rival": rival,
+        "conflict": conflict,
     }
     return render(request, "orders/care_form.html", context, status=status)
 
@@ -556,16 +536,16 @@ def care_action(request, pk: int, action: str):
     if chosen is None:
         raise Http404("No such action.")
     service = _line_or_404(request.employee, pk)
-    reason = _not_possible(service, chosen.type)
-    if chosen.type not in service.order_actions or reason:
-        context = {"action": chosen, "service": service, "reason": reason}
+    blocker = rules.care_blocker(service, chosen.type)
+    if blocker is not None:
+        context = {"action": chosen, "service": service, "reason": blocker.message}
         return render(request, "orders/care_unavailable.html", context, status=409)
     if request.method == "GET":
-        values, number = _kept_values(request)
-        care_form = _care_form(chosen, service, data=values, number=number)
+        values, number = kept_for_review(request)
+        care_form = _care_form(chosen, service, request.employee, data=values, number=number)
         return _render_care(request, care_form)
-    number = _posted_number(request)
-    care_form = _care_form(chosen, service, data=request.POST, number=number)
+    number = posted_number(request)
+    care_form = _care_form(chosen, service, request.employee, data=request.POST, number=number)
     body = care_form.body()
     _draft, problems = draft_or_problems(request, body)
     if problems:

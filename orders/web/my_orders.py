@@ -87,31 +87,38 @@ class TimelineEntry:
     history_id: int | None = None
 
 
-# History events as people read them: (title, tone). Unknown events show their own name.
-EVENTS = {
-    "submit": ("Order submitted", ""),
-    "await_approval": ("Approval needed", "warn"),
-    "approval_step_started": ("Approval step started", "warn"),
-    "approval_step_approved": ("Approval step approved", "ok"),
-    "approval_reminder": ("Approvers reminded", "warn"),
-    "approval_escalated": ("Approval escalated", "warn"),
-    "approval_withdrawn": ("Approval withdrawn", ""),
-    "approve": ("Order approved", "ok"),
-    "reject": ("Order rejected", "bad"),
-    "cancel": ("Order cancelled", "bad"),
-    "send_to_vendors": ("Sent to the vendors", ""),
-    "sent_to_vendor": ("Vendor acknowledged the order", ""),
-    "vendor_failed": ("Vendor could not fulfil", "bad"),
-    "fail": ("Order failed", "bad"),
-    "shipped": ("Shipped", "ok"),
-    "ship": ("Everything has shipped", "ok"),
-    "delivered": ("Delivered", "ok"),
-    "carried_out": ("Carrier made the change", "ok"),
-    "complete": ("Order complete", "ok"),
+E = OrderHistory.Event
+# The colour of each history event's dot; its title is the event's label (OrderHistory.Event).
+TONES = {
+    E.AWAIT_APPROVAL: "warn",
+    E.APPROVAL_STEP_STARTED: "warn",
+    E.APPROVAL_STEP_APPROVED: "ok",
+    E.APPROVAL_REMINDER: "warn",
+    E.APPROVAL_ESCALATED: "warn",
+    E.APPROVE: "ok",
+    E.REJECT: "bad",
+    E.CANCEL: "bad",
+    E.VENDOR_FAILED: "bad",
+    E.FAIL: "bad",
+    E.SHIPPED: "ok",
+    E.SHIP: "ok",
+    E.DELIVERED: "ok",
+    E.CARRIED_OUT: "ok",
+    E.COMPLETE: "ok",
 }
+# Events whose note is the decider's or canceller's own words, and how to introduce them.
+REASON_EVENTS = {E.REJECT: "Reason", E.CANCEL: "Reason", E.APPROVE: "Note"}
 
 
-REASON_EVENTS = {"reject": "Reason", "cancel": "Reason", "approve": "Note"}
+def _title(event: str) -> str:
+    """The event's label; an event unknown to OrderHistory.Event shows its own name."""
+    if event in E.values:
+        return E(event).label
+    return event.replace("_", " ").capitalize()
+
+
+def _tracking(shipment) -> str:
+    return f"{shipment.carrier} tracking {shipment.tracking_number}"
 
 
 def _who(entry: OrderHistory) -> str:
@@ -129,16 +136,19 @@ def _timeline(order: Order, notifications) -> list[TimelineEntry]:
     shown_shipments: set[int] = set()
     entries = []
     for row in order.history.all():
-        title, tone = EVENTS.get(row.event, (row.event.replace("_", " ").capitalize(), ""))
+        title, tone = _title(row.event), TONES.get(row.event, "")
         detail = row.note
         if row.event in REASON_EVENTS and row.note:
             detail = f"{REASON_EVENTS[row.event]}: {row.note}"
         entry = TimelineEntry(row.created_at, title, tone, detail, _who(row), history_id=row.pk)
         if row.segment_id:
             entry.title = f"{title} ({vendors.get(row.segment_id, 'vendor')})"
-        if row.event == "shipped" and row.segment_id:
-            for shipment in shipments.get(row.segment_id, []):
-                entry.extra.append(f"{shipment.carrier} tracking {shipment.tracking_number}")
+        segment_shipments = shipments.get(row.segment_id, [])
+        if row.event == E.SHIPPED and segment_shipments:
+            # The note repeats the carrier and tracking number: show each shipment once.
+            entry.detail = ""
+            for shipment in segment_shipments:
+                entry.extra.append(_tracking(shipment))
                 shown_shipments.add(shipment.pk)
         entries.append(entry)
     for segment_id, segment_shipments in shipments.items():
@@ -149,7 +159,7 @@ def _timeline(order: Order, notifications) -> list[TimelineEntry]:
                         shipment.shipped_at,
                         f"Shipped ({vendors[segment_id]})",
                         "ok",
-                        f"{shipment.carrier} tracking {shipment.tracking_number}",
+                        _tracking(shipment),
                     )
                 )
     for note in notifications:
@@ -166,6 +176,30 @@ def _timeline(order: Order, notifications) -> list[TimelineEntry]:
             )
         )
     return sorted(entries, key=lambda e: e.at)
+
+
+T = TransactionType
+# What a care order that buys nothing does to its line, as its page says it.
+CHANGES = {
+    T.SUSPEND: "Suspends line {line}: it works again only once it is unsuspended.",
+    T.UNSUSPEND: "Unsuspends line {line}: it works again.",
+    T.DEACTIVATE: "Deactivates line {line}; its device stays with its holder, on no line.",
+    T.SWAP_DEVICES: "Moves line {line} to {device}.",
+    T.UPDATE_FEATURES: "Changes the features of line {line}.",
+}
+
+
+def _change(order: Order) -> str:
+    """One sentence for the order page of an order without items: what it changes."""
+    line = order.service.service_number if order.service else order.service_number
+    new_device = order.details.get("newDevice") or {}
+    device = " ".join(
+        part for part in (new_device.get("manufacturerName"), new_device.get("model")) if part
+    )
+    template = CHANGES.get(order.transaction_type)
+    if template is None or not line:
+        return f"{order.get_transaction_type_display()}: the carrier makes the change."
+    return template.format(line=line, device=f"the {device}" if device else "another device")
 
 
 def _order_or_404(employee, pk: int) -> Order:
@@ -187,10 +221,12 @@ def _detail_page(
     employee = request.employee
     notifications = order.notifications.select_related("recipient")
     segments = list(order.segments.all())
+    item_count = sum(len(segment.items.all()) for segment in segments)
     context = {
         "order": order,
         "segments": segments,
-        "item_count": sum(len(segment.items.all()) for segment in segments),
+        "item_count": item_count,
+        "change": "" if item_count else _change(order),
         "properties": property_rows(order.properties),
         "ship_lines": address_lines(order.ship_to),
         "timeline": _timeline(order, notifications),

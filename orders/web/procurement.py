@@ -11,13 +11,11 @@ chosen plan and keeps the cost summary live.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
 from decimal import Decimal
 
 from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
-from django.utils import timezone
 from django.utils.datastructures import MultiValueDict
 from django.views.decorators.http import require_http_methods
 
@@ -35,7 +33,8 @@ from catalog.models import (
 )
 from catalog.web.display import mark_placeholder
 from orders import properties as order_properties
-from orders.web.forms import Choice, Input, OrderForm
+from orders import rules, selectors
+from orders.web.forms import Choice, Input, OrderForm, ship_to_initial
 from orders.web.review import (
     draft_or_problems,
     new_order_number,
@@ -140,9 +139,13 @@ def upgrade(request, pk: int):
     may be upgraded; until then a page saying why not and from when."""
     employee = request.employee
     service = get_object_or_404(catalog_selectors.services_visible_to(employee), pk=pk)
-    blocker = _upgrade_blocker(service)
+    blocker = rules.upgrade_blocker(service)
     if blocker is not None:
-        context = {"service": service, "reason": blocker[0], "eligible_from": blocker[1]}
+        context = {
+            "service": service,
+            "reason": blocker.message,
+            "eligible_from": blocker.eligible_from,
+        }
         return render(request, "orders/procure_not_eligible.html", context, status=409)
     # Devices of the line's carrier, or sold by no carrier in particular.
     devices = catalog_selectors.devices_offered(employee.tenant).filter(
@@ -201,25 +204,6 @@ def _carrier_plans(tenant, carrier: Vendor | None) -> list[Plan]:
     return list(plans.filter(vendor=carrier) if carrier is not None else plans)
 
 
-def _upgrade_blocker(service: ServiceAsset) -> tuple[str, datetime | None] | None:
-    """Why the line cannot be upgraded now, and from when it can (None: it can). The same
-    facts orders.requests checks, read here to spare the employee a form they cannot send."""
-    if UPGRADE not in service.order_actions:
-        status = service.get_status_display().lower()
-        return f"Line {service.service_number} is {status}: only active lines are upgraded.", None
-    eligible_from = service.upgrade_eligibility_date
-    if eligible_from is not None and eligible_from > timezone.now():
-        months = service.tenant.upgrade_eligibility_months
-        return (
-            f"Line {service.service_number} had its last device upgrade less than "
-            f"{months} months ago.",
-            eligible_from,
-        )
-    if getattr(service, "device", None) is None:
-        return f"Line {service.service_number} has no device on record to trade in.", None
-    return None
-
-
 def _line_form(
     request,
     kind: str,
@@ -239,14 +223,21 @@ def _line_form(
         raise Http404("No regions are configured.")
     home = next((r for r in countries if r.code == "US"), countries[0])
     own_inputs = _own_inputs(kind, countries, home, accessories is not None)
+    # A fresh form ships where the employee's last order went, and gives the number the
+    # tenant knows as the contact number.
+    initial = {
+        **ship_to_initial(selectors.last_ship_to(employee), name=employee.full_name),
+        "line-region": str(home.pk),
+    }
     form = OrderForm(
         transaction_type=kind,
         groups=order_properties.groups_for(employee.tenant, kind),
-        region=_ship_region(typed, countries, home),
+        region=_ship_region(typed if typed is not None else initial, countries, home),
         regions=countries,
         extra=own_inputs.values(),
         data=typed,
-        initial={"ship-name": employee.full_name, "line-region": str(home.pk)},
+        initial=initial,
+        contact_number=order_properties.known_contact_number(employee, service),
     )
     options = _plan_options(employee.tenant, plans, typed, service)
     chosen_accessories = set(typed.getlist("accessories")) if typed else set()
@@ -403,10 +394,7 @@ def _friendlier(problems: list[FieldProblem]) -> list[FieldProblem]:
 
 def _line_monthly(service: ServiceAsset | None) -> Decimal:
     """What the line costs a month now (an upgrade's summary shows the change from it)."""
-    if service is None or service.plan is None:
-        return Decimal("0")
-    features = [f for f in service.features.all() if f.price_recurrence == Recurrence.MONTHLY]
-    return service.plan.price_amount + sum((f.price_amount for f in features), Decimal("0"))
+    return service.monthly_cost() if service is not None else Decimal("0")
 
 
 def _preview(device: Device, options: list[PlanOption], accessories, service) -> CostPreview:

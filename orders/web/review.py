@@ -1,13 +1,18 @@
-"""Review and submit any order a page has built (MobProc confirm mode, then submit).
+"""Review and submit any order a page has built (MobProc confirm mode, then submit): the one
+confirm-and-submit flow of every transaction type, the accessory checkout included.
 
-A page (a care action on a line, a new line, an upgrade, a port) reads its form into a MobProc
-body and, when `draft_or_problems` finds nothing wrong, hands it to `start_review`. The review
-page validates it again, shows it fully expanded and submits it. The session keeps the body
-under its externalOrderNumber: a second click or a reload returns the order already stored.
+A page (the checkout, a care action on a line, a new line, an upgrade, a port) reads its form
+into a MobProc body and, when `draft_or_problems` finds nothing wrong, hands it to
+`start_review`. The review page validates it again, shows it fully expanded and submits it. The
+session keeps the body under its externalOrderNumber: a second click or a reload returns the
+order already stored. The page that built it reads what was typed back (`kept_for_review`) when
+the person edits it, and carries its number in the form (`posted_number`), so that sending it
+again is the same order.
 """
 
 from __future__ import annotations
 
+import re
 import uuid
 
 from django.contrib import messages
@@ -20,16 +25,37 @@ from catalog.models import Recurrence, TransactionType
 from orders import services
 from orders.models import OrderItem
 from orders.requests import parse_order_request
+from orders.web import cart_store
 from orders.web.display import address_lines, property_rows
 from portal.exceptions import DomainError, FieldProblem, RequestInvalid
 from portal.web.pages import employee_required
 
 REVIEWS = "reviews"
 KEEP = 5  # reviews kept per session (older ones are dropped)
+ORDER_NUMBER = re.compile(r"WEB-[0-9A-F]{20}")
 
 
 def new_order_number() -> str:
     return f"WEB-{uuid.uuid4().hex[:20].upper()}"
+
+
+def posted_number(request) -> str:
+    """The number the form was given (a resent form is the same order, not another one)."""
+    number = request.POST.get("number", "")
+    return number if ORDER_NUMBER.fullmatch(number) else new_order_number()
+
+
+def kept_for_review(request) -> tuple[dict | None, str]:
+    """The values of a form being edited after review (`?review=<number>`) and its number; a
+    fresh form, or one whose order is submitted, gets a new number."""
+    number = request.GET.get("review", "")
+    state = (request.session.get(REVIEWS) or {}).get(number)
+    if state is None or state.get("orderId"):
+        return None, new_order_number()
+    values = state.get("typed") or None
+    if state.get("refused"):  # the number was refused at submit: the values, under a new one
+        return values, new_order_number()
+    return values, number
 
 
 def draft_or_problems(request, body: dict) -> tuple[services.OrderDraft | None, list[FieldProblem]]:
@@ -44,15 +70,18 @@ def draft_or_problems(request, body: dict) -> tuple[services.OrderDraft | None, 
         return None, exc.problems
 
 
-def start_review(request, *, body: dict, back: str, typed: dict | None = None):
-    """Keep a valid body for review and go there; `back` is the page that edits it, and
-    `typed` what was typed into that page (to fill it in again: `typed_for_review`)."""
+def start_review(
+    request, *, body: dict, back: str, typed: dict | None = None, from_cart: bool = False
+):
+    """Keep a valid body for review and go there; `back` is the page that edits it, `typed`
+    what was typed into that page (to fill it in again: `kept_for_review`), `from_cart` whether
+    submitting it empties the accessory cart."""
     number = body["orderRequest"]["externalOrderNumber"]
     reviews = {
         key: value for key, value in (request.session.get(REVIEWS) or {}).items() if key != number
     }
     reviews = dict(list(reviews.items())[-(KEEP - 1) :])
-    reviews[number] = {"body": body, "back": back, "typed": typed or {}}
+    reviews[number] = {"body": body, "back": back, "typed": typed or {}, "from_cart": from_cart}
     request.session[REVIEWS] = reviews
     return redirect("orders:review", number=number)
 
@@ -78,12 +107,20 @@ def review(request, number: str):
         return redirect("orders:detail", pk=state["orderId"])
     draft, problems = draft_or_problems(request, state["body"])
     if draft is None:
-        # The line, the catalog or the configuration changed since the form was filled in.
-        for problem in problems:
-            messages.error(request, problem.message)
+        # The line, the catalog or the configuration changed since the form was filled in: the
+        # form again, which shows what is wrong now.
+        messages.warning(
+            request, "Something changed since you filled in the form: please look again."
+        )
+        if not state.get("from_cart"):  # the checkout shows them on its form instead
+            for problem in problems:
+                messages.error(request, problem.message)
         return redirect(state["back"])
     if request.method == "GET":
-        return render(request, "orders/review.html", review_context(draft, state["back"]))
+        context = review_context(draft, state["back"])
+        return render(
+            request, "orders/review.html", {**context, "from_cart": state.get("from_cart")}
+        )
     try:
         with transaction.atomic():
             order, created = services.submit_order(draft=draft, placed_by=request.employee)
@@ -92,11 +129,18 @@ def review(request, number: str):
             messages.error(request, problem.message)
         return redirect(state["back"])
     except DomainError as exc:
+        # Nothing was stored under this number (or it is someone else's): the form gets the
+        # values typed and a fresh number for the next try.
+        reviews = request.session[REVIEWS]
+        reviews[number] = {**state, "refused": True}
+        request.session[REVIEWS] = reviews
         messages.error(request, exc.message)
         return redirect(state["back"])
     reviews = request.session[REVIEWS]
     reviews[number] = {**state, "orderId": order.pk}
     request.session[REVIEWS] = reviews
+    if state.get("from_cart"):
+        cart_store.submitted(request, order.pk)
     if created:
         messages.success(request, f"Thank you! Order #{order.pk} is submitted.")
     else:

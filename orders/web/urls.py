@@ -12,7 +12,6 @@ urlpatterns = [
     path("cart/remove/", cart.cart_remove, name="cart-remove"),
     path("cart/clear/", cart.cart_clear, name="cart-clear"),
     path("checkout/", cart.checkout, name="checkout"),
-    path("checkout/confirm/", cart.checkout_confirm, name="confirm"),
     path("review/<str:number>/", review.review, name="review"),
     # Procurement: guided forms.
     path("lines/new/", procurement.new_line, name="new-line"),

@@ -218,13 +218,17 @@ def test_admin_offers_no_add_and_no_bulk_delete_of_audit_rows(operator_client, a
     assert DecisionAudit.objects.filter(pk=audited.pk).exists()
 
 
-def test_admin_edits_workflows_with_their_steps(operator_client, demo):
+def test_admin_shows_workflows_with_their_steps_read_only(operator_client, demo):
+    """The services write workflows (and audit them); the operator's admin only shows them."""
     workflow = ApprovalWorkflow.objects.get(tenant=demo.acme, name="Accessories over 40 USD")
+    url = reverse("admin:approvals_approvalworkflow_change", args=[workflow.pk])
 
-    page = operator_client.get(
-        reverse("admin:approvals_approvalworkflow_change", args=[workflow.pk])
-    )
+    page = operator_client.get(url)
+    post = operator_client.post(url, {"name": "Renamed"})
 
     assert page.status_code == 200
-    assert 'name="_save"' in page.content.decode()
+    assert 'name="_save"' not in page.content.decode()
     assert 'name="steps-TOTAL_FORMS" value="2"' in page.content.decode()
+    assert post.status_code == 403
+    workflow.refresh_from_db()
+    assert workflow.name == "Accessories over 40 USD"

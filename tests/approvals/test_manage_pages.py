@@ -1078,3 +1078,33 @@ def test_list_pages_run_a_fixed_number_of_queries(
     for name in LIST_PAGES:
         with django_assert_max_num_queries(20):
             ada_client.get(reverse(name))
+
+
+def test_the_admins_delegate_list_is_the_delegation_pages(ada_client, demo, maria, sam, peter):
+    # One form and one rule for both pages: active colleagues, never the person themself
+    Employee.objects.filter(pk=sam.pk).update(status=Employee.Status.INACTIVE)
+    url = reverse("manage:employee", args=[maria.pk])
+
+    field = ada_client.get(url).context["delegation_form"].fields["delegate"]
+
+    offered = {pk for pk, _label in field.choices if pk}
+    assert peter.pk in offered
+    assert maria.pk not in offered and sam.pk not in offered
+
+
+@pytest.mark.parametrize(
+    ("who", "message"),
+    [("maria", "You cannot be your own delegate."), ("sam", "Choose an active colleague.")],
+)
+def test_the_admin_is_told_why_a_delegate_is_refused(ada_client, demo, maria, sam, who, message):
+    Employee.objects.filter(pk=sam.pk).update(status=Employee.Status.INACTIVE)
+    today = timezone.localdate()
+
+    response = ada_client.post(
+        reverse("manage:employee-delegation-add", args=[maria.pk]),
+        {"delegate": {"maria": maria, "sam": sam}[who].pk, "starts_on": today, "ends_on": today},
+    )
+
+    assert response.context["delegation_errors"] == {"delegate": [message]}
+    assert message in response.content.decode()
+    assert not Delegation.objects.exists()

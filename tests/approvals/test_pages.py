@@ -537,3 +537,126 @@ def test_delegation_page_queries_do_not_grow_with_delegations(
 
     assert len(response.context["upcoming"]) == 5 and len(response.context["for_me"]) == 5
     assert len(many) == len(one)
+
+
+# --- Who is offered the approvals pages ----------------------------------------------------------
+
+
+def nav_links(client: Client) -> tuple[bool, bool]:
+    """(the navigation's Approvals link, the inbox's "Away? Name a delegate") on the inbox."""
+    html = client.get(INBOX).content.decode()
+    return 'data-testid="nav-approvals"' in html, 'data-testid="delegation-link"' in html
+
+
+def test_an_employee_who_approves_nothing_is_not_offered_the_approvals_pages(peter, sam):
+    assert nav_links(signed_in(peter)) == (False, False)
+    assert nav_links(signed_in(sam)) == (False, False)
+
+
+def test_managers_group_members_admins_and_delegates_are_offered_them(maria, ian, ada, sam):
+    for employee in (maria, ian, ada):
+        assert nav_links(signed_in(employee)) == (True, True), employee
+    Delegation.objects.create(
+        tenant=maria.tenant, employee=maria, delegate=sam,
+        starts_on=timezone.localdate(), ends_on=timezone.localdate(),
+    )  # fmt: skip
+    assert nav_links(signed_in(sam)) == (True, True)
+
+
+def test_someone_an_order_waits_for_is_offered_them(peter, sam):
+    from orders.services import set_approvers
+
+    set_approvers(waiting_order(peter), [sam], level=1)  # a named approver, say
+
+    assert nav_links(signed_in(sam)) == (True, True)
+
+
+def test_the_inbox_computes_whom_one_decides_for_once(maria_client, peter, monkeypatch):
+    from portal import selectors
+
+    waiting_order(peter)
+    calls = []
+    real = selectors.deciding_for
+    monkeypatch.setattr(selectors, "deciding_for", lambda e, **kw: calls.append(e) or real(e))
+
+    maria_client.get(INBOX)
+    maria_client.get(INBOX, {"tab": "decided"})
+
+    assert len(calls) == 2  # once per page, navigation included
+
+
+# --- Decided by me: who decided, for whom --------------------------------------------------------
+
+
+def decided_by_line(client: Client) -> str:
+    response = client.get(INBOX, {"tab": "decided"})
+    (decision,) = response.context["rows"]
+    return decision.who
+
+
+def test_a_tenant_admins_decision_on_ones_behalf_is_not_called_a_delegates(
+    maria_client, ada, maria, peter, api_for, django_capture_on_commit_callbacks
+):
+    order = waiting_order(peter)
+    with django_capture_on_commit_callbacks(execute=True):
+        api_for(ada, HTTP_X_TNGO_CONTEXT_EMPLOYEEID=str(maria.pk)).post(
+            f"orders/{order.pk}/approval", {"action": "APPROVE"}
+        )
+
+    html = maria_client.get(INBOX, {"tab": "decided"}).content.decode()
+
+    assert decided_by_line(maria_client) == "by Ada Park, a tenant admin, on your behalf"
+    assert "your delegate" not in html
+    assert decided_by_line(signed_in(ada)) == "for Maria Lopez"
+
+
+def test_a_delegates_decision_says_so_to_both(maria_client, maria, sam, peter, post_decision):
+    order = waiting_order(peter)
+    Delegation.objects.create(
+        tenant=maria.tenant, employee=maria, delegate=sam,
+        starts_on=timezone.localdate(), ends_on=timezone.localdate(),
+    )  # fmt: skip
+    post_decision(signed_in(sam), order, action="APPROVE")
+
+    assert decided_by_line(maria_client) == "by Sam Okafor, your delegate"
+    assert decided_by_line(signed_in(sam)) == "for Maria Lopez"
+
+
+def test_ones_own_decision_names_nobody_else(maria_client, peter, post_decision):
+    post_decision(maria_client, waiting_order(peter), action="APPROVE")
+
+    assert decided_by_line(maria_client) == ""
+
+
+# --- Care orders in the inbox name their line ----------------------------------------------------
+
+
+def test_a_care_order_row_names_its_line(maria_client, peter, post_decision):
+    from catalog.models import ServiceAsset
+    from orders import services as order_services
+    from orders.requests import parse_order_request
+
+    line = ServiceAsset.objects.get(account_holder=peter)
+    body = {
+        "orderRequest": {
+            "transactionType": "SUSPEND",
+            "serviceId": str(line.pk),
+            "properties": [
+                {
+                    "groupId": "SUSPENSION",
+                    "fields": [{"id": "REASON", "type": "CHOICE", "choice": {"id": "LEAVE"}}],
+                }
+            ],
+        }
+    }
+    request = parse_order_request(body, tenant=peter.tenant, actor=peter)
+    draft = order_services.draft_order(tenant=peter.tenant, actor=peter, request=request)
+    order = routed(order_services.submit_order(draft=draft)[0])
+    assert order.status == Order.Status.AWAITING_APPROVAL
+
+    waiting = maria_client.get(INBOX).content.decode()
+    post_decision(maria_client, order, action="APPROVE")
+    decided = maria_client.get(INBOX, {"tab": "decided"}).content.decode()
+
+    for html in (waiting, decided):
+        assert f"A change to line {line.service_number}" in html

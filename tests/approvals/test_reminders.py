@@ -12,6 +12,7 @@ from approvals import tasks
 from approvals.models import ApprovalStep, ApprovalWorkflow, Decision, RunStep, StepRule
 from catalog.models import TransactionType
 from orders.models import Notification, Order, OrderHistory
+from portal.models import Employee
 from tests.approvals.conftest import ESCALATE_AFTER, REMIND_AFTER, approver_names, step
 
 # Approved orders stay APPROVED here: fulfilment has tests of its own.
@@ -190,3 +191,21 @@ def test_a_decided_step_is_neither_reminded_nor_escalated(
         order=order,
         event__in=[Notification.Event.APPROVAL_REMINDER, Notification.Event.APPROVAL_ESCALATED],
     ).exists()
+
+
+def test_escalation_skips_an_inactive_manager_as_routing_does(
+    clock, sweep, submitted_order, maria, victor, ada
+):
+    # Given maria's manager victor has left
+    order = submitted_order()
+    Employee.objects.filter(pk=victor.pk).update(status=Employee.Status.INACTIVE)
+
+    # When step 1 waited past its escalation delay
+    clock.advance(ESCALATE_AFTER + timedelta(minutes=1))
+    sweep()
+
+    # Then it goes to the tenant admins, as routing would for an inactive manager, not to victor
+    assert approver_names(order, 1) == ["Ada Park", "Maria Lopez"]
+    assert step(order, 1).escalated_to_admins
+    assert mails(victor.email, "Escalated to you") == []
+    assert len(mails(ada.email, "Escalated to you")) == 1

@@ -210,8 +210,8 @@ def test_an_open_order_disables_the_actions_it_conflicts_with(web, peter):
         assert f'href="/lines/{peters_line_pk()}/{action}/"' not in html, action
     deactivate = html[html.index('data-action="DEACTIVATE"') :]
     note = deactivate[: deactivate.index("</li>")]
-    assert f'<a href="/orders/{suspending.pk}/">#{suspending.pk}</a>' in note
-    assert "a suspend order on this line, is submitted" in note
+    link = f'<a href="/orders/{suspending.pk}/">#{suspending.pk}</a>'
+    assert f"Not now: order {link} (suspend) is open on this line." in note
 
 
 def test_a_conflicting_care_order_is_refused_with_the_reason(web, peter):
@@ -220,8 +220,9 @@ def test_a_conflicting_care_order_is_refused_with_the_reason(web, peter):
     page = web.get(f"/lines/{peters_line_pk()}/deactivate/")
     response = web.post(f"/lines/{peters_line_pk()}/deactivate/", {DEACTIVATE_REASON: "LEAVING"})
 
+    # The API's words (orders.rules), the order number linked
     assert (
-        f'open suspend order, <a href="/orders/{suspending.pk}/">#{suspending.pk}</a>'
+        f'open suspend order (<a href="/orders/{suspending.pk}/">#{suspending.pk}</a>, submitted)'
         in page.content.decode()
     )
     assert response.status_code == 400

@@ -1,11 +1,12 @@
 """The employee's order pages through Django's test client: cart, checkout with its server-side
-errors, confirmation and idempotent submit, my orders, the order page, cancel; and home."""
+errors, the review page and idempotent submit, my orders, the order page, cancel; and home."""
 
 from __future__ import annotations
 
 import re
 from decimal import Decimal
 
+import pytest
 from django.db import transaction
 from django.test import Client
 from django.utils import timezone
@@ -150,7 +151,7 @@ def test_an_other_choice_needs_its_text(web):
 
     assert response.status_code == 400
     assert field(response, "properties.MISCELLANEOUS.REASON").errors == [
-        "Reason for the order: 'Other' needs otherText."
+        "Reason for the order: say what 'Other' is, in a few words."
     ]
 
 
@@ -168,33 +169,64 @@ def test_problems_without_an_input_are_shown_on_top(web, peter):
     assert "does not fit the LG" in response.content.decode()
 
 
-# --- Confirmation and submit --------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("next_url", "lands_on"),
+    [
+        ("/orders/", "/orders/"),
+        ("xy", f"/catalog/?service={LINE}"),  # a bare word is no URL of ours
+        ("https://evil.example/", f"/catalog/?service={LINE}"),
+        ("//evil.example/", f"/catalog/?service={LINE}"),
+    ],
+)
+def test_adding_to_the_cart_goes_back_only_to_a_page_of_this_site(web, next_url, lands_on):
+    response = web.post("/cart/add/", {"service": LINE, "accessory": CHARGER, "next": next_url})
+
+    assert response.status_code == 302 and response["Location"] == lands_on
 
 
-def test_valid_checkout_shows_the_confirmation_and_stores_nothing(web):
+# --- Review and submit (the review page every order goes through) -------------------------------
+
+REVIEW_URL = re.compile(r"/review/(WEB-[0-9A-F]{20})/")
+
+
+def check_out(client: Client, data: dict | None = None) -> str:
+    """POST a valid checkout; the review page it leads to."""
+    response = client.post("/checkout/", data or VALID)
+    assert response.status_code == 302, response.content
+    assert REVIEW_URL.fullmatch(response["Location"]), response["Location"]
+    return response["Location"]
+
+
+def edit_link(review_page) -> str:
+    return re.search(
+        r'href="(/checkout/\?review=[^"]+)">&larr; Edit', review_page.content.decode()
+    )[1]
+
+
+def test_valid_checkout_shows_the_review_and_stores_nothing(web):
     fill_cart(web)
 
-    response = web.post(
-        "/checkout/",
-        {
-            **VALID,
-            "expedite": "on",
-            "prop-MISCELLANEOUS-REASON": "OTHER",
-            "prop-MISCELLANEOUS-REASON-other": "Conference travel",
-            "prop-MISCELLANEOUS-NEEDED_BY": "2030-01-15",
-        },
+    review = web.get(
+        check_out(
+            web,
+            {
+                **VALID,
+                "expedite": "on",
+                "prop-MISCELLANEOUS-REASON": "OTHER",
+                "prop-MISCELLANEOUS-REASON-other": "Conference travel",
+                "prop-MISCELLANEOUS-NEEDED_BY": "2030-01-15",
+            },
+        )
     )
-    assert response.status_code == 302 and response["Location"] == "/checkout/confirm/"
-    confirmation = web.get("/checkout/confirm/")
 
-    html = confirmation.content.decode()
-    assert confirmation.status_code == 200
+    html = review.content.decode()
+    assert review.status_code == 200
     assert re.search(r'data-testid="cost-onetime"><span class="money">44.98 USD', html)
     for text in [
-        "Peter Edwards", "peter.edwards@acme.com", "2035557676", "LG Cookie Plus",
-        "Vehicle Charger with Dual Output", "Rapid Wall Charger", "Verizon Wireless",
-        "Contact Phone Number", "2035559999", "Other: Conference travel", "Jan 15, 2030",
-        "Address Line1", "35 Executive Blvd", "City", "Orange", "Zip Code", "06477",
+        "Accessories for line 2035557676", "Peter Edwards", "peter.edwards@acme.com",
+        "LG Cookie Plus", "Vehicle Charger with Dual Output", "Rapid Wall Charger",
+        "Verizon Wireless", "Contact Phone Number", "2035559999", "Other: Conference travel",
+        "Jan 15, 2030", "35 Executive Blvd", "Orange", "06477", "Expedited shipping.",
     ]:  # fmt: skip
         assert text in html, text
     assert Order.objects.count() == 0
@@ -202,21 +234,24 @@ def test_valid_checkout_shows_the_confirmation_and_stores_nothing(web):
 
 def test_edit_goes_back_to_the_form_with_the_values_kept(web):
     fill_cart(web)
-    web.post("/checkout/", VALID)
+    review = web.get(check_out(web))
 
-    html = web.get("/checkout/").content.decode()
+    html = web.get(edit_link(review)).content.decode()
 
     assert 'value="2035559999"' in html and 'value="Orange"' in html
+    # The same order when sent again: its number is kept.
+    number = REVIEW_URL.fullmatch(review.request["PATH_INFO"])[1]
+    assert f'name="number" value="{number}"' in html
 
 
 def test_submit_stores_the_order_clears_the_cart_and_shows_the_order(
     web, peter, django_capture_on_commit_callbacks
 ):
     fill_cart(web)
-    web.post("/checkout/", VALID)
+    review_url = check_out(web)
 
     with django_capture_on_commit_callbacks(execute=True):
-        response = web.post("/checkout/confirm/")
+        response = web.post(review_url)
 
     order = Order.objects.get()
     assert response.status_code == 302 and response["Location"] == f"/orders/{order.pk}/"
@@ -230,39 +265,45 @@ def test_submit_stores_the_order_clears_the_cart_and_shows_the_order(
 
 def test_a_resubmitted_checkout_returns_the_same_order(web):
     fill_cart(web)
-    web.post("/checkout/", VALID)
+    review_url = check_out(web)
     before = dict(web.session.items())
 
-    first = web.post("/checkout/confirm/")
+    first = web.post(review_url)
     # A double click: the second request still carries the session as it was before the first.
     session = web.session
     for key, value in before.items():
         session[key] = value
     session.save()
-    second = web.post("/checkout/confirm/")
-    # And a third after the session was cleared (back button, reload).
-    third = web.post("/checkout/confirm/", follow=True)
+    second = web.post(review_url)
+    # And a third after the session says it is submitted (back button, reload).
+    third = web.post(review_url, follow=True)
+    # And the checkout itself sent again, its cart now empty.
+    fourth = web.post("/checkout/", VALID, follow=True)
 
     order = Order.objects.get()
     assert first["Location"] == second["Location"] == f"/orders/{order.pk}/"
     assert third.redirect_chain[-1][0] == f"/orders/{order.pk}/"
     assert f"Order #{order.pk} was submitted already." in messages_of(third)
+    assert fourth.redirect_chain[-1][0] == f"/orders/{order.pk}/"
 
 
 def test_submit_validates_again(web):
     fill_cart(web)
-    web.post("/checkout/", VALID)
+    review_url = check_out(web)
     # The tenant admin makes another property required meanwhile.
     PropertyField.objects.filter(field_id="SERVICE_NUMBER").update(
         validation=PropertyField.Validation.REQUIRED
     )
 
-    response = web.post("/checkout/confirm/")
+    response = web.post(review_url, follow=True)
 
-    assert response.status_code == 400
+    # Back on the checkout form, the values kept, the new problem beside its input.
+    assert response.redirect_chain[-1][0].startswith("/checkout/?review=")
     assert field(response, "properties.MISCELLANEOUS.SERVICE_NUMBER").errors == [
         "Service Number is required."
     ]
+    assert any("Something changed since you filled in" in m for m in messages_of(response))
+    assert 'value="2035559999"' in response.content.decode()
     assert Order.objects.count() == 0
 
 
@@ -270,17 +311,20 @@ def test_a_number_taken_by_someone_else_is_refused_and_replaced(web, sam):
     sams_line = {"serviceId": "38382351", "shoppingCart": {"accessoryIds": [CHARGER]}}
     taken = place_order(sam, number="WEB-TAKEN", **sams_line)
     fill_cart(web)
-    web.post("/checkout/", VALID)
+    review_url = check_out(web)
+    number = REVIEW_URL.fullmatch(review_url)[1]
     session = web.session
-    session["checkout"] = {**session["checkout"], "externalOrderNumber": "WEB-TAKEN"}
+    session["reviews"][number]["body"]["orderRequest"]["externalOrderNumber"] = "WEB-TAKEN"
     session.save()
 
-    response = web.post("/checkout/confirm/", follow=True)
+    response = web.post(review_url, follow=True)
 
     assert "externalOrderNumber WEB-TAKEN is already used." in messages_of(response)
     assert list(Order.objects.all()) == [taken]
-    assert web.session["checkout"]["externalOrderNumber"] != "WEB-TAKEN"
-    web.post("/checkout/confirm/")  # the next try goes through
+    # The form again, filled in, under a fresh number: the next try goes through.
+    fresh = re.search(r'name="number" value="([^"]+)"', response.content.decode())[1]
+    assert fresh not in {number, "WEB-TAKEN"}
+    web.post(check_out(web, {**VALID, "number": fresh}))
     assert Order.objects.count() == 2
 
 
@@ -317,7 +361,7 @@ def test_page_posts_need_the_csrf_token(peter):
         ("/cart/add/", {"service": LINE, "accessory": CHARGER}),
         ("/cart/remove/", {"accessory": CHARGER}),
         ("/checkout/", VALID),
-        ("/checkout/confirm/", {}),
+        ("/review/WEB-0123456789ABCDEF0123/", {}),
         (f"/orders/{order.pk}/cancel/", {"reason": "x"}),
     ]:
         assert client.post(url, data).status_code == 403, url

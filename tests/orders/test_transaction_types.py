@@ -1103,7 +1103,8 @@ def test_upgrade_too_early_says_from_when_the_line_may_be_upgraded(peter_api):
     # Then the refusal names the date, 24 months after that upgrade
     assert problems(response) == [(f"{R}.serviceId", "NOT_ELIGIBLE_FOR_UPGRADE")]
     message = response.json()["errors"][0]["message"]
-    assert f"{add_months(last, 24):%Y-%m-%d}" in message
+    eligible = add_months(last, 24)
+    assert f"Eligible for an upgrade from {eligible:%b} {eligible.day}, {eligible.year}." in message
     assert "24 months" in message
     assert line_seen_by(peter_api)["orderActions"] == ACTIVE_ACTIONS  # UPGRADE is still listed
 

@@ -1,0 +1,64 @@
+"""Reads of orders shared by pages and API (orders.selectors)."""
+
+from __future__ import annotations
+
+from orders import selectors, services
+from orders.models import Order
+from orders.requests import parse_order_request
+from tests.conftest import seed_order_request
+
+
+def place(employee, **overrides) -> Order:
+    body = seed_order_request(externalOrderNumber=None, **overrides)
+    request = parse_order_request(body, tenant=employee.tenant, actor=employee)
+    draft = services.draft_order(tenant=employee.tenant, actor=employee, request=request)
+    order, _created = services.submit_order(draft=draft)
+    return order
+
+
+def ship_to(line_1: str) -> dict:
+    return {
+        "name": "Peter Edwards",
+        "regionId": "70144640",
+        "address": [
+            {"id": "LINE_1", "value": line_1},
+            {"id": "CITY", "value": "Orange"},
+            {"id": "STATE", "value": "CT"},
+            {"id": "POSTAL_CODE", "value": "06477"},
+        ],
+    }
+
+
+def test_last_ship_to_is_where_the_employees_latest_order_went(peter):
+    place(peter, shipTo=ship_to("1 First St"))
+    place(peter, shipTo=ship_to("2 Second St"))
+    Order.objects.update(status=Order.Status.COMPLETE)
+
+    last = selectors.last_ship_to(peter)
+
+    assert last["name"] == "Peter Edwards" and last["regionId"] == 70144640
+    assert {"id": "LINE_1", "label": "Address Line1", "value": "2 Second St"} in last["address"]
+
+
+def test_last_ship_to_skips_orders_that_shipped_nothing(peter):
+    place(peter, shipTo=ship_to("1 First St"))
+    Order.objects.update(status=Order.Status.COMPLETE)
+    choice = {"id": "REASON", "type": "CHOICE", "choice": {"id": "LEAVE"}}
+    suspension = {
+        "transactionType": "SUSPEND",
+        "serviceId": "38382349",
+        "properties": [{"groupId": "SUSPENSION", "fields": [choice]}],
+    }
+    request = parse_order_request({"orderRequest": suspension}, tenant=peter.tenant, actor=peter)
+    services.submit_order(
+        draft=services.draft_order(tenant=peter.tenant, actor=peter, request=request)
+    )
+
+    assert selectors.last_ship_to(peter)["address"][0]["value"] == "1 First St"
+
+
+def test_last_ship_to_is_none_without_an_order_and_never_a_colleagues(peter, sam):
+    assert selectors.last_ship_to(sam) is None
+    place(peter)
+
+    assert selectors.last_ship_to(sam) is None
