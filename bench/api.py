@@ -53,6 +53,7 @@ def prepare(orders: int) -> dict:
     from oauth2_provider.models import AccessToken, set_token_value
 
     from approvals import services as approval_services
+    from orders import drafts as order_drafts
     from orders import services as order_services
     from orders.requests import parse_order_request
     from portal.celery import app
@@ -104,7 +105,7 @@ def prepare(orders: int) -> dict:
             }
         }
         request = parse_order_request(body, tenant=peter.tenant, actor=peter)
-        draft = order_services.draft_order(tenant=peter.tenant, actor=peter, request=request)
+        draft = order_drafts.draft_order(tenant=peter.tenant, actor=peter, request=request)
         order, _ = order_services.submit_order(draft=draft, placed_by=peter)
         approval_services.route_order(order.pk)
         ids.append(order.pk)

@@ -19,8 +19,8 @@ from approvals.api.serializers import (
 from approvals.exceptions import NoApprovalRun
 from approvals.models import ApprovalRun, Decision, RunStep
 from approvals.routing import OrderFacts
+from orders import drafts as order_drafts
 from orders import selectors as order_selectors
-from orders import services as order_services
 from orders.api.serializers import OrderSerializer
 from orders.api.views import OrderBodySerializer
 from orders.models import Order
@@ -164,9 +164,7 @@ class WorkflowPreview(APIView):
         ctx = api_context(request)
         _workflows(ctx)
         order_request = parse_order_request(request.data, tenant=ctx.tenant, actor=ctx.actor)
-        draft = order_services.draft_order(
-            tenant=ctx.tenant, actor=ctx.actor, request=order_request
-        )
+        draft = order_drafts.draft_order(tenant=ctx.tenant, actor=ctx.actor, request=order_request)
         result = services.preview(OrderFacts.of_draft(draft, placed_by=ctx.caller))
         workflow = result.workflow
         return Response(

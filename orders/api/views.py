@@ -13,7 +13,7 @@ from rest_framework.views import APIView
 
 from catalog import selectors as catalog_selectors
 from catalog.models import TransactionType
-from orders import properties, selectors, services
+from orders import drafts, properties, selectors, services
 from orders.api.serializers import (
     HistorySerializer,
     OrderSerializer,
@@ -140,7 +140,7 @@ class OrderCollection(ScopedQuerysetMixin, generics.ListAPIView):
         if stored is not None and not confirm:
             return self._submitted(stored)
         order_request = parse_order_request(request.data, tenant=ctx.tenant, actor=ctx.actor)
-        draft = services.draft_order(tenant=ctx.tenant, actor=ctx.actor, request=order_request)
+        draft = drafts.draft_order(tenant=ctx.tenant, actor=ctx.actor, request=order_request)
         if confirm:
             context = self.get_serializer_context()
             return Response(

@@ -22,7 +22,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from catalog.models import Recurrence, TransactionType
-from orders import services
+from orders import drafts, services
 from orders.models import OrderItem
 from orders.requests import parse_order_request
 from orders.web import cart_store
@@ -58,14 +58,12 @@ def kept_for_review(request) -> tuple[dict | None, str]:
     return values, number
 
 
-def draft_or_problems(request, body: dict) -> tuple[services.OrderDraft | None, list[FieldProblem]]:
+def draft_or_problems(request, body: dict) -> tuple[drafts.OrderDraft | None, list[FieldProblem]]:
     """Validate and price a body for the signed-in employee: (draft, []) or (None, problems)."""
     employee = request.employee
     try:
         order_request = parse_order_request(body, tenant=employee.tenant, actor=employee)
-        return services.draft_order(
-            tenant=employee.tenant, actor=employee, request=order_request
-        ), []
+        return drafts.draft_order(tenant=employee.tenant, actor=employee, request=order_request), []
     except RequestInvalid as exc:
         return None, exc.problems
 
@@ -162,7 +160,7 @@ HEADLINES = {
 }
 
 
-def review_context(draft: services.OrderDraft, back: str) -> dict:
+def review_context(draft: drafts.OrderDraft, back: str) -> dict:
     request = draft.request
     service = request.service
     headline = HEADLINES[request.transaction_type].format(

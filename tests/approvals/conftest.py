@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from approvals import services as approval_services
 from approvals.models import ApprovalRun, ApprovalWorkflow, Decision, RunStep
+from orders import drafts as order_drafts
 from orders import services as order_services
 from orders.models import Order, OrderHistory
 from orders.requests import parse_order_request
@@ -36,7 +37,7 @@ def place_order(employee: Employee, **overrides) -> Order:
     """Submit an order as `employee` through the services, as the API does; not routed yet."""
     body = seed_order_request(**{"externalOrderNumber": None, **overrides})
     request = parse_order_request(body, tenant=employee.tenant, actor=employee)
-    draft = order_services.draft_order(tenant=employee.tenant, actor=employee, request=request)
+    draft = order_drafts.draft_order(tenant=employee.tenant, actor=employee, request=request)
     order, _created = order_services.submit_order(draft=draft)
     return order
 

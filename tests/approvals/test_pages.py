@@ -633,6 +633,7 @@ def test_ones_own_decision_names_nobody_else(maria_client, peter, post_decision)
 
 def test_a_care_order_row_names_its_line(maria_client, peter, post_decision):
     from catalog.models import ServiceAsset
+    from orders import drafts as order_drafts
     from orders import services as order_services
     from orders.requests import parse_order_request
 
@@ -650,7 +651,7 @@ def test_a_care_order_row_names_its_line(maria_client, peter, post_decision):
         }
     }
     request = parse_order_request(body, tenant=peter.tenant, actor=peter)
-    draft = order_services.draft_order(tenant=peter.tenant, actor=peter, request=request)
+    draft = order_drafts.draft_order(tenant=peter.tenant, actor=peter, request=request)
     order = routed(order_services.submit_order(draft=draft)[0])
     assert order.status == Order.Status.AWAITING_APPROVAL
 

@@ -2,7 +2,8 @@
 bench/soak.py runs the production processes on a database and a redis-server of its own under
 mixed load from 8 clients, SIGKILLs the worker once a minute and restarts Redis empty once,
 then checks its invariants (order history, decisions applied, notifications and mails one to
-one, one carrier submission per segment, no 5xx, RSS growth).
+one, one carrier submission per segment, no 5xx). RSS growth is judged only on processes that ran
+past their warm-up, which a minute's run is too short for: the 10-minute form judges it.
 
 It runs as a subprocess with this process's environment, touching none of the test database's
 rows (the django_db mark is the fault tests' rule, see conftest.fault_rules). Its report is

@@ -3,7 +3,7 @@
 import pytest
 from django.db import transaction
 
-from orders import services
+from orders import drafts, services
 from orders.models import Order, OrderHistory
 from orders.requests import parse_order_request
 from tests.conftest import seed_order_request
@@ -13,7 +13,7 @@ def place_order(employee, **overrides) -> Order:
     """Submit a valid order (seed 002's, without externalOrderNumber) through the services."""
     body = seed_order_request(externalOrderNumber=None, **overrides)
     request = parse_order_request(body, tenant=employee.tenant, actor=employee)
-    draft = services.draft_order(tenant=employee.tenant, actor=employee, request=request)
+    draft = drafts.draft_order(tenant=employee.tenant, actor=employee, request=request)
     order, _created = services.submit_order(draft=draft)
     return order
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
+from orders import drafts, services
 from orders import properties as order_properties
-from orders import services
 from orders.models import PropertyField
 from orders.requests import parse_order_request
 from tests.conftest import seed_order_request
@@ -34,7 +34,7 @@ def fill_cart(client: Client) -> None:
 def place(employee, **overrides):
     body = seed_order_request(externalOrderNumber=None, **overrides)
     request = parse_order_request(body, tenant=employee.tenant, actor=employee)
-    draft = services.draft_order(tenant=employee.tenant, actor=employee, request=request)
+    draft = drafts.draft_order(tenant=employee.tenant, actor=employee, request=request)
     order, _created = services.submit_order(draft=draft)
     return order
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from orders import services
+from orders import drafts, services
 from orders.models import Order, OrderHistory, OrderSegment
 from orders.requests import parse_order_request
 from tests.conftest import browser_for, seed_order_request
@@ -27,7 +27,7 @@ STORED_VALUES = {
 def order(peter) -> Order:
     body = seed_order_request(externalOrderNumber=None)
     request = parse_order_request(body, tenant=peter.tenant, actor=peter)
-    draft = services.draft_order(tenant=peter.tenant, actor=peter, request=request)
+    draft = drafts.draft_order(tenant=peter.tenant, actor=peter, request=request)
     submitted, _created = services.submit_order(draft=draft)
     return submitted
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from orders import services
+from orders import drafts, services
 from orders.requests import parse_order_request
 from tests.conftest import seed_order_request
 from tests.demo_data import line_of
@@ -13,7 +13,7 @@ from tests.demo_data import line_of
 
 def place(employee, body: dict):
     request = parse_order_request(body, tenant=employee.tenant, actor=employee)
-    draft = services.draft_order(tenant=employee.tenant, actor=employee, request=request)
+    draft = drafts.draft_order(tenant=employee.tenant, actor=employee, request=request)
     order, _created = services.submit_order(draft=draft)
     return order
 

@@ -11,7 +11,7 @@ import pytest
 from django.test import Client
 
 from catalog.models import DeviceAsset, ServiceAsset
-from orders import services
+from orders import drafts, services
 from orders.models import Order, OrderItem
 from orders.requests import parse_order_request
 from tests.conftest import browser_for, seed_order_request
@@ -71,7 +71,7 @@ def place(employee, transaction_type: str, **fields) -> Order:
         }
     }
     request = parse_order_request(body, tenant=employee.tenant, actor=employee)
-    draft = services.draft_order(tenant=employee.tenant, actor=employee, request=request)
+    draft = drafts.draft_order(tenant=employee.tenant, actor=employee, request=request)
     order, _created = services.submit_order(draft=draft)
     return order
 

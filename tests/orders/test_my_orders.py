@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from catalog.models import ServiceAsset, TransactionType
-from orders import services
+from orders import drafts, services
 from orders.models import Order, OrderHistory, OrderSegment, Shipment
 from orders.requests import parse_order_request
 from tests.conftest import browser_for, seed_order_request
@@ -20,7 +20,7 @@ def shipped_order(peter) -> Order:
     service writes for it (its note names the carrier and the tracking number)."""
     body = seed_order_request(externalOrderNumber=None)
     request = parse_order_request(body, tenant=peter.tenant, actor=peter)
-    draft = services.draft_order(tenant=peter.tenant, actor=peter, request=request)
+    draft = drafts.draft_order(tenant=peter.tenant, actor=peter, request=request)
     order, _created = services.submit_order(draft=draft)
     segment = order.segments.get()
     Shipment.objects.create(

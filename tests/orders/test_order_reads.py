@@ -6,7 +6,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from catalog.models import TransactionType
-from orders import services
+from orders import drafts, services
 from orders.models import Order, OrderSegment, Shipment
 from orders.requests import parse_order_request
 from tests.conftest import seed_order_request
@@ -34,7 +34,7 @@ def place_order(employee, accessories=None, **overrides) -> Order:
         **overrides,
     )
     request = parse_order_request(body, tenant=employee.tenant, actor=employee)
-    draft = services.draft_order(tenant=employee.tenant, actor=employee, request=request)
+    draft = drafts.draft_order(tenant=employee.tenant, actor=employee, request=request)
     order, _created = services.submit_order(draft=draft)
     return order
 

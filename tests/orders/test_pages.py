@@ -12,7 +12,7 @@ from django.test import Client
 from django.utils import timezone
 
 from catalog.models import Region
-from orders import services
+from orders import drafts, services
 from orders.models import Order, OrderHistory, PropertyField, Shipment
 from orders.requests import parse_order_request
 from tests.conftest import browser_for, seed_order_request
@@ -43,7 +43,7 @@ def place_order(employee, number: str | None = None, **overrides) -> Order:
     """Seed 002's order, submitted through the services (routing not run)."""
     body = seed_order_request(externalOrderNumber=number, **overrides)
     request = parse_order_request(body, tenant=employee.tenant, actor=employee)
-    draft = services.draft_order(tenant=employee.tenant, actor=employee, request=request)
+    draft = drafts.draft_order(tenant=employee.tenant, actor=employee, request=request)
     order, _created = services.submit_order(draft=draft)
     return order
 

@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 
 from catalog.models import DeviceAsset, ServiceAsset, TransactionType, add_months
-from orders import rules, services
+from orders import drafts, rules, services
 from orders.requests import parse_order_request
 from portal.exceptions import RequestInvalid
 from tests.conftest import browser_for
@@ -47,7 +47,7 @@ def place_suspension(employee, line: ServiceAsset):
         }
     }
     request = parse_order_request(body, tenant=employee.tenant, actor=employee)
-    draft = services.draft_order(tenant=employee.tenant, actor=employee, request=request)
+    draft = drafts.draft_order(tenant=employee.tenant, actor=employee, request=request)
     order, _created = services.submit_order(draft=draft)
     return order
 

@@ -5,7 +5,7 @@ import pytest
 from django.db import transaction
 from django_fsm import ConcurrentTransition, TransitionNotAllowed
 
-from orders import services
+from orders import drafts, services
 from orders.models import Order, OrderHistory, OrderSegment, OrderStatus
 from orders.requests import parse_order_request
 from tests.conftest import seed_order_request
@@ -41,7 +41,7 @@ def order(peter) -> Order:
     """Peter's submitted order with one segment (seed 002's two Verizon accessories)."""
     body = seed_order_request(externalOrderNumber=None)
     request = parse_order_request(body, tenant=peter.tenant, actor=peter)
-    draft = services.draft_order(tenant=peter.tenant, actor=peter, request=request)
+    draft = drafts.draft_order(tenant=peter.tenant, actor=peter, request=request)
     submitted, _created = services.submit_order(draft=draft)
     return submitted
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from orders import selectors, services
+from orders import drafts, selectors, services
 from orders.models import Order
 from orders.requests import parse_order_request
 from tests.conftest import seed_order_request
@@ -11,7 +11,7 @@ from tests.conftest import seed_order_request
 def place(employee, **overrides) -> Order:
     body = seed_order_request(externalOrderNumber=None, **overrides)
     request = parse_order_request(body, tenant=employee.tenant, actor=employee)
-    draft = services.draft_order(tenant=employee.tenant, actor=employee, request=request)
+    draft = drafts.draft_order(tenant=employee.tenant, actor=employee, request=request)
     order, _created = services.submit_order(draft=draft)
     return order
 
@@ -51,7 +51,7 @@ def test_last_ship_to_skips_orders_that_shipped_nothing(peter):
     }
     request = parse_order_request({"orderRequest": suspension}, tenant=peter.tenant, actor=peter)
     services.submit_order(
-        draft=services.draft_order(tenant=peter.tenant, actor=peter, request=request)
+        draft=drafts.draft_order(tenant=peter.tenant, actor=peter, request=request)
     )
 
     assert selectors.last_ship_to(peter)["address"][0]["value"] == "1 First St"
