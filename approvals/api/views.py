@@ -12,13 +12,13 @@ from rest_framework.views import APIView
 from approvals import selectors, services
 from approvals.api.serializers import (
     DecisionBodySerializer,
-    WorkflowInputSerializer,
     run_representation,
     workflow_representation,
 )
 from approvals.exceptions import NoApprovalRun
 from approvals.models import ApprovalRun, Decision, RunStep
 from approvals.routing import OrderFacts
+from approvals.workflow_input import WorkflowInputSerializer
 from orders import drafts as order_drafts
 from orders import selectors as order_selectors
 from orders.api.serializers import OrderSerializer

@@ -1,6 +1,6 @@
 """Forms of the tenant admin pages for workflows: the shape of what is posted, nothing more.
 
-The workflow editor is validated by the API's WorkflowInputSerializer (one set of rules for
+The workflow editor is validated by approvals.workflow_input (one set of rules for
 pages and API): its form fields are deliberately lenient, `workflow_input` turns them into the
 serializer's input, and `show_problems` puts the serializer's messages back beside the inputs.
 """
@@ -132,7 +132,7 @@ def step_formset(tenant: Tenant, *, data=None, steps=()) -> forms.BaseFormSet:
     return StepFormSet(data, initial=initial, prefix="step", form_kwargs={"choices": choices})
 
 
-# --- Between the forms and WorkflowInputSerializer ------------------------------------------
+# --- Between the forms and approvals.workflow_input ------------------------------------------
 
 FIELD_OF_INPUT = {
     "name": "name",

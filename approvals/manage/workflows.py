@@ -1,6 +1,6 @@
 """Approval workflows: the list in priority order, the editor, the preview of who would approve
 an example order. Views parse, call a service, render; the rules live in approvals.services and
-in the API's WorkflowInputSerializer, which the editor shares with the API."""
+approvals.workflow_input, which the editor and the API share."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from approvals import routing, selectors, services
-from approvals.api.serializers import WorkflowInputSerializer
 from approvals.manage.forms import (
     ExampleOrderForm,
     WorkflowForm,
@@ -19,9 +18,10 @@ from approvals.manage.forms import (
     workflow_input,
 )
 from approvals.models import ApprovalRun, ApprovalWorkflow
+from approvals.workflow_input import WorkflowInputSerializer
 from catalog.models import TransactionType
-from portal.api.errors import flatten_errors
 from portal.exceptions import RequestInvalid
+from portal.validation import flatten_errors
 from portal.web.pages import tenant_admin_required
 
 

@@ -26,9 +26,9 @@ from orders.requests.status import (
     SuspendRequestSerializer,
     UnsuspendRequestSerializer,
 )
-from portal.api.errors import flatten_errors
 from portal.exceptions import FieldProblem, RequestInvalid
 from portal.models import Employee, Tenant
+from portal.validation import flatten_errors
 
 __all__ = ["IdField", "OrderRequest", "external_order_number", "parse_order_request"]
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Iterator
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, JsonResponse
@@ -20,50 +19,9 @@ from rest_framework.response import Response
 from rest_framework.views import set_rollback
 
 from portal.exceptions import DomainError, FieldProblem, RequestInvalid
+from portal.validation import flatten_errors
 
 logger = logging.getLogger("portal.api")
-
-# DRF's error codes, in the vocabulary of the MobProc envelope.
-ERROR_CODES = {
-    "required": "REQUIRED",
-    "null": "REQUIRED",
-    "blank": "REQUIRED",
-    "invalid_choice": "INVALID_VALUE",
-    "invalid": "INVALID_VALUE",
-    "does_not_exist": "NOT_FOUND",
-    "incorrect_type": "INVALID_TYPE",
-    "not_a_list": "INVALID_TYPE",
-    "not_a_dict": "INVALID_TYPE",
-    "max_length": "TOO_LONG",
-    "min_length": "TOO_SHORT",
-    "empty": "REQUIRED",
-    "max_string_length": "TOO_LONG",
-}
-
-
-def flatten_errors(detail, path: str = "") -> Iterator[FieldProblem]:
-    """Turn DRF's nested error detail into problems with dotted paths (`a.b[2].c`)."""
-    if isinstance(detail, dict):
-        for key, value in detail.items():
-            if key == "non_field_errors":
-                child = path
-            elif isinstance(key, int):
-                child = f"{path}[{key}]"
-            else:
-                child = f"{path}.{key}" if path else str(key)
-            yield from flatten_errors(value, child)
-    elif isinstance(detail, list):
-        for index, value in enumerate(detail):
-            if isinstance(value, dict | list):
-                if value:
-                    yield from flatten_errors(value, f"{path}[{index}]")
-            else:
-                yield from flatten_errors(value, path)
-    else:
-        code = getattr(detail, "code", None) or "invalid"
-        yield FieldProblem(
-            field=path, code=ERROR_CODES.get(code, code.upper()), message=str(detail)
-        )
 
 
 def envelope(problems: list[FieldProblem]) -> dict:
