@@ -178,7 +178,6 @@ class RunStep(StepRule):
     position = models.PositiveSmallIntegerField()
     description = models.CharField(max_length=200)
     state = models.CharField(max_length=10, choices=State.choices, default=State.WAITING)
-    approvers = models.ManyToManyField(Employee, blank=True, related_name="+")
     escalated_to_admins = models.BooleanField(default=False)
     started_at = models.DateTimeField(null=True, blank=True)
     # When the next reminder / escalation is due; the beat sweep picks them up.
@@ -194,6 +193,18 @@ class RunStep(StepRule):
 
     def __str__(self) -> str:
         return f"{self.run} step {self.position}"
+
+    @property
+    def approvers(self) -> list[Employee]:
+        """Who approves this step: its order's approver rows of its level. They are stored once,
+        in orders.OrderApprover (orders.services.set_approvers), which the inbox and the order
+        lists read too. Prefetch `run__order__approvers__employee` to read many steps at once."""
+        order = self.run.order
+        if "approvers" in getattr(order, "_prefetched_objects_cache", {}):
+            rows = order.approvers.all()
+        else:
+            rows = order.approvers.select_related("employee")
+        return [row.employee for row in rows if row.level == self.position]
 
 
 class DecisionChannel(models.TextChoices):

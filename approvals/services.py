@@ -27,7 +27,7 @@ from approvals.models import (
 from approvals.routing import OrderFacts, approvers_for, escalation_approvers, matching_workflow
 from orders import notifications
 from orders import services as order_services
-from orders.models import Notification, Order, OrderHistory
+from orders.models import Notification, Order, OrderApprover, OrderHistory
 from portal import events, outbox
 from portal import selectors as people
 from portal.exceptions import DomainError, FieldProblem, RequestInvalid
@@ -124,7 +124,6 @@ def _start_step(run: ApprovalRun, step: RunStep, facts: OrderFacts, *, notify: b
     if step.escalation_delay_hours:
         step.escalate_at = now + timedelta(hours=step.escalation_delay_hours)
     step.save()
-    step.approvers.set(approvers)
     order_services.set_approvers(order, approvers, level=step.position)
     names = ", ".join(a.full_name for a in approvers)
     note = f"Step {step.position}: {step.description}" + (
@@ -232,12 +231,13 @@ def _decide_locked(request: DecisionRequest) -> tuple[str, RunStep | None, Domai
         or order.status != Order.Status.AWAITING_APPROVAL
         or step is None
     ):
-        if not run.steps.filter(approvers__in=deciding.ids).exists():
+        if not OrderApprover.objects.filter(order=order, employee_id__in=deciding.ids).exists():
             return "", step, NotAnApprover("You may not decide this order.")
         return Outcome.APPROVAL_NOT_NEEDED, step, None
-    decided_for = deciding.decides_for(a.pk for a in step.approvers.all())
+    decided_for = deciding.decides_for(a.pk for a in step.approvers)
     if decided_for is None:
-        if run.steps.filter(approvers=request.actor, position__lt=step.position).exists():
+        earlier = OrderApprover.objects.filter(order=order, level__lt=step.position)
+        if earlier.filter(employee=request.actor).exists():
             return Outcome.APPROVAL_NOT_NEEDED, step, None  # their step is already decided
         return "", step, NotAnApprover("You may not decide this step of the order.")
     # The approver it counts for is checked too: a delegate never decides for a maker.
@@ -505,7 +505,7 @@ def remind(step_id: int) -> None:
     step.reminders_sent += 1
     step.remind_at = None
     step.save(update_fields=["reminders_sent", "remind_at"])
-    approvers = list(step.approvers.all())
+    approvers = step.approvers
     _ask_approvers(
         step, approvers, Notification.Event.APPROVAL_REMINDER,
         occasion=f"{step.pk}-{step.reminders_sent}",
@@ -531,13 +531,12 @@ def escalate(step_id: int) -> None:
         return
     if step.escalate_at > timezone.now():
         return
-    added, to_admins = escalation_approvers(list(step.approvers.all()), OrderFacts.of_order(order))
+    added, to_admins = escalation_approvers(step.approvers, OrderFacts.of_order(order))
     step.escalate_at = None
     step.escalated_to_admins = step.escalated_to_admins or (to_admins and bool(added))
     step.save(update_fields=["escalate_at", "escalated_to_admins"])
     if not added:
         return
-    step.approvers.add(*added)
     order_services.set_approvers(order, added, level=step.position)
     order_services.record_history(
         order, event=OrderHistory.Event.APPROVAL_ESCALATED, actor=None,

@@ -796,7 +796,7 @@ def expected_notifications() -> tuple[set[str], list[int]]:
     silent = Decision.Communication.NONE
     expected: set[str] = set()
     steps = RunStep.objects.filter(started_at__isnull=False).select_related("run__order")
-    steps = steps.prefetch_related("approvers")
+    steps = steps.prefetch_related("run__order__approvers__employee")
     # A step after the first starts with the notify of the decision that approved the previous.
     silenced = set(
         Decision.objects.filter(communication=silent).values_list("step__run_id", "step__position")
@@ -807,7 +807,7 @@ def expected_notifications() -> tuple[set[str], list[int]]:
             continue
         if (step.run_id, step.position - 1) in silenced:
             continue
-        for approver in step.approvers.all():
+        for approver in step.approvers:
             if approver.email:
                 expected.add(f"{Event.APPROVAL_REQUESTED}:{order.pk}:{step.pk}:{approver.pk}")
     # The requester hears of the approval or rejection unless the last decision was silent.

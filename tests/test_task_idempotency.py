@@ -242,9 +242,9 @@ def snapshot(checks_scheduled: list) -> dict:
                 s.escalate_at,
                 s.reminders_sent,
                 s.escalated_to_admins,
-                sorted(a.pk for a in s.approvers.all()),
+                sorted(a.pk for a in s.approvers),
             )
-            for s in RunStep.objects.order_by("pk").prefetch_related("approvers")
+            for s in RunStep.objects.order_by("pk").select_related("run__order")
         ],
         "approvers": list(
             OrderApprover.objects.order_by("pk").values_list(

@@ -45,7 +45,7 @@ def _step(step: RunStep) -> dict:
         "level": step.position,
         "description": step.description,
         "state": step.state,
-        "approvers": [person(a) for a in step.approvers.all()],
+        "approvers": [person(a) for a in step.approvers],
         "escalatedToAdmins": step.escalated_to_admins,
         "startTime": STAMP(step.started_at) if step.started_at else None,
         "decision": _decision(getattr(step, "decision", None)),

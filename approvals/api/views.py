@@ -61,13 +61,15 @@ class OrderApproval(APIView):
         order = get_object_or_404(order_selectors.orders_visible_to(ctx.actor), pk=pk)
         run = (
             ApprovalRun.objects.filter(order=order)
+            .select_related("order")
             .prefetch_related(
                 Prefetch(
                     "steps",
                     queryset=RunStep.objects.select_related(
                         "decision__decided_by", "decision__decided_for"
-                    ).prefetch_related("approvers"),
-                )
+                    ),
+                ),
+                "order__approvers__employee",
             )
             .first()
         )

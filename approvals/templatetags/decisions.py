@@ -35,13 +35,12 @@ def decision_panel(context, order: Order) -> SimpleNamespace | None:
         return None
     step = (
         RunStep.objects.filter(run__order_id=order.pk, state=RunStep.State.ACTIVE)
-        .select_related("run")
-        .prefetch_related("approvers")
+        .select_related("run__order")
         .first()
     )
     if step is None:
         return None
-    on_behalf_of = deciding.on_behalf_of(a.pk for a in step.approvers.all())
+    on_behalf_of = deciding.on_behalf_of(a.pk for a in step.approvers)
     problems = take_problems(request, order.pk) or {}
     return SimpleNamespace(
         step=step,

@@ -90,7 +90,7 @@ def step(order: Order, position: int) -> RunStep:
 
 
 def approver_names(order: Order, position: int) -> list[str]:
-    return sorted(e.full_name for e in step(order, position).approvers.all())
+    return sorted(e.full_name for e in step(order, position).approvers)
 
 
 def status_of(order: Order) -> str:

@@ -7,6 +7,7 @@ import pytest
 from django.utils import timezone
 
 from approvals.models import ApprovalRun, ApprovalWorkflow, Decision, RunStep
+from orders import services as order_services
 from orders.models import Notification, Order
 from portal.models import Delegation
 from tests.approvals.conftest import (
@@ -212,7 +213,7 @@ def test_requester_cannot_approve_own_order_even_as_an_approver_of_the_step(
     order, peter, peter_api, decide
 ):
     # Given peter somehow is among the step's approvers (e.g. added by hand)
-    step(order, 1).approvers.add(peter)
+    order_services.set_approvers(order, [peter], level=1)
     before = snapshot(order)
 
     response = decide(peter_api, order, "APPROVE")

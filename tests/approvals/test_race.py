@@ -74,7 +74,7 @@ def contested_order(demo, peter_api) -> Order:
     assert response.status_code == 200, response.json()
     order = Order.objects.get(pk=response.json()["order"]["orderId"])
     assert order.status == Order.Status.AWAITING_APPROVAL
-    assert RunStep.objects.get(run__order=order).approvers.count() == DECIDERS
+    assert len(RunStep.objects.get(run__order=order).approvers) == DECIDERS
     return order
 
 
@@ -113,7 +113,7 @@ def test_simultaneous_decisions_on_one_step_record_exactly_one(
 ):
     # Given the 20 buyers, half approving and half rejecting, plus two who may not decide
     order = contested_order
-    buyers = list(RunStep.objects.get(run__order=order).approvers.all())
+    buyers = RunStep.objects.get(run__order=order).approvers
     answers = [
         Answer(who, "APPROVE" if (n + round_) % 2 == 0 else "REJECT")
         for n, who in enumerate(buyers)

@@ -285,3 +285,21 @@ def test_other_tenants_workflows_never_match(demo, peter):
 
     assert ApprovalWorkflow.objects.filter(tenant=demo.globex).exists()
     assert matching_workflow(facts_for(peter)) is None
+
+
+def test_the_run_record_reads_its_approvers_in_a_fixed_number_of_queries(
+    peter, api_for, count_queries
+):
+    # Approvers are stored once, on the order (orders.OrderApprover): one prefetch for all steps.
+    one_step = routed(place_order(peter, shoppingCart=CHEAP_CART))
+    two_steps = routed(place_order(peter))
+    api = api_for(peter)
+
+    with count_queries() as few:
+        short = api.get(f"orders/{one_step.pk}/approval").json()["approval"]
+    with count_queries() as more:
+        long = api.get(f"orders/{two_steps.pk}/approval").json()["approval"]
+
+    assert (len(short["steps"]), len(long["steps"])) == (1, 2)
+    assert [a["name"] for a in long["steps"][0]["approvers"]] == ["Maria Lopez"]
+    assert len(more) == len(few)

@@ -10,6 +10,7 @@ from django.utils import timezone
 from approvals import rules
 from approvals import services as approval_services
 from approvals.exceptions import MakerCannotCheck
+from orders import services as order_services
 from portal.exceptions import RequestInvalid
 from portal.models import Delegation, Employee
 from tests.approvals.conftest import (
@@ -17,7 +18,6 @@ from tests.approvals.conftest import (
     place_order,
     routed,
     snapshot,
-    step,
 )
 
 pytestmark = pytest.mark.usefixtures("vendors_unreached")
@@ -52,7 +52,7 @@ def test_maker_checker_refuses_whoever_is_involved_and_a_maker(order, peter, mar
 
 def test_a_delegate_never_decides_for_a_maker(order, peter, sam):
     # Given peter (the requester) is, wrongly, an approver of step 1, and named sam his delegate
-    step(order, 1).approvers.set([peter])
+    order_services.set_approvers(order, [peter], level=1)
     today = timezone.localdate()
     Delegation.objects.create(
         tenant=peter.tenant, employee=peter, delegate=sam, starts_on=today, ends_on=today

@@ -135,7 +135,7 @@ def test_admin_builds_previews_and_saves_a_two_step_rule_that_the_next_order_fol
     run = ApprovalRun.objects.get(order=order)
     assert run.workflow_name == "IT accessories over 10 USD"
     first_step = run.steps.get(position=1)
-    assert [a.user.username for a in first_step.approvers.all()] == ["victor"]
+    assert [a.user.username for a in first_step.approvers] == ["victor"]
     assert order.status == Order.Status.AWAITING_APPROVAL
 
 

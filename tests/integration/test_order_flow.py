@@ -53,7 +53,7 @@ def step_approvers(order: Order, position: int) -> set[int]:
     step = RunStep.objects.filter(run__order=order, position=position).first()
     if step is None or step.state != RunStep.State.ACTIVE:
         return set()
-    return set(step.approvers.values_list("pk", flat=True))
+    return {approver.pk for approver in step.approvers}
 
 
 def approve(client, order: Order, **body) -> None:
