@@ -169,7 +169,6 @@ def review_context(draft: drafts.OrderDraft, back: str) -> dict:
     return {
         "draft": draft,
         "headline": headline,
-        "type_label": TransactionType(request.transaction_type).label,
         "service": service,
         "device": getattr(service, "device", None) if service else None,
         "lines": draft.lines,

@@ -285,6 +285,7 @@ def test_a_suspension_goes_through_review_to_a_suspend_order(web, peter):
     order = submit_review(web, review)
 
     assert "Suspend line 2035557676" in page and "Leave of absence" in page
+    assert "Suspend Suspend" not in " ".join(re.sub(r"<[^>]+>", " ", page).split())  # said once
     assert (order.transaction_type, order.service_id, order.requested_by) == (
         "SUSPEND",
         peters_line_pk(),
