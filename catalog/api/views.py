@@ -22,29 +22,59 @@ from portal.ids import is_id
 @extend_schema_view(
     get=extend_schema(
         parameters=[
-            OpenApiParameter("service", int, description="Only what fits this line's device")
+            OpenApiParameter("service", int, description="Only what fits this line's device"),
+            OpenApiParameter(
+                "compatibleWithDeviceAssetId", int, description="Only what fits this device asset"
+            ),
         ]
     )
 )
 class AccessoryList(ScopedQuerysetMixin, generics.ListAPIView):
-    """Accessories the tenant offers; `?service=ID` keeps those that fit that line's device."""
+    """Accessories the tenant offers; `?service=ID` keeps those that fit that line's device,
+    `?compatibleWithDeviceAssetId=ID` those that fit that device (MobProc 1.1.0)."""
 
     serializer_class = s.AccessorySerializer
     collection_name = "accessories"
 
     def scoped_queryset(self, ctx):
-        service_id = self.request.query_params.get("service", "").strip()
-        if not service_id:
-            return selectors.accessories_offered(ctx.tenant)
-        if not is_id(service_id):
-            raise ApiError(400, "INVALID_QUERY", "'service' must be a service id.")
-        service = selectors.services_visible_to(ctx.actor).filter(pk=int(service_id)).first()
+        offered = selectors.accessories_offered(ctx.tenant)
+        service_id = self._id_parameter("service", "a service id")
+        asset_id = self._id_parameter("compatibleWithDeviceAssetId", "a device asset id")
+        for device_asset in [self._device_of_line(ctx, service_id), self._device(ctx, asset_id)]:
+            if device_asset is False:
+                continue  # the parameter was not given
+            if device_asset is None or device_asset.device is None:  # none, or not a catalog model
+                return offered.none()
+            offered = offered.filter(
+                pk__in=selectors.accessories_fitting(ctx.tenant, device_asset.device).values("pk")
+            )
+        return offered
+
+    def _id_parameter(self, name: str, what: str) -> int | None:
+        raw = self.request.query_params.get(name, "").strip()
+        if not raw:
+            return None
+        if not is_id(raw):
+            raise ApiError(400, "INVALID_QUERY", f"'{name}' must be {what}.")
+        return int(raw)
+
+    def _device_of_line(self, ctx, service_id: int | None):
+        """The device on the line (None: no device), False without the parameter."""
+        if service_id is None:
+            return False
+        service = selectors.services_visible_to(ctx.actor).filter(pk=service_id).first()
         if service is None:
             raise ApiError(404, "SERVICE_NOT_FOUND", f"Service {service_id} does not exist.")
-        device = getattr(service, "device", None)
-        if device is None or device.device is None:  # none, or a model the catalog lacks
-            return selectors.accessories_offered(ctx.tenant).none()
-        return selectors.accessories_fitting(ctx.tenant, device.device)
+        return getattr(service, "device", None)
+
+    def _device(self, ctx, asset_id: int | None):
+        """The device asset, False without the parameter."""
+        if asset_id is None:
+            return False
+        device = selectors.devices_visible_to(ctx.actor).filter(pk=asset_id).first()
+        if device is None:
+            raise ApiError(404, "DEVICE_NOT_FOUND", f"Device asset {asset_id} does not exist.")
+        return device
 
 
 class AccessoryDetail(ScopedQuerysetMixin, ResourceDetail):

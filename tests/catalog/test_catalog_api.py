@@ -142,6 +142,33 @@ def test_accessories_with_a_malformed_service_are_a_bad_request(peter_api, servi
     assert_error(peter_api.get(f"catalog/accessories?service={service}"), 400)
 
 
+def test_accessories_compatible_with_a_device_asset_are_those_that_fit_it(peter_api, peter, demo):
+    # MobProc 1.1.0: by the device asset, as by its line.
+    by_device = collection(
+        peter_api.get(
+            f"catalog/accessories?compatibleWithDeviceAssetId={phone_of(peter).pk}&limit=200"
+        ),
+        "accessories",
+    )
+    by_line = collection(
+        peter_api.get(f"catalog/accessories?service={line_of(peter).pk}&limit=200"), "accessories"
+    )
+
+    fitting = Accessory.objects.filter(offered_to=demo.acme, fits=cookie_plus())
+    assert ids(by_device) == ids(by_line) == set(fitting.values_list("pk", flat=True))
+    assert ids(by_device)  # not vacuous
+
+
+def test_accessories_compatible_with_someone_elses_device_are_not_found(peter_api, maria):
+    response = peter_api.get(
+        f"catalog/accessories?compatibleWithDeviceAssetId={phone_of(maria).pk}"
+    )
+
+    assert_error(response, 404)
+    assert response.json()["errorCode"] == "DEVICE_NOT_FOUND"
+    assert_error(peter_api.get("catalog/accessories?compatibleWithDeviceAssetId=x1"), 400)
+
+
 def test_accessory_detail(peter_api):
     charger_id = api_id(wall_charger())
     response = peter_api.get(f"catalog/accessories/{charger_id}")
