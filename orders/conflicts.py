@@ -63,25 +63,3 @@ def conflicting_order(
     else:
         return None
     return rivals.order_by("submitted_at", "pk").first()
-
-
-def conflict(
-    *,
-    tenant: Tenant,
-    transaction_type: str,
-    service: ServiceAsset | None = None,
-    port_number: str = "",
-    exclude_external_number: str | None = None,
-) -> str | None:
-    """Why the new order is refused (naming the open order in its way), or None: the wording
-    of orders.rules.conflict_blocker, which every caller should use instead."""
-    from orders import rules  # rules builds on this module
-
-    blocker = rules.conflict_blocker(
-        tenant=tenant,
-        transaction_type=transaction_type,
-        service=service,
-        port_number=port_number,
-        exclude_external_number=exclude_external_number,
-    )
-    return blocker.message if blocker else None

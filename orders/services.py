@@ -13,7 +13,7 @@ from django.utils import timezone
 from django_fsm import can_proceed
 
 from catalog.models import Recurrence, ServiceAsset
-from orders import conflicts, effects, fulfilment, notifications, permissions
+from orders import effects, fulfilment, notifications, permissions, rules
 from orders.drafts import OrderDraft
 from orders.exceptions import (
     ExternalOrderNumberReused,
@@ -189,15 +189,17 @@ def _refuse_conflicts(draft: OrderDraft) -> None:
         Tenant.objects.select_for_update().filter(pk=draft.tenant.pk).first()
     else:
         return
-    message = conflicts.conflict(
+    blocker = rules.conflict_blocker(
         tenant=draft.tenant,
         transaction_type=request.transaction_type,
         service=request.service,
         port_number=request.port_number,
         exclude_external_number=request.external_order_number,
     )
-    if message:
-        raise RequestInvalid([FieldProblem("orderRequest.serviceId", "CONFLICTING_ORDER", message)])
+    if blocker:
+        raise RequestInvalid(
+            [FieldProblem("orderRequest.serviceId", "CONFLICTING_ORDER", blocker.message)]
+        )
 
 
 def record_history(
