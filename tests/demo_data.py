@@ -155,3 +155,13 @@ def galaxy_rugged_case() -> Accessory:
 def hotspot_10gb() -> Feature:
     """The mobile hotspot of Business 10 GB (5.00 a month): that plan's only feature."""
     return hotspot("Business 10 GB")
+
+
+def galaxy_case() -> Accessory:
+    """The Samsung Galaxy S24 Silicone Case (29.99): acme's, fits the Verizon Galaxy S24 only."""
+    return accessory("Samsung Galaxy S24 Silicone Case")
+
+
+def line_numbered(number: str) -> ServiceAsset:
+    """A demo line by its phone number: for tests that give its holder a second line."""
+    return ServiceAsset.objects.get(service_number=number)

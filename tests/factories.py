@@ -19,6 +19,7 @@ from catalog.models import (
     DeviceAsset,
     Manufacturer,
     Plan,
+    Region,
     ServiceAsset,
     Vendor,
 )
@@ -190,3 +191,13 @@ class DeviceAssetFactory(DjangoModelFactory):
     device = factory.SubFactory(DeviceFactory)
     serial_number_type = DeviceAsset.SerialNumberType.IMEI
     serial_number = factory.Sequence(lambda n: f"35{n:013d}")
+
+
+class RegionFactory(DjangoModelFactory):
+    """A country (no parent) with no address format unless given one."""
+
+    class Meta:
+        model = Region
+
+    id = factory.Sequence(lambda n: CATALOG_IDS + n)
+    name = factory.Sequence(lambda n: f"Country {n}")

@@ -18,7 +18,10 @@ from portal.models import Employee
 from tests.conftest import seed_order_request
 
 API = "/api/v1"
-CHEAP_CART = {"accessoryIds": ["3628935898"]}  # one accessory, 22.49 USD
+# One accessory, 22.49 USD: the first of seed 002's cart, its vehicle charger.
+CHEAP_CART = {
+    "accessoryIds": seed_order_request()["orderRequest"]["shoppingCart"]["accessoryIds"][:1]
+}
 # The demo's reminder and escalation delays.
 REMIND_AFTER, ESCALATE_AFTER = timedelta(hours=24), timedelta(hours=72)
 

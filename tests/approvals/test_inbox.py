@@ -11,6 +11,7 @@ from django.utils import timezone
 from orders.models import Order
 from portal.models import Delegation
 from tests.approvals.conftest import CHEAP_CART, assert_mobproc_error, place_order, routed
+from tests.demo_data import api_id, galaxy_charger, line_of
 
 pytestmark = pytest.mark.usefixtures("vendors_unreached")
 
@@ -22,6 +23,14 @@ def inbox(client, **params) -> dict:
     response = client.get("approvals", params)
     assert response.status_code == 200, response.json()
     return response.json()["orders"]
+
+
+def sams_order() -> dict:
+    """The parts of sam's own order: his Galaxy S24 line and a charger that fits it."""
+    return {
+        "serviceId": api_id(line_of("sam")),
+        "shoppingCart": {"accessoryIds": [api_id(galaxy_charger())]},
+    }
 
 
 def ids(collection: dict) -> list[int]:
@@ -101,7 +110,7 @@ def test_inbox_has_the_same_items_as_the_eligible_to_approve_order_filter(
     peter, sam, api_for, maria
 ):
     routed(place_order(peter))
-    routed(place_order(sam, serviceId="38382351", shoppingCart={"accessoryIds": ["3628940008"]}))
+    routed(place_order(sam, **sams_order()))
     routed(place_order(peter, shoppingCart=CHEAP_CART))
     client = api_for(maria)
 
@@ -147,9 +156,7 @@ def test_inbox_reads_in_a_constant_number_of_queries(
 
     for _ in range(5):
         routed(place_order(peter))
-        routed(
-            place_order(sam, serviceId="38382351", shoppingCart={"accessoryIds": ["3628940008"]})
-        )
+        routed(place_order(sam, **sams_order()))
     ten = count_inbox_queries(client)
 
     assert (one[0], ten[0]) == (1, 11)

@@ -22,8 +22,12 @@ from portal import services as people_services
 from portal.exceptions import RequestInvalid
 from portal.models import Delegation, Employee, EmployeeGroup, Hierarchy, ReportingLine
 from tests.approvals.conftest import place_order, routed, workflow
+from tests.demo_data import accessory
 
-POUCH = 3628940001  # "LG Cookie Plus Leather Pouch": offered to acme, fits Peter's line
+
+def leather_pouch() -> Accessory:
+    """The LG Cookie Plus Leather Pouch: offered to acme, fits Peter's line."""
+    return accessory("LG Cookie Plus Leather Pouch")
 
 
 @pytest.fixture
@@ -781,19 +785,19 @@ def test_catalog_availability_shapes_the_catalog_page_and_api(
         items = peter_api.get("catalog/accessories", {"limit": 100}).json()
         return {int(a["id"]) for a in items["accessories"]["items"]}
 
-    pouch = Accessory.objects.get(pk=POUCH)
+    pouch = leather_pouch()
     acme_offers = set(Accessory.objects.offered_to(demo.acme).values_list("pk", flat=True))
-    assert POUCH in offered_ids()
+    assert pouch.pk in offered_ids()
     assert pouch.name in as_user(client, peter).get("/catalog/").content.decode()
 
     response = ada_client.post(
         reverse("manage:catalog"),
-        {"section": "accessories", "offered": [str(pk) for pk in acme_offers - {POUCH}]},
+        {"section": "accessories", "offered": [str(pk) for pk in acme_offers - {pouch.pk}]},
     )
 
     assert response.status_code == 302
-    assert POUCH not in offered_ids()
-    assert offered_ids() == acme_offers - {POUCH}
+    assert pouch.pk not in offered_ids()
+    assert offered_ids() == acme_offers - {pouch.pk}
     client.force_login(peter.user)
     assert pouch.name not in client.get("/catalog/").content.decode()
     # globex's offer is untouched
@@ -805,7 +809,8 @@ def test_catalog_page_shows_what_is_offered(ada_client, demo):
 
     sections = {s["key"]: s for s in response.context["sections"]}
     assert sections["devices"]["offered"] == Device.objects.offered_to(demo.acme).count()
-    pouch = next(a for a in sections["accessories"]["items"] if a.pk == POUCH)
+    pouch_pk = leather_pouch().pk
+    pouch = next(a for a in sections["accessories"]["items"] if a.pk == pouch_pk)
     assert pouch.offered
 
 

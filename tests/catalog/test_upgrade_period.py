@@ -14,15 +14,15 @@ from catalog.models import ServiceAsset, add_months
 from portal.exceptions import NotTenantAdmin, RequestInvalid
 from portal.models import Tenant
 from tests.conftest import browser_for
+from tests.demo_data import line_of
 
-PETERS_LINE = 38382349
 PAGE = reverse("manage:catalog")
 
 
 @pytest.fixture
 def upgraded_a_year_ago(demo) -> ServiceAsset:
     """Peter's line, upgraded a year ago: not due under acme's 24 months."""
-    line = ServiceAsset.objects.get(pk=PETERS_LINE)
+    line = line_of("peter")
     line.last_device_upgrade = timezone.now() - timedelta(days=365)
     line.save()
     return line
@@ -41,7 +41,7 @@ def test_the_page_shows_the_tenants_upgrade_period(ada):
 
 def test_a_shorter_period_makes_a_line_eligible(ada, peter, upgraded_a_year_ago):
     web = browser_for(peter)
-    assert web.get(f"/lines/{PETERS_LINE}/upgrade/").status_code == 409
+    assert web.get(f"/lines/{upgraded_a_year_ago.pk}/upgrade/").status_code == 409
 
     admin = browser_for(ada)
     response = admin.post(PAGE, {"section": "upgrade-period", "months": "12"})
@@ -51,7 +51,7 @@ def test_a_shorter_period_makes_a_line_eligible(ada, peter, upgraded_a_year_ago)
     assert Tenant.objects.get(slug="acme").upgrade_eligibility_months == 12
     assert line.upgrade_eligibility_date == add_months(line.last_device_upgrade, 12)
     assert line.upgrade_eligibility_date <= timezone.now()
-    assert web.get(f"/lines/{PETERS_LINE}/upgrade/").status_code == 200
+    assert web.get(f"/lines/{upgraded_a_year_ago.pk}/upgrade/").status_code == 200
     assert "Lines may now be upgraded 12 months after their last upgrade." in [
         str(m) for m in admin.get(PAGE).context["messages"]
     ]

@@ -14,7 +14,7 @@ from django.utils import timezone
 from orders import conflicts, services
 from orders.models import Order, OrderSegment
 from tests.conftest import seed_order_request
-from tests.demo_data import line_of
+from tests.demo_data import api_id, hotspot, line_of, verizon
 from tests.orders.test_transaction_types import (
     NUMBER,
     order_body,
@@ -136,7 +136,8 @@ def test_a_second_open_order_on_a_line_is_refused_exactly_when_the_two_conflict(
             # When he submits the second under another number
             changes = {}
             if first == second == "UPDATE_FEATURES":  # another feature, still a change
-                changes["shoppingCart"] = {"features": [{"id": "7102", "action": "ADD"}]}
+                hotspot_id = api_id(hotspot())
+                changes["shoppingCart"] = {"features": [{"id": hotspot_id, "action": "ADD"}]}
             response = peter_api.post("orders", body_of(second, "SECOND", **changes))
 
             # Then it is refused naming the first, or stored beside it
@@ -190,7 +191,7 @@ def test_once_the_first_order_is_closed_the_second_is_accepted(
         committed(manager.post, f"orders/{suspension.pk}/approval", decision)
     else:
         if outcome == "FAILED":  # the carrier refuses the order
-            carrier_settings.SIMULATED_CARRIER_MODES = {"98": "FAIL"}
+            carrier_settings.SIMULATED_CARRIER_MODES = {api_id(verizon()): "FAIL"}
         committed(manager.post, f"orders/{suspension.pk}/approval", {"action": "APPROVE"})
         carrier_done(suspension, committed)
     assert status_of(suspension) == outcome

@@ -7,6 +7,7 @@ from django.db import connection
 
 from orders.models import Order, OrderHistory, OrderItem, OrderSegment
 from tests.conftest import seed_order_request
+from tests.demo_data import api_id, galaxy_charger, galaxy_rugged_case, line_of, vehicle_charger
 
 RACERS = 20
 OMITTED = object()
@@ -15,10 +16,15 @@ OMITTED = object()
 def sams_request(**overrides) -> dict:
     """Sam's own valid order: his Galaxy S24 line and a charger that fits it."""
     return seed_order_request(
-        serviceId="38382351",
-        shoppingCart={"accessoryIds": ["3628940008"]},
+        serviceId=api_id(line_of("sam")),
+        shoppingCart={"accessoryIds": [api_id(galaxy_charger())]},
         **overrides,
     )
+
+
+def just_the_vehicle_charger() -> dict:
+    """A cart of one of the seed's two accessories: a changed body under the same number."""
+    return {"accessoryIds": [api_id(vehicle_charger())]}
 
 
 def test_resubmitting_the_same_external_order_number_returns_the_stored_order(peter_api):
@@ -76,9 +82,7 @@ def test_a_changed_cart_under_a_used_number_is_refused_naming_the_order(peter_ap
     # When he reuses the number for a new cart of one accessory
     changed = peter_api.post(
         "orders",
-        seed_order_request(
-            externalOrderNumber="MM-CART", shoppingCart={"accessoryIds": ["3628935898"]}
-        ),
+        seed_order_request(externalOrderNumber="MM-CART", shoppingCart=just_the_vehicle_charger()),
     )
 
     # Then he is told, naming the stored order, and nothing is stored
@@ -101,7 +105,7 @@ def test_a_changed_body_in_confirm_mode_gets_the_same_422(peter_api):
     first = peter_api.post("orders", seed_order_request(externalOrderNumber="MM-CONF"))
     order_id = first.json()["order"]["orderId"]
     changed = seed_order_request(
-        externalOrderNumber="MM-CONF", shoppingCart={"accessoryIds": ["3628935898"]}
+        externalOrderNumber="MM-CONF", shoppingCart=just_the_vehicle_charger()
     )
 
     response = peter_api.post("orders?confirm=true", changed)
@@ -128,9 +132,7 @@ def test_an_order_stored_without_a_digest_takes_any_body_as_the_same(peter_api):
 
     again = peter_api.post(
         "orders",
-        seed_order_request(
-            externalOrderNumber="MM-OLD", shoppingCart={"accessoryIds": ["3628935898"]}
-        ),
+        seed_order_request(externalOrderNumber="MM-OLD", shoppingCart=just_the_vehicle_charger()),
     )
 
     assert again.status_code == 200, again.json()
@@ -154,9 +156,7 @@ def test_concurrent_submits_of_different_bodies_under_one_number_store_one_order
     clients = [api_for(peter) for _ in range(RACERS)]
     bodies = [
         seed_order_request(externalOrderNumber="RACE-MIX"),
-        seed_order_request(
-            externalOrderNumber="RACE-MIX", shoppingCart={"accessoryIds": ["3628935898"]}
-        ),
+        seed_order_request(externalOrderNumber="RACE-MIX", shoppingCart=just_the_vehicle_charger()),
     ]
     barrier = threading.Barrier(RACERS, timeout=30)
     results: list = [None] * RACERS
@@ -217,8 +217,8 @@ def test_same_number_in_another_tenant_is_a_separate_order(peter_api, api_for, g
         "orders",
         seed_order_request(
             externalOrderNumber="MM-4",
-            serviceId="48382349",
-            shoppingCart={"accessoryIds": ["3628950001"]},
+            serviceId=api_id(line_of(gina)),
+            shoppingCart={"accessoryIds": [api_id(galaxy_rugged_case())]},
         ),
     )
 

@@ -14,9 +14,17 @@ from orders.models import Notification, NotificationSetting, Order
 from portal.models import Employee, OutboxMessage
 from tests.approvals.conftest import place_order
 from tests.conftest import seed_order_request
+from tests.demo_data import api_id, galaxy_rugged_case, line_of
 
 Event = Notification.Event
-GINAS_ORDER = {"serviceId": "48382349", "shoppingCart": {"accessoryIds": ["3628950001"]}}
+
+
+def ginas_order() -> dict:
+    """The parts of gina's own order (globex): her AT&T line and the rugged case that fits it."""
+    return {
+        "serviceId": api_id(line_of("gina")),
+        "shoppingCart": {"accessoryIds": [api_id(galaxy_rugged_case())]},
+    }
 
 
 @pytest.fixture(autouse=True)
@@ -171,7 +179,7 @@ def test_event_switched_off_by_a_tenant_admin_records_nothing(
     # When an acme order and a globex order are routed
     acme_order = submitted_order()
     with django_capture_on_commit_callbacks(execute=True):
-        response = api_for(gina).post("orders", seed_order_request(**GINAS_ORDER))
+        response = api_for(gina).post("orders", seed_order_request(**ginas_order()))
     globex_order = Order.objects.get(pk=response.json()["order"]["orderId"])
 
     # Then acme recorded and sent no approval request; globex's approver was asked
@@ -254,7 +262,7 @@ def test_two_tenants_interleaved_never_mix_recipients(
     # Given acme and globex orders submitted and decided alternately
     orders = []
     for number in range(2):
-        for who, extra in ((peter, {}), (gina, GINAS_ORDER)):
+        for who, extra in ((peter, {}), (gina, ginas_order())):
             body = seed_order_request(externalOrderNumber=f"MIX-{number}", **extra)
             with django_capture_on_commit_callbacks(execute=True):
                 response = api_for(who).post("orders", body)

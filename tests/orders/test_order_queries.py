@@ -4,10 +4,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from catalog.models import Accessory, Region, ServiceAsset, TransactionType, Vendor
+from catalog.models import Accessory, TransactionType, Vendor
 from orders import services
 from orders.models import Order, OrderItem, OrderSegment, Shipment
 from tests.conftest import seed_order_request
+from tests.demo_data import att, line_of, united_states, verizon
+from tests.factories import VendorFactory
 
 # Every include flag: segments with items, history, shipments.
 EVERYTHING = {
@@ -22,18 +24,19 @@ MAX_QUERIES = 12
 def build_order(employee, vendors: list[Vendor], items_per_segment: int) -> Order:
     """An order with one segment per vendor, several items each, history and shipments,
     written with the models directly (as many rows as wanted, quickly)."""
-    service = ServiceAsset.objects.get(pk=38382349)
+    service = line_of(employee)
     accessories = list(Accessory.objects.filter(offered_to=employee.tenant)[:items_per_segment])
     assert len(accessories) == items_per_segment
+    region = united_states()
     order = Order.objects.create(
         tenant=employee.tenant,
         transaction_type=TransactionType.ORDER_ACCESSORIES,
         requested_by=employee,
         account_holder=employee,
         service=service,
-        region=Region.objects.get(pk=70144640),
+        region=region,
         properties=seed_order_request()["orderRequest"]["properties"],
-        ship_to={"name": "Peter Edwards", "regionId": 70144640, "address": [], "expedite": False},
+        ship_to={"name": "Peter Edwards", "regionId": region.pk, "address": [], "expedite": False},
     )
     services.record_history(order, event="submit", to_status=order.status, actor=employee)
     shipped = datetime(2024, 6, 1, tzinfo=UTC)
@@ -65,8 +68,7 @@ def build_order(employee, vendors: list[Vendor], items_per_segment: int) -> Orde
 @pytest.fixture
 def vendors(demo) -> list[Vendor]:
     """Five vendors: Verizon and AT&T of the demo, and three more."""
-    extra = [Vendor.objects.create(pk=900 + n, name=f"Carrier {n}") for n in range(3)]
-    return [Vendor.objects.get(pk=98), Vendor.objects.get(pk=99), *extra]
+    return [verizon(), att(), *VendorFactory.create_batch(3)]
 
 
 def queries_for(count_queries, client, path, query=None) -> int:

@@ -7,6 +7,7 @@ import pytest
 
 from catalog.models import ServiceAsset
 from orders.models import Order
+from tests.demo_data import accessory, api_id, galaxy_case, galaxy_charger, line_of, vehicle_charger
 from tests.orders.test_transaction_types import BODY_TYPES, order_body
 
 # Measured: from 6 (UNSUSPEND) to 17 (UPGRADE: the line, its device and plan, the catalog
@@ -19,7 +20,9 @@ def test_confirming_any_type_runs_a_bounded_number_of_queries(
     transaction_type, peter_api, django_assert_max_num_queries
 ):
     if transaction_type == "UNSUSPEND":
-        ServiceAsset.objects.filter(pk=38382349).update(status=ServiceAsset.Status.SUSPENDED)
+        ServiceAsset.objects.filter(pk=line_of("peter").pk).update(
+            status=ServiceAsset.Status.SUSPENDED
+        )
 
     body = order_body(transaction_type)  # its ids are looked up first, outside the count
 
@@ -36,8 +39,16 @@ def test_more_accessories_in_the_cart_run_no_more_queries(peter_api, count_queri
     one = order_body("NEW_ACTIVATION")
     many = order_body("NEW_ACTIVATION")
     cart = many["orderRequest"]["shoppingCart"]
-    cart["accessoryIds"] = ["3628940008", "3628940009", "3628940003", "3628940004", "3628940010",
-                            "3628940012", "3628935898"]  # fmt: skip
+    seven = [
+        galaxy_charger(),
+        galaxy_case(),
+        accessory("Verizon Wireless Micro USB Data Cable"),
+        accessory("Belkin Car Vent Mount"),
+        accessory("Anker 737 Power Bank"),
+        accessory("Samsung Galaxy Buds FE"),
+        vehicle_charger(),
+    ]
+    cart["accessoryIds"] = [api_id(item) for item in seven]
     with count_queries() as few_items:
         assert peter_api.post("orders?confirm=true", one).status_code == 200
     with count_queries() as more_items:

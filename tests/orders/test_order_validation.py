@@ -6,12 +6,32 @@ import pytest
 
 from orders.models import Order, OrderHistory, OrderSegment
 from tests.conftest import seed_order_request
+from tests.demo_data import api_id, galaxy_rugged_case, line_of, otterbox, region
 
-FITS_PETER = "3628935898"  # vehicle charger, fits the Cookie Plus
-IPHONE_CASE = "3628940005"  # offered to acme, fits only iPhones
-GLOBEX_ONLY = "3628950001"  # fits a Galaxy S24 on AT&T, offered only to globex
-GLOBEX_SERVICE = "48382349"  # gina's line, in tenant globex
-MARIAS_SERVICE = "38382350"  # another acme employee's line
+_SEED = seed_order_request()["orderRequest"]
+# The seed's vehicle charger, which fits peter's Cookie Plus, and its ship-to region.
+FITS_PETER = _SEED["shoppingCart"]["accessoryIds"][0]
+SEED_REGION = _SEED["shipTo"]["regionId"]
+
+
+def iphone_case() -> str:
+    """Offered to acme, fits only iPhones."""
+    return api_id(otterbox())
+
+
+def globex_only() -> str:
+    """Fits a Galaxy S24 on AT&T, offered only to globex."""
+    return api_id(galaxy_rugged_case())
+
+
+def globex_service() -> str:
+    """Gina's line, in tenant globex."""
+    return api_id(line_of("gina"))
+
+
+def marias_service() -> str:
+    """Another acme employee's line."""
+    return api_id(line_of("maria"))
 
 
 def properties(*fields, group="MISCELLANEOUS"):
@@ -26,7 +46,7 @@ def reason(choice):
     return {"id": "REASON", "type": "CHOICE", "choice": choice}
 
 
-def ship_to(*lines, region="70144640"):
+def ship_to(*lines, region=SEED_REGION):
     return {"name": "Peter Edwards", "regionId": region, "address": list(lines) or address()}
 
 
@@ -117,7 +137,7 @@ BAD_REQUESTS = [
         id="unknown-service",
     ),
     pytest.param(
-        seed_order_request(serviceId="38382349x"),
+        seed_order_request(serviceId=_SEED["serviceId"] + "x"),
         [("orderRequest.serviceId", "INVALID_VALUE")],
         id="non-numeric-service",
     ),
@@ -127,12 +147,12 @@ BAD_REQUESTS = [
         id="boolean-service",
     ),
     pytest.param(
-        seed_order_request(serviceId=GLOBEX_SERVICE),
+        lambda: seed_order_request(serviceId=globex_service()),
         [("orderRequest.serviceId", "NOT_FOUND")],
         id="other-tenants-service",
     ),
     pytest.param(
-        seed_order_request(serviceId=MARIAS_SERVICE),
+        lambda: seed_order_request(serviceId=marias_service()),
         [("orderRequest.serviceId", "NOT_FOUND")],
         id="colleagues-service",
     ),
@@ -162,12 +182,12 @@ BAD_REQUESTS = [
         id="no-cart",
     ),
     pytest.param(
-        seed_order_request(shoppingCart=cart(FITS_PETER, IPHONE_CASE)),
+        lambda: seed_order_request(shoppingCart=cart(FITS_PETER, iphone_case())),
         [("orderRequest.shoppingCart.accessoryIds[1]", "NOT_COMPATIBLE")],
         id="accessory-does-not-fit",
     ),
     pytest.param(
-        seed_order_request(shoppingCart=cart(GLOBEX_ONLY)),
+        lambda: seed_order_request(shoppingCart=cart(globex_only())),
         [("orderRequest.shoppingCart.accessoryIds[0]", "NOT_AVAILABLE")],
         id="accessory-not-offered-to-tenant",
     ),
@@ -283,7 +303,7 @@ BAD_REQUESTS = [
     ),
     pytest.param(
         # Connecticut is a region too, but a state, not a country with an address format.
-        seed_order_request(shipTo=ship_to(region="70144647")),
+        lambda: seed_order_request(shipTo=ship_to(region=api_id(region("Connecticut")))),
         [("orderRequest.shipTo.regionId", "NOT_FOUND")],
         id="ship-to-region-is-a-state",
     ),
@@ -295,7 +315,8 @@ BAD_REQUESTS = [
 def test_bad_order_request_answers_400_listing_the_problem_and_stores_nothing(
     peter_api, body, expected
 ):
-    # Given a request with one thing wrong
+    # Given a request with one thing wrong (built here when it names demo rows)
+    body = body() if callable(body) else body
     # When peter confirms it, then submits it
     confirmed = peter_api.post("orders?confirm=true", body)
     submitted = peter_api.post("orders", body)
@@ -353,11 +374,12 @@ def test_property_text_that_cannot_be_stored_is_refused(peter_api, answer, field
 
 def test_other_tenants_service_is_indistinguishable_from_an_unknown_one(peter_api):
     # Given globex's service id and an id nobody has
-    foreign = peter_api.post("orders", seed_order_request(serviceId=GLOBEX_SERVICE)).json()
+    foreign_id = globex_service()
+    foreign = peter_api.post("orders", seed_order_request(serviceId=foreign_id)).json()
     unknown = peter_api.post("orders", seed_order_request(serviceId="99999999")).json()
 
     # Then the two answers differ only in the id echoed back
-    assert foreign["errors"][0]["message"].replace(GLOBEX_SERVICE, "<id>") == (
+    assert foreign["errors"][0]["message"].replace(foreign_id, "<id>") == (
         unknown["errors"][0]["message"].replace("99999999", "<id>")
     )
     assert_nothing_stored()
@@ -366,7 +388,7 @@ def test_other_tenants_service_is_indistinguishable_from_an_unknown_one(peter_ap
 def test_every_problem_of_a_request_is_listed_at_once(peter_api):
     # Given a request with a misfit accessory, no CITY, no CONTACT_NUMBER and an unknown region
     body = seed_order_request(
-        shoppingCart=cart(FITS_PETER, IPHONE_CASE, GLOBEX_ONLY),
+        shoppingCart=cart(FITS_PETER, iphone_case(), globex_only()),
         properties=properties({"id": "SERVICE_NUMBER", "type": "TEXT", "text": "2035557676"}),
         shipTo=ship_to(*address(drop="CITY", POSTAL_CODE="hello")),
     )
@@ -392,7 +414,7 @@ def test_problems_in_unrelated_fields_are_reported_together_with_a_bad_service(p
     # Given an unknown service plus an unknown accessory and a ship-to without STATE
     body = seed_order_request(
         serviceId="99999999",
-        shoppingCart=cart("1234567", GLOBEX_ONLY),
+        shoppingCart=cart("1234567", globex_only()),
         shipTo=ship_to(*address(drop="STATE")),
     )
 

@@ -11,31 +11,62 @@ from django.db import transaction
 from django.test import Client
 from django.utils import timezone
 
-from catalog.models import Region
 from orders import drafts, services
 from orders.models import Order, OrderHistory, PropertyField, Shipment
 from orders.requests import parse_order_request
 from tests.conftest import browser_for, seed_order_request
+from tests.demo_data import (
+    accessory,
+    api_id,
+    line_of,
+    united_states,
+    vehicle_charger,
+    wall_charger,
+)
+from tests.factories import RegionFactory
 
-LINE = "38382349"
-CHARGER, WALL_CHARGER = "3628935898", "3628939021"
-ADDRESS = {
-    "region": "70144640",
-    "ship-name": "Peter Edwards",
-    "addr-LINE_1": "35 Executive Blvd",
-    "addr-CITY": "Orange",
-    "addr-STATE": "CT",
-    "addr-POSTAL_CODE": "06477",
-}
-VALID = {**ADDRESS, "prop-MISCELLANEOUS-CONTACT_NUMBER": "2035559999"}
+
+def peters_line() -> str:
+    """Peter's line, with an LG Cookie Plus."""
+    return api_id(line_of("peter"))
+
+
+def charger() -> str:
+    """Seed 002's first accessory, the vehicle charger."""
+    return api_id(vehicle_charger())
+
+
+def second_charger() -> str:
+    """Seed 002's second accessory, the wall charger."""
+    return api_id(wall_charger())
+
+
+def address() -> dict:
+    """The checkout's ship-to inputs: seed 002's address, in the United States."""
+    return {
+        "region": api_id(united_states()),
+        "ship-name": "Peter Edwards",
+        "addr-LINE_1": "35 Executive Blvd",
+        "addr-CITY": "Orange",
+        "addr-STATE": "CT",
+        "addr-POSTAL_CODE": "06477",
+    }
+
+
+def valid() -> dict:
+    """A valid checkout form: the address and a contact number."""
+    return {**address(), "prop-MISCELLANEOUS-CONTACT_NUMBER": "2035559999"}
+
+
 # Bounds for the pages, session, user, employee and navigation counts included.
 LIST_MAX_QUERIES = 12
 DETAIL_MAX_QUERIES = 16
 
 
 def fill_cart(client: Client, *accessories: str) -> None:
-    for accessory in accessories or (CHARGER, WALL_CHARGER):
-        response = client.post("/cart/add/", {"service": LINE, "accessory": accessory})
+    line = peters_line()
+    for item in accessories or (charger(), second_charger()):
+        response = client.post("/cart/add/", {"service": line, "accessory": item})
         assert response.status_code == 302
 
 
@@ -77,15 +108,16 @@ def test_cart_lists_items_with_the_one_time_total(web):
     assert "Vehicle Charger with Dual Output" in html and "Rapid Wall Charger" in html
     assert response.context["totals"]["onetime"] == Decimal("44.98")
     assert "44.98 USD" in html
-    assert web.session["cart"] == {"serviceId": LINE, "accessoryIds": [CHARGER, WALL_CHARGER]}
+    both = [charger(), second_charger()]
+    assert web.session["cart"] == {"serviceId": peters_line(), "accessoryIds": both}
 
 
 def test_removing_an_item_updates_the_cart(web):
     fill_cart(web)
 
-    web.post("/cart/remove/", {"accessory": CHARGER})
+    web.post("/cart/remove/", {"accessory": charger()})
 
-    assert web.session["cart"]["accessoryIds"] == [WALL_CHARGER]
+    assert web.session["cart"]["accessoryIds"] == [second_charger()]
 
 
 def test_empty_cart_shows_a_way_to_the_catalog(web):
@@ -108,7 +140,7 @@ def test_checkout_with_an_empty_cart_goes_back_to_the_cart(web):
 def test_checkout_shows_every_server_side_error_beside_its_field(web):
     fill_cart(web)
 
-    response = web.post("/checkout/", {**ADDRESS, "addr-CITY": "", "addr-POSTAL_CODE": "X1"})
+    response = web.post("/checkout/", {**address(), "addr-CITY": "", "addr-POSTAL_CODE": "X1"})
 
     assert response.status_code == 400
     assert field(response, "shipTo.address.CITY").errors == ["City is required."]
@@ -147,7 +179,7 @@ def test_checkout_renders_each_property_by_its_type(web):
 def test_an_other_choice_needs_its_text(web):
     fill_cart(web)
 
-    response = web.post("/checkout/", {**VALID, "prop-MISCELLANEOUS-REASON": "OTHER"})
+    response = web.post("/checkout/", {**valid(), "prop-MISCELLANEOUS-REASON": "OTHER"})
 
     assert response.status_code == 400
     assert field(response, "properties.MISCELLANEOUS.REASON").errors == [
@@ -158,10 +190,11 @@ def test_an_other_choice_needs_its_text(web):
 def test_problems_without_an_input_are_shown_on_top(web, peter):
     fill_cart(web)
     session = web.session
-    session["cart"] = {"serviceId": LINE, "accessoryIds": [CHARGER, "3628940006"]}  # an iPhone's
+    iphones = api_id(accessory("Apple 20W USB-C Power Adapter"))
+    session["cart"] = {"serviceId": peters_line(), "accessoryIds": [charger(), iphones]}
     session.save()
 
-    response = web.post("/checkout/", VALID)
+    response = web.post("/checkout/", valid())
 
     assert response.status_code == 400
     errors = response.context["form"].errors
@@ -173,15 +206,16 @@ def test_problems_without_an_input_are_shown_on_top(web, peter):
     ("next_url", "lands_on"),
     [
         ("/orders/", "/orders/"),
-        ("xy", f"/catalog/?service={LINE}"),  # a bare word is no URL of ours
-        ("https://evil.example/", f"/catalog/?service={LINE}"),
-        ("//evil.example/", f"/catalog/?service={LINE}"),
+        ("xy", "/catalog/?service={line}"),  # a bare word is no URL of ours
+        ("https://evil.example/", "/catalog/?service={line}"),
+        ("//evil.example/", "/catalog/?service={line}"),
     ],
 )
 def test_adding_to_the_cart_goes_back_only_to_a_page_of_this_site(web, next_url, lands_on):
-    response = web.post("/cart/add/", {"service": LINE, "accessory": CHARGER, "next": next_url})
+    line = peters_line()
+    response = web.post("/cart/add/", {"service": line, "accessory": charger(), "next": next_url})
 
-    assert response.status_code == 302 and response["Location"] == lands_on
+    assert response.status_code == 302 and response["Location"] == lands_on.format(line=line)
 
 
 # --- Review and submit (the review page every order goes through) -------------------------------
@@ -191,7 +225,7 @@ REVIEW_URL = re.compile(r"/review/(WEB-[0-9A-F]{20})/")
 
 def check_out(client: Client, data: dict | None = None) -> str:
     """POST a valid checkout; the review page it leads to."""
-    response = client.post("/checkout/", data or VALID)
+    response = client.post("/checkout/", data or valid())
     assert response.status_code == 302, response.content
     assert REVIEW_URL.fullmatch(response["Location"]), response["Location"]
     return response["Location"]
@@ -210,7 +244,7 @@ def test_valid_checkout_shows_the_review_and_stores_nothing(web):
         check_out(
             web,
             {
-                **VALID,
+                **valid(),
                 "expedite": "on",
                 "prop-MISCELLANEOUS-REASON": "OTHER",
                 "prop-MISCELLANEOUS-REASON-other": "Conference travel",
@@ -278,7 +312,7 @@ def test_a_resubmitted_checkout_returns_the_same_order(web):
     # And a third after the session says it is submitted (back button, reload).
     third = web.post(review_url, follow=True)
     # And the checkout itself sent again, its cart now empty.
-    fourth = web.post("/checkout/", VALID, follow=True)
+    fourth = web.post("/checkout/", valid(), follow=True)
 
     order = Order.objects.get()
     assert first["Location"] == second["Location"] == f"/orders/{order.pk}/"
@@ -308,7 +342,7 @@ def test_submit_validates_again(web):
 
 
 def test_a_number_taken_by_someone_else_is_refused_and_replaced(web, sam):
-    sams_line = {"serviceId": "38382351", "shoppingCart": {"accessoryIds": [CHARGER]}}
+    sams_line = {"serviceId": api_id(line_of(sam)), "shoppingCart": {"accessoryIds": [charger()]}}
     taken = place_order(sam, number="WEB-TAKEN", **sams_line)
     fill_cart(web)
     review_url = check_out(web)
@@ -324,13 +358,12 @@ def test_a_number_taken_by_someone_else_is_refused_and_replaced(web, sam):
     # The form again, filled in, under a fresh number: the next try goes through.
     fresh = re.search(r'name="number" value="([^"]+)"', response.content.decode())[1]
     assert fresh not in {number, "WEB-TAKEN"}
-    web.post(check_out(web, {**VALID, "number": fresh}))
+    web.post(check_out(web, {**valid(), "number": fresh}))
     assert Order.objects.count() == 2
 
 
 def test_changing_the_country_lays_out_its_address_format(web):
-    canada = Region.objects.create(
-        pk=70144999,
+    canada = RegionFactory(
         name="Canada",
         code="CA",
         address_format=[
@@ -340,7 +373,7 @@ def test_changing_the_country_lays_out_its_address_format(web):
     )
     fill_cart(web)
 
-    response = web.post("/checkout/", {**VALID, "region": str(canada.pk), "action": "region"})
+    response = web.post("/checkout/", {**valid(), "region": str(canada.pk), "action": "region"})
 
     html = response.content.decode()
     assert response.status_code == 200
@@ -358,9 +391,9 @@ def test_page_posts_need_the_csrf_token(peter):
     client = browser_for(peter, csrf=True)
 
     for url, data in [
-        ("/cart/add/", {"service": LINE, "accessory": CHARGER}),
-        ("/cart/remove/", {"accessory": CHARGER}),
-        ("/checkout/", VALID),
+        ("/cart/add/", {"service": peters_line(), "accessory": charger()}),
+        ("/cart/remove/", {"accessory": charger()}),
+        ("/checkout/", valid()),
         ("/review/WEB-0123456789ABCDEF0123/", {}),
         (f"/orders/{order.pk}/cancel/", {"reason": "x"}),
     ]:
@@ -572,7 +605,7 @@ def test_home_shows_lines_devices_and_recent_orders(web, peter):
     html = web.get("/").content.decode()
 
     assert "2035557676" in html and "LG Cookie Plus" in html
-    assert f'href="/catalog/?service={LINE}"' in html
+    assert f'href="/catalog/?service={peters_line()}"' in html
     assert f'href="/orders/{order.pk}/"' in html
     assert "wait for your decision" not in html and "waits for your decision" not in html
 

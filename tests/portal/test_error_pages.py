@@ -12,6 +12,7 @@ from django.test import Client, RequestFactory
 
 from portal.web import views
 from tests.conftest import browser_for
+from tests.demo_data import line_of
 
 GENERIC_404 = "There is nothing here, or it is not yours to see."
 GENERIC_403 = "Your account does not have access to this page."
@@ -88,7 +89,9 @@ def test_another_tenants_order_is_a_plain_not_found(submitted_order, gina, peter
 
 
 def test_a_404_the_code_explains_says_why(web):
-    html = assert_styled(web.get("/lines/38382349/upgrade-everything/"), 404)
+    line = line_of("peter")
+
+    html = assert_styled(web.get(f"/lines/{line.pk}/upgrade-everything/"), 404)
 
     assert reason(html) == "No such action."
 
