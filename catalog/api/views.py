@@ -40,13 +40,22 @@ class AccessoryList(ScopedQuerysetMixin, generics.ListAPIView):
         offered = selectors.accessories_offered(ctx.tenant)
         service_id = self._id_parameter("service", "a service id")
         asset_id = self._id_parameter("compatibleWithDeviceAssetId", "a device asset id")
-        for device_asset in [self._device_of_line(ctx, service_id), self._device(ctx, asset_id)]:
-            if device_asset is False:
-                continue  # the parameter was not given
-            if device_asset is None or device_asset.device is None:  # none, or not a catalog model
+        devices = []  # the device assets the accessories must fit
+        if service_id is not None:
+            service = selectors.services_visible_to(ctx.actor).filter(pk=service_id).first()
+            if service is None:
+                raise ApiError(404, "SERVICE_NOT_FOUND", f"Service {service_id} does not exist.")
+            devices.append(getattr(service, "device", None))
+        if asset_id is not None:
+            device = selectors.devices_visible_to(ctx.actor).filter(pk=asset_id).first()
+            if device is None:
+                raise ApiError(404, "DEVICE_NOT_FOUND", f"Device asset {asset_id} does not exist.")
+            devices.append(device)
+        for device in devices:
+            if device is None or device.device is None:  # none, or a model the catalog lacks
                 return offered.none()
             offered = offered.filter(
-                pk__in=selectors.accessories_fitting(ctx.tenant, device_asset.device).values("pk")
+                pk__in=selectors.accessories_fitting(ctx.tenant, device.device).values("pk")
             )
         return offered
 
@@ -57,24 +66,6 @@ class AccessoryList(ScopedQuerysetMixin, generics.ListAPIView):
         if not is_id(raw):
             raise ApiError(400, "INVALID_QUERY", f"'{name}' must be {what}.")
         return int(raw)
-
-    def _device_of_line(self, ctx, service_id: int | None):
-        """The device on the line (None: no device), False without the parameter."""
-        if service_id is None:
-            return False
-        service = selectors.services_visible_to(ctx.actor).filter(pk=service_id).first()
-        if service is None:
-            raise ApiError(404, "SERVICE_NOT_FOUND", f"Service {service_id} does not exist.")
-        return getattr(service, "device", None)
-
-    def _device(self, ctx, asset_id: int | None):
-        """The device asset, False without the parameter."""
-        if asset_id is None:
-            return False
-        device = selectors.devices_visible_to(ctx.actor).filter(pk=asset_id).first()
-        if device is None:
-            raise ApiError(404, "DEVICE_NOT_FOUND", f"Device asset {asset_id} does not exist.")
-        return device
 
 
 class AccessoryDetail(ScopedQuerysetMixin, ResourceDetail):
