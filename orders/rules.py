@@ -1,4 +1,5 @@
-"""What a line allows now, and why not: the one place these rules and their wording live.
+"""What a line allows now, and why not: the one place these rules and their wording live
+(what an order may hold is orders.contents').
 
 Plain functions returning a Blocker (or None when nothing is in the way). orders.requests turns
 a blocker into the API's problem (its `code` at the field the serializer names); the pages

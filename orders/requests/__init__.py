@@ -2,9 +2,11 @@
 
 `parse_order_request` reports every problem at once (RequestInvalid), each with the dotted path
 MobProc clients expect (`orderRequest.shipTo.address.CITY`); on success it returns the request
-with every id resolved to a row of the caller's tenant. What a line allows now (its status, its
-device, its upgrade period, open orders in the way) is orders.rules', in the words the pages use.
-One module per family of transaction types; common.py holds what they share."""
+with every id resolved to a row of the caller's tenant. The serializers describe shapes; what a
+line allows now (its status, its device, its upgrade period, open orders in the way) is
+orders.rules', and what an order may hold (offered, fitting, the right plan's features, a free
+device, a number to port) orders.contents', in the words the pages use. One module per family
+of transaction types; common.py holds what they share."""
 
 from __future__ import annotations
 

@@ -4,45 +4,22 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from catalog.models import (
-    Accessory,
-    Device,
-    TransactionType,
-)
-from orders import rules
+from catalog.models import TransactionType
+from orders import contents, rules
 from orders.requests.common import (
     IdListField,
     ServiceOrderRequestSerializer,
     ShipToSerializer,
     _accessories,
     _error,
-    _offered_ids,
+    _errors,
 )
-from portal.models import Tenant
 
 
 class AccessoryCartSerializer(serializers.Serializer):
     accessoryIds = IdListField(
         name="Accessory", lookup=_accessories, allow_empty=False, max_length=50
     )
-
-
-def _accessory_errors(
-    tenant: Tenant, accessories: list[Accessory], device: Device | None, *, check_fit: bool
-) -> dict:
-    """{index: [error]} for accessories not offered, or (check_fit) not fitting `device`, a
-    catalog model (None: a make the catalog does not have, which no accessory is known to fit)."""
-    offered = _offered_ids(Accessory.objects, tenant, accessories)
-    fitting = set(device.accessories.values_list("pk", flat=True)) if device else set()
-    errors = {}
-    for index, accessory in enumerate(accessories):
-        if accessory.pk not in offered:
-            errors[index] = _error(f"Accessory {accessory.pk} is not offered.", "NOT_AVAILABLE")
-        elif check_fit and accessory.pk not in fitting:
-            errors[index] = _error(
-                f"{accessory.name} does not fit the {device or 'device'}.", "NOT_COMPATIBLE"
-            )
-    return errors
 
 
 class AccessoryOrderRequestSerializer(ServiceOrderRequestSerializer):
@@ -62,14 +39,14 @@ class AccessoryOrderRequestSerializer(ServiceOrderRequestSerializer):
             raise serializers.ValidationError(
                 {"accessoryIds": _error(blocker.message, "NOT_COMPATIBLE")}
             )
-        errors = _accessory_errors(
+        blockers = contents.accessory_blockers(
             self.context["tenant"],
             cart["accessoryIds"],
             device.device if device else None,
             check_fit=service is not None,
         )
-        if errors:
-            raise serializers.ValidationError({"accessoryIds": errors})
+        if blockers:
+            raise serializers.ValidationError({"accessoryIds": _errors(blockers)})
         return cart
 
     def extra(self, data: dict) -> dict:

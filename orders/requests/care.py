@@ -3,21 +3,17 @@ to another device)."""
 
 from __future__ import annotations
 
-from django.db.models import Q
 from rest_framework import serializers
 
-from catalog.models import (
-    DeviceAsset,
-    Feature,
-    TransactionType,
-)
+from catalog.models import Feature, TransactionType
+from orders import contents
 from orders.models import OrderItem
 from orders.requests.common import (
     IdField,
     NoShipToMixin,
     ServiceOrderRequestSerializer,
     _error,
-    _offered_ids,
+    _errors,
 )
 from orders.requests.devices import ExistingDeviceMixin, NewDeviceSerializer, device_details
 
@@ -43,34 +39,11 @@ class UpdateFeaturesRequestSerializer(NoShipToMixin, ServiceOrderRequestSerializ
         service = self.peek("serviceId")
         if service is None:
             return cart
-        changes = cart["features"]
-        on = {feature.pk for feature in service.features.all()}
-        offered = _offered_ids(Feature.objects, self.context["tenant"], [c["id"] for c in changes])
-        errors, seen = {}, set()
-        for index, change in enumerate(changes):
-            feature, action = change["id"], change["action"]
-            if feature.pk in seen:
-                problem = _error(f"Feature {feature.pk} is listed twice.", "DUPLICATE")
-            elif feature.plan_id != service.plan_id:
-                plan = service.plan.name if service.plan else "no plan"
-                problem = _error(
-                    f"{feature.name} is not a feature of line {service.service_number}'s plan "
-                    f"({plan}).",
-                    "NOT_COMPATIBLE",
-                )
-            elif action == OrderItem.Action.ADD and feature.pk in on:
-                problem = _error(f"{feature.name} is on the line already.", "ALREADY_ON")
-            elif action == OrderItem.Action.ADD and feature.pk not in offered:
-                problem = _error(f"{feature.name} is not offered.", "NOT_AVAILABLE")
-            elif action == OrderItem.Action.REMOVE and feature.pk not in on:
-                problem = _error(f"{feature.name} is not on the line.", "NOT_ON")
-            else:
-                problem = None
-            seen.add(feature.pk)
-            if problem:
-                errors[index] = {"id": problem}
-        if errors:
-            raise serializers.ValidationError({"features": errors})
+        changes = [(change["id"], change["action"]) for change in cart["features"]]
+        blockers = contents.feature_change_blockers(self.context["tenant"], service, changes)
+        if blockers:
+            # Each problem is the feature's (its `id`), as MobProc clients read it.
+            raise serializers.ValidationError({"features": _errors(blockers, nest="id")})
         return cart
 
     def extra(self, data: dict) -> dict:
@@ -94,27 +67,13 @@ class SwapDevicesRequestSerializer(
     newDevice = NewDeviceSerializer()
 
     def validate_newDevice(self, described: dict) -> dict:
-        service = self.peek("serviceId")
-        serial = described["serialNumber"]["value"]
-        device = getattr(service, "device", None) if service else None
-        if device is not None and device.serial_number == serial:
+        blocker = contents.new_device_blocker(
+            self.context["tenant"], self.peek("serviceId"), described["serialNumber"]["value"]
+        )
+        if blocker is not None:
             raise serializers.ValidationError(
-                {"serialNumber": {"value": _error(
-                    f"Line {service.service_number} is on this device already.", "SAME_DEVICE"
-                )}}
-            )  # fmt: skip
-        holder = service.account_holder if service else None
-        others = DeviceAsset.objects.filter(tenant=self.context["tenant"], serial_number=serial)
-        if service is not None:
-            others = others.exclude(service=service)
-        # On another live line, or held by someone else: not a device this line may move to
-        # (which line or whom is not said: the requester may not see them).
-        if others.filter(Q(service__isnull=False) | ~Q(holder=holder)).exists():
-            raise serializers.ValidationError(
-                {"serialNumber": {"value": _error(
-                    f"Device {serial} is in use elsewhere in the company.", "DEVICE_IN_USE"
-                )}}
-            )  # fmt: skip
+                {"serialNumber": {"value": _error(blocker.message, blocker.code)}}
+            )
         return described
 
     def extra(self, data: dict) -> dict:

@@ -24,7 +24,6 @@ from orders import properties as order_properties
 from orders import rules
 from portal.exceptions import FieldProblem
 from portal.ids import is_id
-from portal.models import Tenant
 
 
 @dataclass
@@ -203,12 +202,19 @@ def _error(message: str, code: str) -> list[ErrorDetail]:
     return [ErrorDetail(message, code=code)]
 
 
-def _offered_ids(queryset, tenant: Tenant, items) -> set[int]:
-    return set(
-        queryset.offered_to(tenant)
-        .filter(pk__in=[item.pk for item in items])
-        .values_list("pk", flat=True)
-    )
+def _errors(blockers: dict, names: dict[str, str] | None = None, *, nest: str = "") -> dict:
+    """Blockers of orders.contents (keyed by index, or by the part of the order they are
+    about) as serializer errors: each part under the request field `names` gives it, each
+    list item's problem under its field `nest` when there is one."""
+    names = names or {}
+    errors = {}
+    for key, value in blockers.items():
+        if isinstance(value, dict):
+            errors[names.get(key, key)] = _errors(value, names, nest=nest)
+        else:
+            error = _error(value.message, value.code)
+            errors[names.get(key, key)] = {nest: error} if nest else error
+    return errors
 
 
 def external_order_number(payload) -> str | None:

@@ -10,8 +10,8 @@ from catalog.models import (
     DeviceAsset,
     Manufacturer,
 )
-from orders import rules
-from orders.requests.common import IdField, _error
+from orders import contents, rules
+from orders.requests.common import IdField, _error, _errors
 
 
 class SerialNumberSerializer(serializers.Serializer):
@@ -53,11 +53,9 @@ class DeviceDescriptionSerializer(serializers.Serializer):
     )
 
     def validate(self, data: dict) -> dict:
-        maker, model = data.get("manufacturerId"), data.get("modelId")
-        if maker is not None and model is not None and model.manufacturer_id != maker.pk:
-            raise serializers.ValidationError(
-                {"modelId": _error(f"The {model} is not made by {maker.name}.", "NOT_COMPATIBLE")}
-            )
+        blocker = contents.maker_blocker(data.get("manufacturerId"), data.get("modelId"))
+        if blocker is not None:
+            raise serializers.ValidationError({"modelId": _error(blocker.message, blocker.code)})
         return data
 
 
@@ -104,24 +102,18 @@ class ExistingDeviceMixin(serializers.Serializer):
         service = self.peek("serviceId")
         if service is None:
             return described
-        device = getattr(service, "device", None)
-        serial = described["serialNumber"]
-        if device is None:
+        if getattr(service, "device", None) is None:
             blocker = rules.device_blocker(service, self.transaction_type)
             raise serializers.ValidationError(blocker.message, code="DEVICE_MISMATCH")
-        errors = {}
-        if (serial["type"], serial["value"]) != (device.serial_number_type, device.serial_number):
-            errors["serialNumber"] = _error(
-                f"Line {service.service_number} is on {device.serial_number_type} "
-                f"{device.serial_number}, not {serial['type']} {serial['value']}.",
-                "DEVICE_MISMATCH",
+        serial = described["serialNumber"]
+        blockers = contents.existing_device_blockers(
+            service,
+            serial_type=serial["type"],
+            serial=serial["value"],
+            model=described.get("modelId"),
+        )
+        if blockers:
+            raise serializers.ValidationError(
+                _errors(blockers, {"serial": "serialNumber", "model": "modelId"})
             )
-        model = described.get("modelId")
-        if model is not None and model.pk != device.device_id:
-            errors["modelId"] = _error(
-                f"Line {service.service_number} is on a {device.make_model}, not a {model}.",
-                "DEVICE_MISMATCH",
-            )
-        if errors:
-            raise serializers.ValidationError(errors)
         return described

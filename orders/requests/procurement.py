@@ -3,9 +3,6 @@ features, accessories; where a new line is registered)."""
 
 from __future__ import annotations
 
-import re
-
-from django.db.models import Q
 from rest_framework import serializers
 
 from catalog import addresses
@@ -17,8 +14,7 @@ from catalog.models import (
     ServiceAsset,
     TransactionType,
 )
-from orders import rules
-from orders.requests.accessories import _accessory_errors
+from orders import contents, rules
 from orders.requests.common import (
     IdField,
     IdListField,
@@ -26,8 +22,7 @@ from orders.requests.common import (
     ServiceOrderRequestSerializer,
     ShipToSerializer,
     _accessories,
-    _error,
-    _offered_ids,
+    _errors,
     _refuse,
     _refuse_conflict,
 )
@@ -64,50 +59,19 @@ class UpgradeCartSerializer(LineCartSerializer):
     )
 
 
-def line_cart_errors(
-    tenant: Tenant, cart: dict, *, carrier=None, current_plan: Plan | None = None
-) -> dict:
-    """Problems of a device-plan-features cart: everything offered to the tenant, the plan
-    from the device's carrier (`carrier` when the line has one already), the features of that
-    plan, no feature twice."""
-    errors: dict = {}
-    device, plan = cart["deviceId"], cart.get("planId")
-    carrier = carrier or device.vendor
-    if device.pk not in _offered_ids(Device.objects, tenant, [device]):
-        errors["deviceId"] = _error(f"Device {device.pk} is not offered.", "NOT_AVAILABLE")
-    elif carrier is not None and device.vendor_id not in (None, carrier.pk):
-        errors["deviceId"] = _error(
-            f"The {device} is sold by {device.vendor}, not by the line's carrier {carrier}.",
-            "NOT_COMPATIBLE",
-        )
-    if plan is not None:
-        if plan.pk not in _offered_ids(Plan.objects, tenant, [plan]):
-            errors["planId"] = _error(f"Plan {plan.pk} is not offered.", "NOT_AVAILABLE")
-        elif carrier is not None and plan.vendor_id != carrier.pk:
-            whose = "the line's carrier" if current_plan is not None else "the device's carrier"
-            errors["planId"] = _error(
-                f"{plan.name} is a {plan.vendor} plan; it must be one of {carrier} ({whose}).",
-                "NOT_COMPATIBLE",
-            )
-    features = cart.get("optionalFeatureIds") or []
-    plan = plan or current_plan
-    offered = _offered_ids(Feature.objects, tenant, features)
-    feature_errors, seen = {}, set()
-    for index, feature in enumerate(features):
-        if feature.pk in seen:
-            feature_errors[index] = _error(f"Feature {feature.pk} is listed twice.", "DUPLICATE")
-        elif feature.pk not in offered:
-            feature_errors[index] = _error(f"Feature {feature.pk} is not offered.", "NOT_AVAILABLE")
-        elif plan is None or feature.plan_id != plan.pk:
-            feature_errors[index] = _error(
-                f"{feature.name} is a feature of {feature.plan.name}, not of "
-                f"{plan.name if plan else 'the line (it has no plan)'}.",
-                "NOT_COMPATIBLE",
-            )
-        seen.add(feature.pk)
-    if feature_errors:
-        errors["optionalFeatureIds"] = feature_errors
-    return errors
+def line_cart_errors(tenant: Tenant, cart: dict, **line) -> dict:
+    """The problems orders.contents finds with a device-plan-features cart, at the cart's
+    fields (`line`: the carrier and plan of the line it is for, when it has them)."""
+    blockers = contents.line_cart_blockers(
+        tenant,
+        device=cart["deviceId"],
+        plan=cart.get("planId"),
+        features=cart.get("optionalFeatureIds") or [],
+        **line,
+    )
+    return _errors(
+        blockers, {"device": "deviceId", "plan": "planId", "features": "optionalFeatureIds"}
+    )
 
 
 def _line_cart_extra(cart: dict) -> dict:
@@ -144,11 +108,11 @@ class NewActivationRequestSerializer(NewLineRegionMixin, OrderRequestSerializer)
     def validate_shoppingCart(self, cart: dict) -> dict:
         tenant = self.context["tenant"]
         errors = line_cart_errors(tenant, cart)
-        accessory_errors = _accessory_errors(
+        accessory_blockers = contents.accessory_blockers(
             tenant, cart["accessoryIds"], cart["deviceId"], check_fit=True
         )
-        if accessory_errors:
-            errors["accessoryIds"] = accessory_errors
+        if accessory_blockers:
+            errors["accessoryIds"] = _errors(accessory_blockers)
         if errors:
             raise serializers.ValidationError(errors)
         return cart
@@ -164,9 +128,6 @@ class NewActivationRequestSerializer(NewLineRegionMixin, OrderRequestSerializer)
         }
 
 
-PHONE_SEPARATORS = re.compile(r"[\s().+-]")
-
-
 class PortNumberRequestSerializer(NewLineRegionMixin, OrderRequestSerializer):
     """PORT_NUMBER: bring a number from another carrier, on a new device and plan. The losing
     carrier's account details are order properties (configured per tenant)."""
@@ -178,27 +139,8 @@ class PortNumberRequestSerializer(NewLineRegionMixin, OrderRequestSerializer):
     shipTo = ShipToSerializer()
 
     def validate_serviceId(self, value: str) -> str:
-        number = PHONE_SEPARATORS.sub("", value)
-        if not (number.isascii() and number.isdigit() and 7 <= len(number) <= 15):
-            raise serializers.ValidationError(
-                f'"{value}" is not a phone number: give its 7 to 15 digits.',
-                code="INVALID_FORMAT",
-            )
-        if len(number) == 11 and number.startswith("1"):
-            number = number[1:]  # +1 203 555 0100: lines are kept without the country code
-        tenant = self.context["tenant"]
-        # The same number written with a country code (or a line kept with one) is the same line.
-        same_number = Q(service_number__in=[number[-n:] for n in range(7, len(number) + 1)]) | Q(
-            service_number__endswith=number
-        )
-        live = ServiceAsset.objects.filter(same_number, tenant=tenant).exclude(
-            status=ServiceAsset.Status.DEACTIVATED
-        )
-        if live.exists():
-            raise serializers.ValidationError(
-                f"{number} is already an active line of {tenant.name}: there is nothing to port.",
-                code="NUMBER_ALREADY_ACTIVE",
-            )
+        number, blocker = contents.port_number(value)
+        _refuse(blocker or contents.live_number_blocker(self.context["tenant"], number))
         _refuse_conflict(self, port_number=number)
         return number
 
