@@ -11,22 +11,17 @@ the MobProc request that names that part; nothing here knows a request's shape. 
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 from django.db.models import Q
 
-from catalog.models import (
-    Accessory,
-    Device,
-    DeviceAsset,
-    Feature,
-    Manufacturer,
-    Plan,
-    ServiceAsset,
-    Vendor,
-)
+from catalog.models import Accessory, Device, DeviceAsset, Feature, Plan, ServiceAsset
 from orders.models import OrderItem
 from orders.rules import Blocker
-from portal.models import Tenant
+
+if TYPE_CHECKING:
+    from catalog.models import Manufacturer, Vendor
+    from portal.models import Tenant
 
 
 def offered_ids(queryset, tenant: Tenant, items) -> set[int]:
