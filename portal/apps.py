@@ -12,7 +12,10 @@ class PortalConfig(AppConfig):
 
         from portal import auth
         from portal import checks as portal_checks
-        from portal.api import schema  # noqa: F401  (registers the OpenAPI auth extension)
+        from portal.api import (
+            schema,  # noqa: F401  (registers the OpenAPI auth extension)
+            token_cache,
+        )
 
         # The development SECRET_KEY with DEBUG off fails every check run (runserver, migrate);
         # a weak one fails `check --deploy`. gunicorn and Celery refuse both (portal.checks).
@@ -22,6 +25,9 @@ class PortalConfig(AppConfig):
         # The audit of refused sign-ins (portal.auth). Receivers run in the order they were
         # connected: after axes has counted the failure, this one reads what it decided.
         user_login_failed.connect(auth.on_sign_in_failed, dispatch_uid="portal.sign_in_failed")
+
+        # Drop a kept API authentication whenever what it was made of changes.
+        token_cache.connect()
 
         # Register every app's Celery tasks in this process too, not only in workers: the
         # outbox publishes by task name, and eager mode runs tasks here.

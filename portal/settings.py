@@ -255,6 +255,9 @@ AXES_SENSITIVE_PARAMETERS = ["client_secret"]
 # No table of every successful sign-in (nothing would ever prune it); they are logged.
 AXES_DISABLE_ACCESS_LOG = True
 
+# How long an API call's validated token and employee are kept for the next calls at most
+# (portal.api.token_cache; any change to them drops them at once). 0: not kept.
+AUTH_CACHE_SECONDS = env_int("AUTH_CACHE_SECONDS", 60)
 OAUTH2_PROVIDER_APPLICATION_MODEL = "portal.OAuthApplication"
 OAUTH2_PROVIDER = {
     "SCOPES": {"read": "Read orders, catalog and people", "write": "Place and decide orders"},

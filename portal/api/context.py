@@ -17,6 +17,7 @@ from rest_framework import exceptions
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
 from portal import selectors
+from portal.api import token_cache
 from portal.api.exceptions import ApiError
 from portal.ids import is_id
 from portal.models import Employee, Hierarchy, OAuthApplication, Tenant
@@ -70,12 +71,21 @@ class TenantOAuth2Authentication(OAuth2Authentication):
     """
 
     def authenticate(self, request):
+        raw = _bearer(request)
+        kept = token_cache.get(raw) if raw else None
+        if kept is not None:
+            token, caller = kept
+            return token.user, resolve_context(request, token, caller)
         result = super().authenticate(request)
         if result is None:
             self._refuse_presented_token(request)
             return None
         user, token = result
-        return user, resolve_context(request, token)
+        caller = selectors.employee_of_user(user) if token.user_id is not None else None
+        context = resolve_context(request, token, caller)
+        if raw:
+            token_cache.keep(raw, token, caller)
+        return user, context
 
     def _refuse_presented_token(self, request) -> None:
         authorization = request.META.get("HTTP_AUTHORIZATION", "").strip()
@@ -104,6 +114,12 @@ class TenantOAuth2Authentication(OAuth2Authentication):
         raise TokenRejected(error_code, message)
 
 
+def _bearer(request) -> str:
+    """The token of an `Authorization: Bearer` header ("" without one)."""
+    scheme, _, credentials = request.META.get("HTTP_AUTHORIZATION", "").strip().partition(" ")
+    return credentials.strip() if scheme.lower() == "bearer" else ""
+
+
 def _is_expired(raw: str) -> bool:
     """Whether the token is one we issued and it has expired (django-oauth-toolkit stores the
     sha256 of each access token as `token_checksum` and looks tokens up by it)."""
@@ -113,7 +129,9 @@ def _is_expired(raw: str) -> bool:
     return token is not None and token.is_expired()
 
 
-def resolve_context(request, token) -> ApiContext:
+def resolve_context(request, token, caller: Employee | None) -> ApiContext:
+    """The context of a call with a valid token and the employee behind it (None for a
+    client-credentials token): the headers checked against them."""
     slug = header(request, "X-TNGO-TENANT")
     if not slug:
         raise ApiError(400, "MISSING_TENANT", "The X-TNGO-TENANT header is required.")
@@ -125,10 +143,10 @@ def resolve_context(request, token) -> ApiContext:
         raise ApiError(400, "MISSING_HEADER", "The client_id header is required.")
     if application is None or client_id != application.client_id:
         raise ApiError(403, "INVALID_CLIENT", "client_id does not match the token's application.")
-    caller = None
     if token.user_id is not None:
-        caller = selectors.employee_of_user(token.user)
-        if caller is None or caller.status != Employee.Status.ACTIVE:
+        # A deactivated user signs in nowhere, and their tokens open nothing either.
+        active = caller is not None and caller.status == Employee.Status.ACTIVE
+        if not (active and token.user.is_active):
             raise ApiError(403, "NO_EMPLOYEE", "The token's user is not an active employee.")
         tenant = caller.tenant
     else:
