@@ -205,7 +205,8 @@ class Gunicorn(Process):
 
     name = "gunicorn"
 
-    def __init__(self, env: dict[str, str], log_dir: Path, workers: int = 2) -> None:
+    # Four sync workers: four requests at once, as many as clients race against each other.
+    def __init__(self, env: dict[str, str], log_dir: Path, workers: int = 4) -> None:
         self.port = free_port()
         # --preload: the app is imported once, not once per worker (startup 9 s -> 4 s here).
         command = [str(BIN / "gunicorn"), "portal.wsgi", "-c", "gunicorn.conf.py", "--preload",
