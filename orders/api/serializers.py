@@ -14,7 +14,7 @@ from catalog.api.serializers import (
 from catalog.models import Recurrence, Region
 from orders.models import Order, OrderHistory, OrderItem, OrderSegment, Shipment
 from orders.services import OrderDraft
-from portal.api.serializers import EmployeeSerializer, absolute_url, price
+from portal.api.serializers import EmployeeSerializer, absolute_url, built_once, price
 
 STAMP = serializers.DateTimeField().to_representation
 
@@ -234,24 +234,29 @@ class OrderSegmentSerializer(serializers.ModelSerializer):
         model = OrderSegment
         fields = ["accessories", "features", "orderSegmentId", "plan", "status", "vendor"]
 
-    def _items(self, segment: OrderSegment, kind: str) -> list[OrderItem]:
-        return [item for item in segment.items.all() if item.kind == kind]
+    def _items(self, segment: OrderSegment, kind: str) -> list[dict]:
+        # One item serializer for the whole answer: building one per list of items deep-copies
+        # its fields every time, which was most of a list's cost.
+        items = built_once(self, OrderItemSerializer)
+        return [
+            (items.to_representation(item), item)
+            for item in segment.items.all()
+            if item.kind == kind
+        ]
 
     def get_accessories(self, segment: OrderSegment) -> list[dict]:
-        items = self._items(segment, OrderItem.Kind.ACCESSORY)
-        return OrderItemSerializer(items, many=True, context=self.context).data
+        return [row for row, _item in self._items(segment, OrderItem.Kind.ACCESSORY)]
 
     def get_features(self, segment: OrderSegment) -> list[dict]:
-        items = self._items(segment, OrderItem.Kind.FEATURE)
-        data = OrderItemSerializer(items, many=True, context=self.context).data
-        return [{**row, "action": item.action} for row, item in zip(data, items, strict=True)]
+        return [
+            {**row, "action": item.action}
+            for row, item in self._items(segment, OrderItem.Kind.FEATURE)
+        ]
 
     def get_plan(self, segment: OrderSegment) -> dict:
         """The plan this segment puts the line on, if any (features are listed apart)."""
-        plans = [i for i in self._items(segment, OrderItem.Kind.PLAN) if i.action == "ADD"]
-        if not plans:
-            return {"optionalFeatures": []}
-        return {**OrderItemSerializer(plans[0], context=self.context).data, "optionalFeatures": []}
+        plans = [row for row, i in self._items(segment, OrderItem.Kind.PLAN) if i.action == "ADD"]
+        return {**(plans[0] if plans else {}), "optionalFeatures": []}
 
     def to_representation(self, segment: OrderSegment) -> dict:
         data = super().to_representation(segment)
@@ -262,13 +267,12 @@ class OrderSegmentSerializer(serializers.ModelSerializer):
             "hrefShipments": absolute_url(request, "order-shipments", pk=segment.order_id)
             + f"?orderSegment={segment.pk}",
         }
-        devices = self._items(segment, OrderItem.Kind.DEVICE)
+        devices = [row for row, _item in self._items(segment, OrderItem.Kind.DEVICE)]
         if devices:
-            data["devices"] = OrderItemSerializer(devices, many=True, context=self.context).data
+            data["devices"] = devices
         if self.context.get("include_shipments"):
-            data["shipments"] = ShipmentSerializer(
-                segment.shipments.all(), many=True, context=self.context
-            ).data
+            shipments = built_once(self, ShipmentSerializer)
+            data["shipments"] = [shipments.to_representation(s) for s in segment.shipments.all()]
         return {"_meta": meta, **data}
 
 
@@ -320,10 +324,9 @@ class OrderSerializer(serializers.ModelSerializer):
         if comment:
             data["featureRequestComment"] = comment
         if self.context.get("include_segments"):
+            segments = built_once(self, OrderSegmentSerializer)
             data["orderSegments"] = {
-                "items": OrderSegmentSerializer(
-                    order.segments.all(), many=True, context=self.context
-                ).data
+                "items": [segments.to_representation(s) for s in order.segments.all()]
             }
         if self.context.get("include_approvers"):
             pending = getattr(order, "pending_approvers", [])
@@ -331,10 +334,9 @@ class OrderSerializer(serializers.ModelSerializer):
             data["pendingApprovalLevel"] = pending[0].level if pending else None
             data["approver"] = [people.to_representation(a.employee) for a in pending]
         if self.context.get("include_history"):
+            history = built_once(self, HistorySerializer)
             data["orderHistory"] = {
-                "items": HistorySerializer(
-                    order.history.all(), many=True, context=self.context
-                ).data
+                "items": [history.to_representation(e) for e in order.history.all()]
             }
         href = absolute_url(self.context["request"], "order-detail", pk=order.pk)
         return {"_meta": {"href": href}, **data}
