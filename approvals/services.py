@@ -213,8 +213,13 @@ def decide(request: DecisionRequest) -> str:
 def _decide_locked(request: DecisionRequest) -> tuple[str, RunStep | None, DomainError | None]:
     # The order row is the lock every decision and every application takes first: concurrent
     # decisions on one step queue here, and only the first finds the step undecided.
-    order = Order.objects.select_for_update().get(pk=request.order.pk)
-    run = ApprovalRun.objects.filter(order=order).first()
+    # The run comes with the row (only the order's row is locked).
+    order = (
+        Order.objects.select_for_update(of=("self",))
+        .select_related("approval_run")
+        .get(pk=request.order.pk)
+    )
+    run = getattr(order, "approval_run", None)
     if run is None:
         if order.status == Order.Status.ORDER_SUBMITTED:
             return Outcome.NOT_READY_FOR_APPROVAL, None, None
@@ -244,6 +249,8 @@ def _decide_locked(request: DecisionRequest) -> tuple[str, RunStep | None, Domai
     refusal = rules.maker_checker_problem(order.maker_ids, decided_for)
     if refusal:
         return "", step, refusal
+    # Exact: every decision is stored under the order's lock, held here. (The one-decision-
+    # per-step constraint stays as the last guard.)
     if Decision.objects.filter(step=step).exists():
         return Outcome.APPROVAL_NOT_NEEDED, step, None
     problems = rules.reason_problems(
@@ -254,20 +261,16 @@ def _decide_locked(request: DecisionRequest) -> tuple[str, RunStep | None, Domai
     )
     if problems:
         return "", step, RequestInvalid(problems)
-    try:
-        with transaction.atomic():
-            decision = Decision.objects.create(
-                step=step,
-                action=request.action,
-                reason=request.reason.strip(),
-                communication=request.communication,
-                decided_for=decided_for,
-                decided_by=request.caller or request.actor,
-                client_id=request.client_id,
-                channel=request.channel,
-            )
-    except IntegrityError:  # the one-decision-per-step constraint: someone was faster
-        return Outcome.APPROVAL_NOT_NEEDED, step, None
+    decision = Decision.objects.create(
+        step=step,
+        action=request.action,
+        reason=request.reason.strip(),
+        communication=request.communication,
+        decided_for=decided_for,
+        decided_by=request.caller or request.actor,
+        client_id=request.client_id,
+        channel=request.channel,
+    )
     outbox.enqueue(APPLY_TASK, decision.pk)
     if request.action == Decision.Action.APPROVE:
         return Outcome.APPROVAL_QUEUED, step, None

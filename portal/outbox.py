@@ -55,16 +55,20 @@ def enqueue(task_name: str, *args) -> OutboxMessage:
     message = OutboxMessage.objects.create(
         task_name=task_name, args=list(args), due_at=timezone.now() + redrive_after()
     )
-    transaction.on_commit(partial(publish, message.pk))
+    # The row as written: nothing can have done it before its transaction commits, so it
+    # need not be read again to be published.
+    transaction.on_commit(partial(_publish, message))
     return message
 
 
 def publish(message_id: int) -> bool:
     """Publish one pending message; True when the broker took it."""
-    global _broker_paused_until
     message = OutboxMessage.objects.filter(pk=message_id, done_at__isnull=True).first()
-    if message is None:
-        return False
+    return False if message is None else _publish(message)
+
+
+def _publish(message: OutboxMessage) -> bool:
+    global _broker_paused_until
     if time.monotonic() < _broker_paused_until:
         # The broker failed just now: due at once, for the sweep.
         OutboxMessage.objects.filter(pk=message.pk).update(due_at=timezone.now())
