@@ -11,17 +11,7 @@ from portal.admin import ReadOnlyAdmin, ReadOnlyInline
 
 class ApprovalStepInline(ReadOnlyInline):
     model = ApprovalStep
-    fields = [
-        "position",
-        "kind",
-        "manager_levels",
-        "hierarchy",
-        "group",
-        "employee",
-        "reminder_delay_hours",
-        "escalation_delay_hours",
-    ]
-    readonly_fields = fields
+    fields = ["position", *ApprovalStep.RULE_FIELDS]
 
 
 @admin.register(ApprovalWorkflow)
@@ -35,7 +25,6 @@ class ApprovalWorkflowAdmin(ReadOnlyAdmin):
 class RunStepInline(ReadOnlyInline):
     model = RunStep
     fields = ["position", "description", "state", "escalated_to_admins", "started_at"]
-    readonly_fields = fields
 
 
 @admin.register(ApprovalRun)

@@ -1,20 +1,10 @@
 from django.contrib import admin
 
-from catalog.models import (
-    Accessory,
-    Device,
-    DeviceAsset,
-    Feature,
-    Manufacturer,
-    Plan,
-    Region,
-    ServiceAsset,
-    Vendor,
-)
+from catalog import models
 from portal.web.forms import STORABLE_JSON
 
 
-@admin.register(Region)
+@admin.register(models.Region)
 class RegionAdmin(admin.ModelAdmin):
     formfield_overrides = STORABLE_JSON
     list_display = ["name", "code", "parent"]
@@ -22,13 +12,13 @@ class RegionAdmin(admin.ModelAdmin):
     search_fields = ["name", "code"]
 
 
-@admin.register(Vendor)
+@admin.register(models.Vendor)
 class VendorAdmin(admin.ModelAdmin):
     list_display = ["name", "id", "simulation"]
     list_editable = ["simulation"]
 
 
-@admin.register(Manufacturer)
+@admin.register(models.Manufacturer)
 class ManufacturerAdmin(admin.ModelAdmin):
     list_display = ["name", "id"]
 
@@ -38,22 +28,22 @@ class OfferedAdmin(admin.ModelAdmin):
     list_display = ["__str__", "price_amount", "price_currency", "price_recurrence"]
 
 
-@admin.register(Device)
+@admin.register(models.Device)
 class DeviceAdmin(OfferedAdmin):
     list_select_related = ["manufacturer"]
 
 
-@admin.register(Plan)
+@admin.register(models.Plan)
 class PlanAdmin(OfferedAdmin):
     list_filter = ["vendor"]
 
 
-@admin.register(Feature)
+@admin.register(models.Feature)
 class FeatureAdmin(OfferedAdmin):
     list_filter = ["plan"]
 
 
-@admin.register(Accessory)
+@admin.register(models.Accessory)
 class AccessoryAdmin(OfferedAdmin):
     filter_horizontal = ["offered_to", "fits"]
     list_filter = ["manufacturer", "vendor"]
@@ -63,7 +53,7 @@ class AccessoryAdmin(OfferedAdmin):
     search_fields = ["name"]
 
 
-@admin.register(ServiceAsset)
+@admin.register(models.ServiceAsset)
 class ServiceAssetAdmin(admin.ModelAdmin):
     list_display = ["service_number", "tenant", "account_holder", "vendor", "status"]
     list_filter = ["tenant", "status", "vendor"]
@@ -75,7 +65,7 @@ class ServiceAssetAdmin(admin.ModelAdmin):
     readonly_fields = ["status"]
 
 
-@admin.register(DeviceAsset)
+@admin.register(models.DeviceAsset)
 class DeviceAssetAdmin(admin.ModelAdmin):
     list_display = ["__str__", "tenant", "holder", "service"]
     list_filter = ["tenant"]

@@ -5,17 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from catalog.models import (
-    Accessory,
-    Device,
-    DeviceAsset,
-    Feature,
-    Manufacturer,
-    Plan,
-    Region,
-    ServiceAsset,
-    Vendor,
-)
+from catalog import models
 from portal.models import Employee, Tenant
 
 CDN = "https://cdn.tangoe.com//images"
@@ -62,27 +52,33 @@ def _usd(amount: str, recurrence: str = "ONETIME") -> dict:
     }
 
 
+def _put(model, pk, /, **values):
+    """The row `pk` of `model` with these values, created or updated: loading twice changes
+    nothing."""
+    row, _ = model.objects.update_or_create(pk=pk, defaults=values)
+    return row
+
+
 def load(tenants: dict[str, Tenant]) -> None:
     acme, globex = tenants["acme"], tenants["globex"]
-    us, _ = Region.objects.update_or_create(
-        pk=US_REGION_ID,
-        defaults={"name": "United States", "code": "US", "address_format": US_ADDRESS_FORMAT},
+    us = _put(
+        models.Region,
+        US_REGION_ID,
+        name="United States",
+        code="US",
+        address_format=US_ADDRESS_FORMAT,
     )
     for index, (code, name) in enumerate(US_STATES, start=1):
-        Region.objects.update_or_create(
-            pk=US_REGION_ID + index, defaults={"name": name, "code": code, "parent": us}
-        )
+        _put(models.Region, US_REGION_ID + index, name=name, code=code, parent=us)
 
-    verizon, _ = Vendor.objects.update_or_create(
-        pk=98, defaults={"name": "Verizon Wireless", "logo_url": f"{CDN}/carrier/logo_VER.gif"}
+    verizon = _put(
+        models.Vendor, 98, name="Verizon Wireless", logo_url=f"{CDN}/carrier/logo_VER.gif"
     )
-    att, _ = Vendor.objects.update_or_create(
-        pk=99, defaults={"name": "AT&T Wireless", "logo_url": f"{CDN}/carrier/logo_ATT.gif"}
-    )
+    att = _put(models.Vendor, 99, name="AT&T Wireless", logo_url=f"{CDN}/carrier/logo_ATT.gif")
     makers = {}
     for name in ["LG", "Verizon Wireless", "Apple", "Samsung", "Belkin", "OtterBox", "Anker"]:
-        makers[name], _ = Manufacturer.objects.update_or_create(
-            pk=name, defaults={"name": name, "logo_url": f"{CDN}/manufacturers/{name}.gif"}
+        makers[name] = _put(
+            models.Manufacturer, name, name=name, logo_url=f"{CDN}/manufacturers/{name}.gif"
         )
 
     devices = {}
@@ -93,15 +89,14 @@ def load(tenants: dict[str, Tenant]) -> None:
         (5104, "Samsung", "Galaxy S24", att, "LTE", "689.00"),
         (5105, "Apple", "iPhone 15", att, "LTE", "719.00"),
     ]:
-        devices[pk], _ = Device.objects.update_or_create(
-            pk=pk,
-            defaults={
-                "manufacturer": makers[maker],
-                "model": model,
-                "vendor": vendor,
-                "access_method": access,
-                **_usd(amount),
-            },
+        devices[pk] = _put(
+            models.Device,
+            pk,
+            manufacturer=makers[maker],
+            model=model,
+            vendor=vendor,
+            access_method=access,
+            **_usd(amount),
         )
     devices[5101].offered_to.set([acme])
     devices[5102].offered_to.set([acme])
@@ -115,9 +110,7 @@ def load(tenants: dict[str, Tenant]) -> None:
         (6102, verizon, "Business 10 GB", "30.00", acme),
         (6201, att, "Business Unlimited Elite", "50.00", globex),
     ]:
-        plans[pk], _ = Plan.objects.update_or_create(
-            pk=pk, defaults={"vendor": vendor, "name": name, **_usd(amount, "MONTHLY")}
-        )
+        plans[pk] = _put(models.Plan, pk, vendor=vendor, name=name, **_usd(amount, "MONTHLY"))
         plans[pk].offered_to.set([tenant])
     for pk, plan, name, amount in [
         (7101, 6101, "International roaming", "10.00"),
@@ -125,9 +118,7 @@ def load(tenants: dict[str, Tenant]) -> None:
         (7103, 6102, "Mobile hotspot", "5.00"),
         (7201, 6201, "International roaming", "12.00"),
     ]:
-        feature, _ = Feature.objects.update_or_create(
-            pk=pk, defaults={"plan": plans[plan], "name": name, **_usd(amount, "MONTHLY")}
-        )
+        feature = _put(models.Feature, pk, plan=plans[plan], name=name, **_usd(amount, "MONTHLY"))
         feature.offered_to.set([plans[plan].offered_to.first()])
 
     cookie, iphone_vz, galaxy_vz = devices[5101], devices[5102], devices[5103]
@@ -171,15 +162,14 @@ def load(tenants: dict[str, Tenant]) -> None:
          [globex]),
     ]  # fmt: skip
     for pk, name, maker, vendor, amount, image, fits, offered in accessories:
-        accessory, _ = Accessory.objects.update_or_create(
-            pk=pk,
-            defaults={
-                "name": name,
-                "manufacturer": makers[maker],
-                "vendor": vendor,
-                "image_url": image,
-                **_usd(amount),
-            },
+        accessory = _put(
+            models.Accessory,
+            pk,
+            name=name,
+            manufacturer=makers[maker],
+            vendor=vendor,
+            image_url=image,
+            **_usd(amount),
         )
         accessory.fits.set(fits)
         accessory.offered_to.set(offered)
@@ -209,28 +199,26 @@ def _load_assets(acme: Tenant, globex: Tenant, plans: dict, devices: dict) -> No
             "sim_id": "89014103211118519999"}),
     ]  # fmt: skip
     for service_id, tenant, number, holder, plan, asset_id, device, extras in lines:
-        service, _ = ServiceAsset.objects.update_or_create(
-            pk=service_id,
-            defaults={
-                "tenant": tenant,
-                "service_number": number,
-                "vendor": plans[plan].vendor,
-                "plan": plans[plan],
-                "status": ServiceAsset.Status.ACTIVE,
-                "account_holder": people[holder],
-                "activated_at": _utc("2010-01-20T06:00:00"),
-                "contract_start": _utc("2014-01-21T06:00:00"),
-                "contract_end": _utc("2016-01-21T06:00:00"),
-                "last_device_upgrade": _utc("2014-01-21T06:00:00"),
-            },
+        service = _put(
+            models.ServiceAsset,
+            service_id,
+            tenant=tenant,
+            service_number=number,
+            vendor=plans[plan].vendor,
+            plan=plans[plan],
+            status=models.ServiceAsset.Status.ACTIVE,
+            account_holder=people[holder],
+            activated_at=_utc("2010-01-20T06:00:00"),
+            contract_start=_utc("2014-01-21T06:00:00"),
+            contract_end=_utc("2016-01-21T06:00:00"),
+            last_device_upgrade=_utc("2014-01-21T06:00:00"),
         )
-        DeviceAsset.objects.update_or_create(
-            pk=asset_id,
-            defaults={
-                "tenant": tenant,
-                "device": devices[device],
-                "holder": people[holder],
-                "service": service,
-                **extras,
-            },
+        _put(
+            models.DeviceAsset,
+            asset_id,
+            tenant=tenant,
+            device=devices[device],
+            holder=people[holder],
+            service=service,
+            **extras,
         )

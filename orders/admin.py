@@ -21,13 +21,11 @@ from portal.admin import ReadOnlyAdmin, ReadOnlyInline
 class SegmentInline(ReadOnlyInline):
     model = OrderSegment
     fields = ["vendor", "status", "vendor_reference", "vendor_attempts", "sent_at"]
-    readonly_fields = fields
 
 
 class HistoryInline(ReadOnlyInline):
     model = OrderHistory
     fields = ["created_at", "event", "from_status", "to_status", "actor", "on_behalf_of", "note"]
-    readonly_fields = fields
 
 
 @admin.register(Order)
@@ -57,7 +55,6 @@ class NotificationSettingAdmin(ReadOnlyAdmin):
 class PropertyChoiceInline(ReadOnlyInline):
     model = PropertyChoice
     fields = ["choice_id", "label", "is_other", "position"]
-    readonly_fields = fields
 
 
 @admin.register(PropertyField)
@@ -70,7 +67,6 @@ class PropertyFieldAdmin(ReadOnlyAdmin):
 class PropertyFieldInline(ReadOnlyInline):
     model = PropertyField
     fields = ["field_id", "label", "type", "validation", "position"]
-    readonly_fields = fields
     show_change_link = True
 
 

@@ -18,7 +18,7 @@ from portal.models import (
 )
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyMixin:
     """Shown, never added, changed or deleted here: a service owns these rows' writes."""
 
     def has_add_permission(self, request, obj=None) -> bool:
@@ -31,18 +31,18 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
-class ReadOnlyInline(admin.TabularInline):
+class ReadOnlyAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    """A model whose rows a service writes: the admin only shows them."""
+
+
+class ReadOnlyInline(ReadOnlyMixin, admin.TabularInline):
+    """An inline of rows written elsewhere; the `fields` it lists are shown read-only."""
+
     extra = 0
     can_delete = False
 
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
+    def get_readonly_fields(self, request, obj=None):
+        return self.fields or ()
 
 
 @admin.register(Tenant)

@@ -30,18 +30,10 @@ def group_list(request):
 
 
 @tenant_admin_required
-def group_create(request):
-    return _group_form(request, None)
-
-
-@tenant_admin_required
-def group_edit(request, pk: int):
-    group = get_object_or_404(EmployeeGroup, tenant=request.employee.tenant, pk=pk)
-    return _group_form(request, group)
-
-
-def _group_form(request, group: EmployeeGroup | None):
+def group_form(request, pk: int | None = None):
+    """A new group (no `pk`: /groups/new/), or the tenant's group `pk` to edit."""
     tenant = request.employee.tenant
+    group = get_object_or_404(EmployeeGroup, tenant=tenant, pk=pk) if pk is not None else None
     employees = list(Employee.objects.filter(tenant=tenant).select_related("department"))
     errors: dict[str, list[str]] = {}
     name = group.name if group else ""

@@ -29,14 +29,13 @@ class VendorSerializer(HrefSerializer, serializers.ModelSerializer):
         fields = ["id", "logoUrl", "name"]
 
 
-class ManufacturerSerializer(HrefSerializer, serializers.ModelSerializer):
-    href_view = "manufacturer-detail"
-    id = StringIdField()
-    logoUrl = serializers.CharField(source="logo_url")
+class ManufacturerSerializer(VendorSerializer):
+    """MobProc shows a manufacturer as it shows a vendor: its id, logo and name."""
 
-    class Meta:
+    href_view = "manufacturer-detail"
+
+    class Meta(VendorSerializer.Meta):
         model = Manufacturer
-        fields = ["id", "logoUrl", "name"]
 
 
 class RegionRefSerializer(HrefSerializer, serializers.ModelSerializer):
