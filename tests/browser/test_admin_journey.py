@@ -16,6 +16,7 @@ from orders.models import Order
 from portal.models import Employee
 from tests.approvals.conftest import place_order, routed
 from tests.conftest import seed_order_request
+from tests.demo_data import accessory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -178,12 +179,13 @@ def test_admin_tours_the_other_pages(open_page, live_server, screenshot):
     screenshot(page, "employee")
 
     page.goto(f"{base}/catalog/")
-    pouch = page.locator("#accessories-3628940001")
+    pouch_input = f"#accessories-{accessory('LG Cookie Plus Leather Pouch').pk}"
+    pouch = page.locator(pouch_input)
     expect(pouch).to_be_checked()
     pouch.uncheck()
     page.get_by_test_id("save-catalog").click()  # the page's one Save, for every section
     expect(page.locator(".messages")).to_contain_text("Saved what you offer.")
-    expect(page.locator("#accessories-3628940001")).not_to_be_checked()
+    expect(page.locator(pouch_input)).not_to_be_checked()
     screenshot(page, "catalog_availability")
 
     page.goto(f"{base}/notifications/")

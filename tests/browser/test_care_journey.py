@@ -9,10 +9,11 @@ import pytest
 from playwright.sync_api import expect
 
 from orders.models import Order
+from tests.demo_data import line_numbered
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-LINE, NUMBER = 38382349, "2035557676"
+NUMBER = "2035557676"  # Peter's line, as the pages show it
 
 
 def test_peter_suspends_his_line_and_after_marias_approval_it_is_suspended(
@@ -20,7 +21,8 @@ def test_peter_suspends_his_line_and_after_marias_approval_it_is_suspended(
 ):
     # The simulated carrier makes a change at once (the live server runs tasks eagerly)
     settings.SIMULATED_CARRIER_SHIP_DELAY = 0
-    line_url = f"{live_server.url}/lines/{LINE}/"
+    line = line_numbered(NUMBER)
+    line_url = f"{live_server.url}/lines/{line.pk}/"
 
     # Peter opens his line from home: active, on his LG, with everything an active line allows
     peter = open_page("peter")
@@ -48,7 +50,7 @@ def test_peter_suspends_his_line_and_after_marias_approval_it_is_suspended(
     peter.get_by_role("button", name="Submit order").click()
     expect(peter.locator("h1 .badge")).to_have_text("Awaiting approval")
     order = Order.objects.get()
-    assert (order.transaction_type, order.service_id) == ("SUSPEND", LINE)
+    assert (order.transaction_type, order.service_id) == ("SUSPEND", line.pk)
 
     # Maria approves it in her inbox
     maria = open_page("maria")
@@ -73,7 +75,7 @@ def test_peter_suspends_his_line_and_after_marias_approval_it_is_suspended(
 
 def test_the_monthly_change_follows_the_features_ticked(open_page, live_server):
     peter = open_page("peter")
-    peter.goto(f"{live_server.url}/lines/{LINE}/features/")
+    peter.goto(f"{live_server.url}/lines/{line_numbered(NUMBER).pk}/features/")
     change = peter.locator("[data-monthly-change]")
     expect(change).to_have_text("0.00 USD")
 

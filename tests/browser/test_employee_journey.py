@@ -6,11 +6,14 @@ import re
 import pytest
 
 from orders.models import Order
+from tests.demo_data import api_id, line_of, vehicle_charger, wall_charger
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-LINE = "38382349"
-CHARGER, WALL_CHARGER = "3628935898", "3628939021"
+
+def peters_line() -> str:
+    """Peter's line 2035557676, with his LG Cookie Plus."""
+    return api_id(line_of("peter"))
 
 
 def _add_to_cart(page, accessory_id: str) -> None:
@@ -28,13 +31,14 @@ def test_peter_orders_the_seed_accessories_and_follows_his_order(
     open_page, live_server, screenshot
 ):
     page = open_page("peter")
+    charger_id, wall_charger_id = api_id(vehicle_charger()), api_id(wall_charger())
 
     # Catalog for his line: only what fits his LG Cookie Plus.
-    page.goto(f"{live_server.url}/catalog/?service={LINE}")
+    page.goto(f"{live_server.url}/catalog/?service={peters_line()}")
     assert "LG Cookie Plus" in page.inner_text(".page-head")
     assert page.locator(".tile").count() >= 2
-    _add_to_cart(page, CHARGER)
-    _add_to_cart(page, WALL_CHARGER)
+    _add_to_cart(page, charger_id)
+    _add_to_cart(page, wall_charger_id)
     assert page.get_by_test_id("cart-count").inner_text() == "2"
     screenshot(page, "catalog")
 
@@ -42,8 +46,8 @@ def test_peter_orders_the_seed_accessories_and_follows_his_order(
     nav = page.get_by_role("navigation", name="Main")
     nav.get_by_role("link", name=re.compile("^Cart")).click()
     page.wait_for_url(f"{live_server.url}/cart/")
-    assert page.locator(f'tr[data-accessory="{CHARGER}"]').is_visible()
-    assert page.locator(f'tr[data-accessory="{WALL_CHARGER}"]').is_visible()
+    assert page.locator(f'tr[data-accessory="{charger_id}"]').is_visible()
+    assert page.locator(f'tr[data-accessory="{wall_charger_id}"]').is_visible()
     assert page.get_by_test_id("total-onetime").inner_text() == "44.98 USD"
     screenshot(page, "cart")
 
@@ -108,16 +112,17 @@ def test_peter_orders_the_seed_accessories_and_follows_his_order(
 
 def test_catalog_is_usable_on_a_phone(open_page, live_server, screenshot):
     page = open_page("peter", viewport={"width": 390, "height": 844})
+    charger_id = api_id(vehicle_charger())
 
-    page.goto(f"{live_server.url}/catalog/?service={LINE}")
+    page.goto(f"{live_server.url}/catalog/?service={peters_line()}")
 
     no_sideways_scroll = page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     assert no_sideways_scroll
-    button = page.locator(f'[data-accessory="{CHARGER}"]').get_by_role("button")
+    button = page.locator(f'[data-accessory="{charger_id}"]').get_by_role("button")
     box = button.bounding_box()
     assert box["x"] >= 0 and box["x"] + box["width"] <= 390
     assert box["height"] >= 28  # a tap target, not a speck
     screenshot(page, "catalog_phone")
     button.click()
     page.wait_for_load_state()
-    assert page.locator(f'[data-accessory="{CHARGER}"]').get_by_text("In cart").is_visible()
+    assert page.locator(f'[data-accessory="{charger_id}"]').get_by_text("In cart").is_visible()

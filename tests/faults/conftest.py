@@ -22,6 +22,7 @@ from django.contrib.auth.hashers import PBKDF2PasswordHasher
 from orders.models import CarrierSubmission, Notification, Order, OrderSegment
 from portal.models import Employee, OAuthApplication
 from tests.conftest import issue_token, seed_order_request
+from tests.demo_data import api_id, vehicle_charger
 from tests.integration.conftest import uses_transactional_db
 from tests.processes import (
     BIN,
@@ -54,6 +55,7 @@ class Api:
     def __init__(self, web: Gunicorn, employee: Employee) -> None:
         application = OAuthApplication.objects.get(tenant=employee.tenant)
         self.web = web
+        self.charger_id = api_id(vehicle_charger())  # one accessory: the manager alone approves
         self.headers = {
             "Authorization": f"Bearer {issue_token(employee, application)}",
             "X-TNGO-TENANT": employee.tenant.slug,
@@ -68,7 +70,7 @@ class Api:
 
     def submit(self, number: str, **overrides) -> int:
         """Peter's kind of order by default (one accessory: his manager alone approves it)."""
-        cart = {"accessoryIds": ["3628935898"]}
+        cart = {"accessoryIds": [self.charger_id]}
         body = seed_order_request(
             **{"externalOrderNumber": number, "shoppingCart": cart, **overrides}
         )

@@ -14,6 +14,7 @@ import pytest
 
 from approvals.models import Decision
 from orders.models import Order
+from tests.demo_data import api_id, galaxy_rugged_case, line_of
 from tests.faults.conftest import Api, all_reached, sign_in, with_server_password
 from tests.processes import csrf_token, wait_until
 
@@ -99,8 +100,8 @@ def test_bulk_approve_and_bulk_reject_of_fifty_orders_at_once(stack, peter, mari
     orders = submit_many(Api(web, peter), "BULK", 100)
     elsewhere = Api(web, gina).submit(
         "BULK-GLOBEX",
-        serviceId="48382349",
-        shoppingCart={"accessoryIds": ["3628950001"]},
+        serviceId=api_id(line_of(gina)),
+        shoppingCart={"accessoryIds": [api_id(galaxy_rugged_case())]},
         properties=[{"groupId": "MISCELLANEOUS", "fields": [
             {"id": "CONTACT_NUMBER", "type": "TEXT", "text": "3125550100"}]}],
     )  # fmt: skip

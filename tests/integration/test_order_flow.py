@@ -13,12 +13,23 @@ from django.core import mail
 from approvals.models import ApprovalRun, RunStep
 from orders.models import Notification, Order, OrderHistory, OrderSegment
 from tests.conftest import seed_order_request
+from tests.demo_data import api_id, galaxy_rugged_case, line_of, vehicle_charger
 from tests.integration.conftest import mails_to, wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
-CHEAP_CART = {"accessoryIds": ["3628935898"]}  # 22.49 USD: one step, maria
-GINAS_ORDER = {"serviceId": "48382349", "shoppingCart": {"accessoryIds": ["3628950001"]}}
+
+def cheap_cart() -> dict:
+    """Seed 002's vehicle charger alone, 22.49 USD: one step, maria."""
+    return {"accessoryIds": [api_id(vehicle_charger())]}
+
+
+def ginas_order() -> dict:
+    """Gina's line, with globex's Galaxy S24 case in the cart."""
+    return {
+        "serviceId": api_id(line_of("gina")),
+        "shoppingCart": {"accessoryIds": [api_id(galaxy_rugged_case())]},
+    }
 
 
 def submit(client, **overrides) -> Order:
@@ -151,7 +162,7 @@ def test_vendor_refusing_for_good_fails_the_order_and_records_its_answer(
 ):
     # Given a carrier that refuses every order, and peter's one-step order approved by maria
     settings.SIMULATED_CARRIER_MODES = {"98": "FAIL"}
-    order = submit(api_for(peter), externalOrderNumber="FLOW-FAIL", shoppingCart=CHEAP_CART)
+    order = submit(api_for(peter), externalOrderNumber="FLOW-FAIL", shoppingCart=cheap_cart())
     wait_until(lambda: maria.pk in step_approvers(order, 1), what="step 1 waits for maria")
     approve(api_for(maria), order)
 
@@ -182,7 +193,7 @@ def test_vendor_failing_transiently_is_retried_until_the_order_ships(
 ):
     # Given a carrier that answers 503 twice before accepting
     settings.SIMULATED_CARRIER_MODES = {"98": "FAIL_TRANSIENTLY"}
-    order = submit(api_for(peter), externalOrderNumber="FLOW-TRANSIENT", shoppingCart=CHEAP_CART)
+    order = submit(api_for(peter), externalOrderNumber="FLOW-TRANSIENT", shoppingCart=cheap_cart())
     wait_until(lambda: maria.pk in step_approvers(order, 1), what="step 1 waits for maria")
 
     # When maria approves
@@ -208,7 +219,7 @@ def test_two_tenants_orders_interleaved_on_one_worker_never_mix_recipients(
     orders = []
     for number in range(3):
         orders.append(submit(peter_api, externalOrderNumber=f"ACME-{number}"))
-        orders.append(submit(gina_api, externalOrderNumber=f"GLX-{number}", **GINAS_ORDER))
+        orders.append(submit(gina_api, externalOrderNumber=f"GLX-{number}", **ginas_order()))
 
     # When the worker has routed them all and sent every approval request
     for order in orders:
@@ -240,13 +251,14 @@ def test_care_order_is_carried_out_by_the_carrier_and_changes_the_line(
     real_worker, api_for, peter, maria
 ):
     # Given peter asks to suspend his line (the demo rule: his manager approves suspensions)
+    peters_line = api_id(line_of(peter))
     response = api_for(peter).post(
         "orders",
         {
             "orderRequest": {
                 "externalOrderNumber": "FLOW-SUSPEND",
                 "transactionType": "SUSPEND",
-                "serviceId": "38382349",
+                "serviceId": peters_line,
                 "properties": SUSPENSION,
             }
         },
@@ -268,7 +280,7 @@ def test_care_order_is_carried_out_by_the_carrier_and_changes_the_line(
         Order.Status.IN_FULFILLMENT,
         Order.Status.COMPLETE,
     ]
-    line = api_for(peter).get("assets/services/38382349").json()["service"]
+    line = api_for(peter).get(f"assets/services/{peters_line}").json()["service"]
     assert line["status"] == "SUSPENDED"
     assert line["orderActions"] == ["UNSUSPEND", "DEACTIVATE"]
     assert api_for(peter).get(f"orders/{order.pk}/shipments").json()["shipments"]["items"] == []

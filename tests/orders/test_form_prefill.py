@@ -11,23 +11,27 @@ from orders import properties as order_properties
 from orders.models import PropertyField
 from orders.requests import parse_order_request
 from tests.conftest import seed_order_request
-from tests.demo_data import galaxy_s24
+from tests.demo_data import api_id, galaxy_s24, line_of, united_states, vehicle_charger
 
-LINE = "38382349"  # Peter's line 2035557676
-CHARGER = "3628935898"
 CONTACT = "properties.MISCELLANEOUS.CONTACT_NUMBER"
-ADDRESS = {
-    "region": "70144640",
-    "ship-name": "Peter Edwards",
-    "addr-LINE_1": "35 Executive Blvd",
-    "addr-CITY": "Orange",
-    "addr-STATE": "CT",
-    "addr-POSTAL_CODE": "06477",
-}
+
+
+def address() -> dict:
+    """The checkout's ship-to inputs, all filled in (the contact number left out)."""
+    return {
+        "region": api_id(united_states()),
+        "ship-name": "Peter Edwards",
+        "addr-LINE_1": "35 Executive Blvd",
+        "addr-CITY": "Orange",
+        "addr-STATE": "CT",
+        "addr-POSTAL_CODE": "06477",
+    }
 
 
 def fill_cart(client: Client) -> None:
-    response = client.post("/cart/add/", {"service": LINE, "accessory": CHARGER})
+    """Seed 002's vehicle charger in the cart, for Peter's line 2035557676."""
+    cart = {"service": api_id(line_of("peter")), "accessory": api_id(vehicle_charger())}
+    response = client.post("/cart/add/", cart)
     assert response.status_code == 302
 
 
@@ -82,7 +86,7 @@ def test_a_default_the_tenant_gave_the_field_is_kept(web, peter):
 def test_a_posted_form_is_not_filled_in(web):
     fill_cart(web)
 
-    response = web.post("/checkout/", ADDRESS)  # the contact number was emptied
+    response = web.post("/checkout/", address())  # the contact number was emptied
 
     assert response.status_code == 400
     assert value_of(response, CONTACT) == ""
@@ -164,7 +168,7 @@ def test_a_date_typed_another_way_is_refused_in_the_same_format(web):
     fill_cart(web)
 
     response = web.post("/checkout/", {
-        **ADDRESS, "prop-MISCELLANEOUS-CONTACT_NUMBER": "2035559999",
+        **address(), "prop-MISCELLANEOUS-CONTACT_NUMBER": "2035559999",
         "prop-MISCELLANEOUS-NEEDED_BY": "01/15/2030",
     })  # fmt: skip
 
@@ -177,7 +181,7 @@ def test_an_other_choice_without_its_text_is_said_in_plain_words(web):
     fill_cart(web)
 
     response = web.post("/checkout/", {
-        **ADDRESS, "prop-MISCELLANEOUS-CONTACT_NUMBER": "2035559999",
+        **address(), "prop-MISCELLANEOUS-CONTACT_NUMBER": "2035559999",
         "prop-MISCELLANEOUS-REASON": "OTHER",
     })  # fmt: skip
 

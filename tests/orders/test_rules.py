@@ -13,7 +13,7 @@ from orders import drafts, rules, services
 from orders.requests import parse_order_request
 from portal.exceptions import RequestInvalid
 from tests.conftest import browser_for
-from tests.demo_data import line_of
+from tests.demo_data import api_id, line_of, vehicle_charger
 
 T = TransactionType
 S = ServiceAsset.Status
@@ -217,7 +217,7 @@ def test_the_api_says_a_missing_device_for_accessories_in_the_rules_words(peter,
     DeviceAsset.objects.filter(service=line).update(service=None)
 
     problems = refusal(peter, "ORDER_ACCESSORIES", serviceId=str(line.pk),
-                       shoppingCart={"accessoryIds": ["3628935898"]})  # fmt: skip
+                       shoppingCart={"accessoryIds": [api_id(vehicle_charger())]})  # fmt: skip
 
     assert (
         "orderRequest.shoppingCart.accessoryIds",

@@ -6,6 +6,7 @@ from orders import drafts, selectors, services
 from orders.models import Order
 from orders.requests import parse_order_request
 from tests.conftest import seed_order_request
+from tests.demo_data import api_id, line_of, united_states
 
 
 def place(employee, **overrides) -> Order:
@@ -19,7 +20,7 @@ def place(employee, **overrides) -> Order:
 def ship_to(line_1: str) -> dict:
     return {
         "name": "Peter Edwards",
-        "regionId": "70144640",
+        "regionId": api_id(united_states()),
         "address": [
             {"id": "LINE_1", "value": line_1},
             {"id": "CITY", "value": "Orange"},
@@ -36,7 +37,7 @@ def test_last_ship_to_is_where_the_employees_latest_order_went(peter):
 
     last = selectors.last_ship_to(peter)
 
-    assert last["name"] == "Peter Edwards" and last["regionId"] == 70144640
+    assert last["name"] == "Peter Edwards" and last["regionId"] == united_states().pk
     assert {"id": "LINE_1", "label": "Address Line1", "value": "2 Second St"} in last["address"]
 
 
@@ -46,7 +47,7 @@ def test_last_ship_to_skips_orders_that_shipped_nothing(peter):
     choice = {"id": "REASON", "type": "CHOICE", "choice": {"id": "LEAVE"}}
     suspension = {
         "transactionType": "SUSPEND",
-        "serviceId": "38382349",
+        "serviceId": api_id(line_of(peter)),
         "properties": [{"groupId": "SUSPENSION", "fields": [choice]}],
     }
     request = parse_order_request({"orderRequest": suspension}, tenant=peter.tenant, actor=peter)
