@@ -118,10 +118,11 @@ def upgrade_period_blocker(service: ServiceAsset, now: datetime | None = None) -
         return None
     months = service.tenant.upgrade_eligibility_months
     since = "had its last device upgrade" if service.last_device_upgrade else "started"
+    # `before` is why; `after` from when (a page that shows the date its own way says `before`).
     return Blocker(
         "NOT_ELIGIBLE_FOR_UPGRADE",
-        f"Line {service.service_number} {since} less than {months} months ago. "
-        f"Eligible for an upgrade from {day(eligible_from)}.",
+        f"Line {service.service_number} {since} less than {months} months ago.",
+        after=f" Eligible for an upgrade from {day(eligible_from)}.",
         eligible_from=eligible_from,
     )
 

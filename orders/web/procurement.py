@@ -143,7 +143,8 @@ def upgrade(request, pk: int):
     if blocker is not None:
         context = {
             "service": service,
-            "reason": blocker.message,
+            # The date is said once, below the reason.
+            "reason": blocker.before if blocker.eligible_from else blocker.message,
             "eligible_from": blocker.eligible_from,
         }
         return render(request, "orders/procure_not_eligible.html", context, status=409)

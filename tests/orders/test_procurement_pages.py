@@ -505,6 +505,7 @@ def test_a_line_upgraded_recently_is_not_eligible_yet(web, peters_line):
     assert page.status_code == 409 and posted.status_code == 409
     assert "had its last device upgrade less than 24 months ago" in html
     assert f"{eligible_from:%B} {eligible_from.day}, {eligible_from.year}" in html
+    assert "Eligible for an upgrade from" not in html  # the date is said once
     assert 'name="plan"' not in html
     assert Order.objects.count() == 0
 

@@ -185,13 +185,17 @@ def test_the_api_and_the_pages_say_the_upgrade_period_in_the_same_words(peter, l
     ServiceAsset.objects.filter(pk=line.pk).update(
         last_device_upgrade=line.last_device_upgrade.replace(year=2099)
     )
-    words = rules.upgrade_blocker(fresh(line)).message
+    blocker = rules.upgrade_blocker(fresh(line))
+    words = blocker.message
 
     upgrade_page = browser_for(peter).get(f"/lines/{line.pk}/upgrade/").content.decode()
     line_page = browser_for(peter).get(f"/lines/{line.pk}/").content.decode()
     problems = refusal(peter, "UPGRADE", serviceId=str(line.pk))
 
-    assert words in upgrade_page
+    # The upgrade page gives the reason in the rule's words, and the date once, its own way.
+    assert blocker.before in upgrade_page and "Eligible for an upgrade" not in upgrade_page
+    eligible = blocker.eligible_from
+    assert f"{eligible:%B} {eligible.day}, {eligible.year}" in upgrade_page
     upgrade = line_page[line_page.index('data-action="UPGRADE"') :]
     assert words in upgrade[: upgrade.index("</li>")]
     assert ("orderRequest.serviceId", "NOT_ELIGIBLE_FOR_UPGRADE", words) in problems
