@@ -35,12 +35,7 @@ from catalog.web.display import mark_placeholder
 from orders import properties as order_properties
 from orders import rules, selectors
 from orders.web.forms import Choice, Input, OrderForm, ship_to_initial
-from orders.web.review import (
-    draft_or_problems,
-    new_order_number,
-    start_review,
-    typed_for_review,
-)
+from orders.web.review import draft_or_problems, kept_for_review, posted_number, start_review
 from portal.exceptions import FieldProblem
 from portal.ids import is_id
 from portal.web.pages import employee_required
@@ -48,6 +43,8 @@ from portal.web.pages import employee_required
 NEW_LINE = TransactionType.NEW_ACTIVATION
 UPGRADE = TransactionType.UPGRADE
 PORT = TransactionType.PORT_NUMBER
+# The hidden input carrying the order's number ("number" is the port form's number to bring over).
+NUMBER_FIELD = "order-number"
 
 # The upgrade's plan choice "keep the line's plan": no planId is sent.
 KEEP_PLAN = "keep"
@@ -218,7 +215,7 @@ def _line_form(
     POST checks it through orders.requests and goes to the review page, or shows each problem
     beside its input (400)."""
     employee = request.employee
-    typed = _typed_values(request)
+    typed, number = _typed_values(request)
     countries = list(catalog_selectors.regions().filter(parent=None))
     if not countries:
         raise Http404("No regions are configured.")
@@ -256,11 +253,12 @@ def _line_form(
         "accessories": accessories,
         "preview": _preview(device, options, accessories or [], service),
         "baseline": _line_monthly(service),
+        "number": number,
+        "number_field": NUMBER_FIELD,
     }
     if request.method == "GET" or request.POST.get("action") == "region":
         # A GET, or the ship-to country changed: lay the form out, check nothing yet.
         return render(request, "orders/procure_form.html", page)
-    number = new_order_number()
     body = form.body(
         external_order_number=number,
         **_order_fields(kind, request.POST, device, service),
@@ -271,7 +269,7 @@ def _line_form(
         return render(request, "orders/procure_form.html", page, status=400)
     # Every value of every input (a MultiValueDict's lists), to fill the form in again on Edit.
     typed = {key: values for key, values in request.POST.lists() if key != "csrfmiddlewaretoken"}
-    back = f"{request.path}?device={device.pk}&edit={number}"
+    back = f"{request.path}?device={device.pk}&review={number}"
     return start_review(request, body=body, back=back, typed=typed)
 
 
@@ -430,9 +428,11 @@ def _preview_line(item, *, removed: bool = False) -> PreviewLine:
 # --- What was typed, kept for "Edit" on the review page -----------------------------------------
 
 
-def _typed_values(request) -> MultiValueDict | None:
-    """The POST; on a GET back from the review page (`?edit=<number>`), what was posted then."""
+def _typed_values(request) -> tuple[MultiValueDict | None, str]:
+    """What fills the form in, and the order number it carries: the POST and its number; on a
+    GET back from the review page (`?review=<number>`), what was posted then, under the same
+    number while that order is not submitted (review.kept_for_review)."""
     if request.method == "POST":
-        return request.POST
-    saved, _submitted = typed_for_review(request, request.GET.get("edit", ""))
-    return MultiValueDict(saved) if saved else None
+        return request.POST, posted_number(request, NUMBER_FIELD)
+    saved, number = kept_for_review(request)
+    return (MultiValueDict(saved) if saved else None), number

@@ -39,9 +39,10 @@ def new_order_number() -> str:
     return f"WEB-{uuid.uuid4().hex[:20].upper()}"
 
 
-def posted_number(request) -> str:
-    """The number the form was given (a resent form is the same order, not another one)."""
-    number = request.POST.get("number", "")
+def posted_number(request, field: str = "number") -> str:
+    """The number the form was given in its hidden `field` (a resent form is the same order,
+    not another one)."""
+    number = request.POST.get(field, "")
     return number if ORDER_NUMBER.fullmatch(number) else new_order_number()
 
 
@@ -82,15 +83,6 @@ def start_review(
     reviews[number] = {"body": body, "back": back, "typed": typed or {}, "from_cart": from_cart}
     request.session[REVIEWS] = reviews
     return redirect("orders:review", number=number)
-
-
-def typed_for_review(request, number: str) -> tuple[dict | None, bool]:
-    """What was typed into the page of a review (None: no such review) and whether its order
-    is submitted already."""
-    state = (request.session.get(REVIEWS) or {}).get(number)
-    if state is None:
-        return None, False
-    return state.get("typed") or None, bool(state.get("orderId"))
 
 
 @employee_required

@@ -583,3 +583,32 @@ def test_the_forms_need_the_csrf_token(peter, peters_line):
         assert client.post(url, posted).status_code == 403, url
 
     assert "procure_typed" not in client.session and "reviews" not in client.session
+
+
+def order_number_of(html: str) -> str:
+    return re.search(r'name="order-number" value="(WEB-[0-9A-F]+)"', html)[1]
+
+
+def test_a_guided_form_sent_twice_is_one_order(web, django_capture_on_commit_callbacks):
+    # Peter's browser sends the port form again (a double click, a reload after a timeout)
+    page = web.get(port_url()).content.decode()
+    posted = {**port_form(), "order-number": order_number_of(page)}
+    first = review_number(web.post(port_url(), posted))
+    second = review_number(web.post(port_url(), posted))
+
+    # Then both lead to the one review, which stores one order
+    assert first == second == posted["order-number"]
+    order = submit_review(web, first, django_capture_on_commit_callbacks)
+    assert web.post(f"/review/{first}/")["Location"] == f"/orders/{order.pk}/"
+    assert Order.objects.count() == 1
+
+
+def test_editing_after_review_keeps_the_number_until_the_order_is_submitted(
+    web, django_capture_on_commit_callbacks
+):
+    number = review_number(web.post(new_line_url(), new_line_form()))
+    back = web.get(f"/review/{number}/").context["back"]
+
+    assert order_number_of(web.get(back).content.decode()) == number
+    submit_review(web, number, django_capture_on_commit_callbacks)
+    assert order_number_of(web.get(back).content.decode()) != number
