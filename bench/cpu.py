@@ -28,7 +28,7 @@ DB_NAME = "procure_bench_cpu"
 os.environ.setdefault("DATABASE_URL", f"postgres://postgres@127.0.0.1:5432/{DB_NAME}")
 os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/7")
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
-os.environ.setdefault("SECRET_KEY", "bench-" + secrets.token_hex(16))
+os.environ.setdefault("SECRET_KEY", secrets.token_hex(32))
 os.environ.setdefault("ALLOWED_HOSTS", "testserver")
 os.environ.setdefault("LOG_LEVEL", "WARNING")
 os.environ.setdefault("CONN_MAX_AGE", "60")

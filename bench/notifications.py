@@ -27,6 +27,8 @@ os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/procur
 os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/5")
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 os.environ.setdefault("LOG_LEVEL", "WARNING")
+# The worker refuses the public development key (portal.checks): a throwaway one per run.
+os.environ.setdefault("SECRET_KEY", secrets.token_hex(32))
 sys.path.insert(0, str(ROOT))
 
 import redis  # noqa: E402
