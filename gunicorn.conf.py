@@ -22,6 +22,9 @@ threads = int(os.environ.get("GUNICORN_THREADS", 1))  # gthread only
 header_map = "dangerous"
 # Access log to stdout; GUNICORN_ACCESSLOG="" turns it off (benchmarks).
 accesslog = os.environ.get("GUNICORN_ACCESSLOG", "-") or None
+# The path without its query string: MobProc's token call sends the password and the client
+# secret as URL parameters, which must not reach a log.
+access_log_format = '%(h)s %(l)s %(u)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s "%(a)s"'
 timeout = 30
 graceful_timeout = 20
 # Workers are not recycled: the soak (bench/soak.py) holds their memory flat under load, and

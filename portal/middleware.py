@@ -55,7 +55,7 @@ class RequestContextLogFilter(logging.Filter):
 
 # The OAuth endpoints that clients (not people) post forms to; there is no page to show an error
 # on, so a refused parameter gets an OAuth error body (RFC 6749 section 5.2).
-OAUTH_CLIENT_ENDPOINTS = {"token", "revoke-token", "introspect"}
+OAUTH_CLIENT_ENDPOINTS = {"token", "revoke-token", "introspect", "mobproc-token", "validate-token"}
 BAD_REQUEST_PAGE = "portal/bad_request.html"
 
 
@@ -85,16 +85,20 @@ class UnstorableInputMiddleware:
         return self.get_response(request)
 
     def process_view(self, request, view_func, view_args, view_kwargs):
-        refused = _refused_parameters(request.GET)
-        if refused:
-            return _refuse_query(request, refused)
         match = request.resolver_match
-        if (
+        oauth_client_endpoint = (
             match is not None
             and match.namespace == "oauth2_provider"
             and match.url_name in OAUTH_CLIENT_ENDPOINTS
-            and request.method == "POST"
-        ):
+        )
+        refused = _refused_parameters(request.GET)
+        if refused:
+            # An OAuth client reads OAuth's error body (MobProc's token call takes its
+            # parameters in the URL); anyone else the page or the API envelope.
+            return (
+                _refuse_oauth(refused) if oauth_client_endpoint else _refuse_query(request, refused)
+            )
+        if oauth_client_endpoint and request.method == "POST":
             # DOT reads these forms through request.POST too, so reading it here first is safe.
             refused = _refused_parameters(request.POST)
             if refused:

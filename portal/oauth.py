@@ -18,12 +18,20 @@ application's tenant (portal.api.context). The consent page refuses before showi
 (`TenantAuthorizationView`, which also accepts only PKCE S256 there), and introspection answers
 only about the asking client's tenant (`TenantIntrospectTokenView`). A replayed authorization
 code revokes the tokens it issued (`RedeemedAuthorizationCode`).
+
+As the MobProc documentation asks for tokens (concepts/security/access_tokens; the calls
+themselves are portal.tokens): the scope `MOBPROC` is an alias granting what the API needs,
+`read` and `write` (`SCOPE_ALIASES`: a token asked for with it is stored with both, so the API's
+scope check needs no alias of its own), and a password grant's username may name its source
+system, `command://peter` or `rivermine://peter`, which is the user `peter` (`mobproc_username`;
+stripped before authenticate(), so the lockout counts both spellings as one username).
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
+import re
 
 from axes.handlers.proxy import AxesProxyHandler
 from django.db import IntegrityError, router, transaction
@@ -39,6 +47,7 @@ from oauth2_provider.models import (
 from oauth2_provider.oauth2_validators import OAuth2Validator
 from oauth2_provider.views import AuthorizationView, IntrospectTokenView
 from oauthlib.common import Request as OauthlibRequest
+from oauthlib.oauth2.rfc6749 import utils as oauthlib_utils
 from oauthlib.oauth2.rfc6749.errors import (
     AccessDeniedError,
     InvalidGrantError,
@@ -57,6 +66,40 @@ def belongs_to_tenant(user, application) -> bool:
     if user is None or application is None or not user.is_authenticated:
         return False
     return Employee.objects.filter(user_id=user.pk, tenant_id=application.tenant_id).exists()
+
+
+# A scope standing for others: asked for, it grants them too (the token stores all of them).
+MOBPROC_SCOPE = "MOBPROC"
+SCOPE_ALIASES: dict[str, tuple[str, ...]] = {MOBPROC_SCOPE: ("read", "write")}
+
+# MobProc's service-account usernames name their source system: <source_system>://<username>.
+_SOURCE_SYSTEM_USERNAME = re.compile(r"(?:command|rivermine)://(.+)", re.IGNORECASE | re.DOTALL)
+
+
+def with_aliased_scopes(scopes) -> list[str]:
+    """`scopes` in their order, followed by those the aliases among them grant."""
+    granted = list(scopes)
+    for scope in list(granted):
+        granted.extend(s for s in SCOPE_ALIASES.get(scope, ()) if s not in granted)
+    return granted
+
+
+def mobproc_username(username: str) -> str:
+    """The Procure username a MobProc one names: `command://peter` and `rivermine://peter` are
+    `peter` (the username validator allows neither ':' nor '/': no other user can be meant)."""
+    named = _SOURCE_SYSTEM_USERNAME.fullmatch(username)
+    return named.group(1) if named else username
+
+
+def authenticated_application(core, request):
+    """The application a client request authenticates as (HTTP Basic, or client_id and
+    client_secret among the form parameters), through DOT's validator; None if it does not.
+    `core` is a view's OAuthLibCore (OAuthLibMixin.get_oauthlib_core)."""
+    uri, http_method, body, headers = core._extract_params(request)
+    oauthlib_request = OauthlibRequest(uri, http_method, body, headers)
+    if core.server.request_validator.authenticate_client(oauthlib_request):
+        return oauthlib_request.client
+    return None
 
 
 def checksum(value: str) -> str:
@@ -106,6 +149,7 @@ class LockoutAwareOAuth2Validator(OAuth2Validator):
     def validate_user(self, username, password, client, request, *args, **kwargs):
         if "\x00" in username:  # no user has one, and PostgreSQL cannot even look it up
             return False
+        username = mobproc_username(username)
         valid = super().validate_user(username, password, client, request, *args, **kwargs)
         sign_in = request.sign_in_request
         if getattr(sign_in, "axes_locked_out", False):
@@ -136,6 +180,17 @@ class LockoutAwareOAuth2Validator(OAuth2Validator):
             return False
         return valid
 
+    def is_within_original_scope(self, request_scopes, refresh_token, request, *args, **kwargs):
+        # oauthlib asks only when a refresh names a scope the original token lacks: an alias
+        # is within it when everything it grants is (MOBPROC of a `read write` token).
+        original = set(
+            oauthlib_utils.scope_to_list(self.get_original_scopes(refresh_token, request))
+        )
+        return all(
+            scope in original or (scope in SCOPE_ALIASES and set(SCOPE_ALIASES[scope]) <= original)
+            for scope in request_scopes
+        )
+
     def save_authorization_code(self, client_id, code, request, *args, **kwargs):
         # The authorization code grant's check: no code for a user of another tenant. oauthlib
         # has validated the redirect URI by now, so the refusal redirects there with
@@ -145,6 +200,10 @@ class LockoutAwareOAuth2Validator(OAuth2Validator):
         return super().save_authorization_code(client_id, code, request, *args, **kwargs)
 
     def save_bearer_token(self, token, request, *args, **kwargs):
+        # Every grant passes here: a token asked for with an alias is stored (and answered)
+        # with what the alias grants, e.g. "MOBPROC read write".
+        if token.get("scope"):
+            token["scope"] = " ".join(with_aliased_scopes(token["scope"].split()))
         if is_implicit(request):
             # The implicit grant's check, for the same reason as save_authorization_code's.
             if not belongs_to_tenant(request.user, request.client):
@@ -262,13 +321,8 @@ class TenantIntrospectTokenView(IntrospectTokenView):
 
     def authenticate_client(self, request):
         # DOT's OAuthLibCore.authenticate_client, keeping the client it authenticated.
-        core = self.get_oauthlib_core()
-        uri, http_method, body, headers = core._extract_params(request)
-        oauthlib_request = OauthlibRequest(uri, http_method, body, headers)
-        authenticated = core.server.request_validator.authenticate_client(oauthlib_request)
-        if authenticated:
-            self.asking_application = oauthlib_request.client
-        return authenticated
+        self.asking_application = authenticated_application(self.get_oauthlib_core(), request)
+        return self.asking_application is not None
 
     def verify_request(self, request):
         # Or a bearer token with the introspection scope: the asking client is its application.

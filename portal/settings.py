@@ -260,7 +260,12 @@ AXES_DISABLE_ACCESS_LOG = True
 AUTH_CACHE_SECONDS = env_int("AUTH_CACHE_SECONDS", 60)
 OAUTH2_PROVIDER_APPLICATION_MODEL = "portal.OAuthApplication"
 OAUTH2_PROVIDER = {
-    "SCOPES": {"read": "Read orders, catalog and people", "write": "Place and decide orders"},
+    "SCOPES": {
+        "read": "Read orders, catalog and people",
+        "write": "Place and decide orders",
+        # The MobProc documentation's scope: an alias granting both (portal.oauth.SCOPE_ALIASES).
+        "MOBPROC": "Use the MobProc API: read and write",
+    },
     "DEFAULT_SCOPES": ["read", "write"],
     "ACCESS_TOKEN_EXPIRE_SECONDS": min(env_int("ACCESS_TOKEN_EXPIRE_SECONDS", 3600), 7200),
     "REFRESH_TOKEN_EXPIRE_SECONDS": 14 * 24 * 3600,

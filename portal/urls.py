@@ -3,17 +3,22 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from oauth2_provider import views as oauth_views
 
-from portal import oauth
+from portal import oauth, tokens
 from portal.web import views as portal_views
 
 # Only the OAuth endpoints clients need: no self-service application registration. Consent and
-# introspection are DOT's, bound to the application's tenant (portal.oauth).
+# introspection are DOT's, bound to the application's tenant (portal.oauth). The MobProc
+# documentation's token calls (concepts/security/access_tokens) go to PingFederate's URL,
+# /as/token.oauth2, which is the same token endpoint reading its parameters from the query
+# string too, plus the validate-token call (portal.tokens).
 oauth_patterns = (
     [
-        path("authorize/", oauth.TenantAuthorizationView.as_view(), name="authorize"),
-        path("token/", oauth_views.TokenView.as_view(), name="token"),
-        path("revoke_token/", oauth_views.RevokeTokenView.as_view(), name="revoke-token"),
-        path("introspect/", oauth.TenantIntrospectTokenView.as_view(), name="introspect"),
+        path("o/authorize/", oauth.TenantAuthorizationView.as_view(), name="authorize"),
+        path("o/token/", oauth_views.TokenView.as_view(), name="token"),
+        path("o/revoke_token/", oauth_views.RevokeTokenView.as_view(), name="revoke-token"),
+        path("o/introspect/", oauth.TenantIntrospectTokenView.as_view(), name="introspect"),
+        path("o/validate_token/", tokens.ValidateTokenView.as_view(), name="validate-token"),
+        path("as/token.oauth2", tokens.MobProcTokenView.as_view(), name="mobproc-token"),
     ],
     "oauth2_provider",
 )
@@ -44,7 +49,7 @@ urlpatterns = [
         auth_views.PasswordResetCompleteView.as_view(),
         name="password_reset_complete",
     ),
-    path("o/", include(oauth_patterns)),
+    path("", include(oauth_patterns)),
     path("", include("catalog.web.urls")),
     path("", include("orders.web.urls")),
     path("", include("approvals.web.urls")),

@@ -401,3 +401,24 @@ def test_the_inline_code_finder_finds_each_kind():
 
     assert all(what in found for what in INLINE_CODE), found
     assert not inline_code('<script src="/static/js/procure.js" defer></script><a data-on="1">')
+
+
+def test_gunicorn_logs_no_secret_sent_in_a_url(db, tmp_path):
+    """MobProc's token call sends the password and the client secret as URL parameters: the
+    access log keeps the path and the answer's status, never the query string."""
+    env = service_env()
+    env.pop("REDIS_URL", None)  # no broker needed
+    server = Gunicorn(env, tmp_path, workers=1).start()
+    try:
+        status, _answer = server.request(
+            "POST",
+            "/as/token.oauth2?grant_type=password&client_id=demo-client"
+            "&client_secret=Sekrit-in-the-URL&username=nobody&password=Pa55-in-the-URL",
+        )
+    finally:
+        server.stop()
+
+    log = server.log()
+    assert status in (400, 401)
+    assert f'"POST /as/token.oauth2 HTTP/1.1" {status} ' in log
+    assert "Sekrit-in-the-URL" not in log and "Pa55-in-the-URL" not in log
