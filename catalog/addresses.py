@@ -1,4 +1,10 @@
-"""Postal addresses checked against their region's address format (MobProc `addressFormat`)."""
+"""Postal addresses checked against their region's address format (MobProc `addressFormat`).
+
+Each country has its own format (the US: STATE and a ZIP code; Canada: PROVINCE and a postal
+code "A9A 9A9"; the United Kingdom: an optional COUNTY and a postcode "AA9A 9AA"): a line is
+checked by its format's length, options (a country's states or provinces, its child regions)
+and regular expression. Postal codes do not depend on case, so neither does the expression.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +12,21 @@ import re
 
 from catalog.models import Region
 from portal.exceptions import FieldProblem
+
+
+def option_values(spec: dict) -> set[str]:
+    """The values an address line with options accepts (stored as `id`, answered as `value`)."""
+    return {str(option.get("value", option.get("id"))) for option in spec.get("options") or []}
+
+
+def matches(spec: dict, value: str) -> bool:
+    """Whether `value` is all of what the line's `regEx` describes (no regEx, or one that does
+    not compile, typed so in the admin: anything)."""
+    pattern = spec.get("regEx")
+    try:
+        return not pattern or re.fullmatch(pattern, value, flags=re.IGNORECASE) is not None
+    except re.error:
+        return True
 
 
 def address_problems(region: Region, lines: list[dict]) -> list[FieldProblem]:
@@ -40,9 +61,9 @@ def address_problems(region: Region, lines: list[dict]) -> list[FieldProblem]:
                 )
             )
         options = spec.get("options")
-        if options and value not in {option["id"] for option in options}:
+        if options and value not in option_values(spec):
             problems.append(FieldProblem(line_id, "INVALID_VALUE", f"{value!r} is not a {label}."))
-        elif spec.get("regEx") and not re.fullmatch(spec["regEx"], value):
+        elif not matches(spec, value):
             problems.append(
                 FieldProblem(line_id, "INVALID_FORMAT", f"{value!r} is not a valid {label}.")
             )
@@ -66,7 +87,7 @@ def postal_code_problem(region: Region, value: str) -> FieldProblem | None:
     value = value.strip()
     if not value:
         return FieldProblem("postalCode", "REQUIRED", "A postal code is required.")
-    if spec and spec.get("regEx") and not re.fullmatch(spec["regEx"], value):
+    if spec and not matches(spec, value):
         label = spec.get("label", "postal code")
         return FieldProblem(
             "postalCode", "INVALID_FORMAT", f"{value!r} is not a valid {label} in {country.name}."

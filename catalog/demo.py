@@ -24,20 +24,80 @@ US_STATES = [
     ("VT", "Vermont"), ("VA", "Virginia"), ("WA", "Washington"), ("WV", "West Virginia"),
     ("WI", "Wisconsin"), ("WY", "Wyoming"),
 ]  # fmt: skip
+CA_PROVINCES = [  # by name, as the child regions are listed
+    ("AB", "Alberta"), ("BC", "British Columbia"), ("MB", "Manitoba"), ("NB", "New Brunswick"),
+    ("NL", "Newfoundland and Labrador"), ("NT", "Northwest Territories"), ("NS", "Nova Scotia"),
+    ("NU", "Nunavut"), ("ON", "Ontario"), ("PE", "Prince Edward Island"), ("QC", "Quebec"),
+    ("SK", "Saskatchewan"), ("YT", "Yukon"),
+]  # fmt: skip
+
+
+def _street_lines() -> list[dict]:
+    return [
+        {"id": "LINE_1", "label": "Address Line1", "minLength": 1, "maxLength": 100,
+         "validation": "REQUIRED"},
+        {"id": "LINE_2", "label": "Address Line2", "minLength": 0, "maxLength": 100,
+         "validation": "OPTIONAL"},
+        {"id": "LINE_3", "label": "Address Line3", "minLength": 0, "maxLength": 100,
+         "validation": "OPTIONAL"},
+    ]  # fmt: skip
+
+
+def _subdivision_line(line_id: str, label: str, subdivisions, example: str) -> dict:
+    """A country's STATE / PROVINCE line: its options are the country's child regions."""
+    return {
+        "id": line_id, "label": label, "minLength": 2, "maxLength": 2, "validation": "REQUIRED",
+        "options": [{"id": code, "label": name} for code, name in subdivisions],
+        "pattern": f"[{example}]", "regEx": "[A-Za-z][A-Za-z]",
+    }  # fmt: skip
+
+
+# Labels as seed 002's confirmation has them ("Address Line1", "Zip Code"); the rest as the
+# addresses tutorial's example.
 US_ADDRESS_FORMAT = [
-    {"id": "LINE_1", "label": "Address Line1", "minLength": 1, "maxLength": 100,
-     "validation": "REQUIRED"},
-    {"id": "LINE_2", "label": "Address Line2", "minLength": 1, "maxLength": 100,
-     "validation": "OPTIONAL"},
-    {"id": "LINE_3", "label": "Address Line3", "minLength": 1, "maxLength": 100,
-     "validation": "OPTIONAL"},
+    *_street_lines(),
     {"id": "CITY", "label": "City", "minLength": 1, "maxLength": 50, "validation": "REQUIRED"},
-    {"id": "STATE", "label": "State", "minLength": 2, "maxLength": 2, "validation": "REQUIRED",
-     "options": [{"id": code, "label": name} for code, name in US_STATES]},
+    _subdivision_line("STATE", "State", US_STATES, "TX"),
     {"id": "POSTAL_CODE", "label": "Zip Code", "minLength": 4, "maxLength": 10,
-     "validation": "REQUIRED", "regEx": "[0-9]{4,5}(-[0-9]{4})?"},
+     "validation": "REQUIRED", "pattern": "[99999] or [99999-9999]",
+     "regEx": "[0-9]{4,5}(-[0-9]{4})?"},
+]  # fmt: skip
+# Canada Post: a province or territory, and a postal code "A9A 9A9" (no D, F, I, O, Q, U; no
+# W or Z first). Postal codes are matched case-insensitively (catalog.addresses).
+CA_ADDRESS_FORMAT = [
+    *_street_lines(),
+    {"id": "CITY", "label": "City", "minLength": 1, "maxLength": 50, "validation": "REQUIRED"},
+    _subdivision_line("PROVINCE", "Province", CA_PROVINCES, "ON"),
+    {"id": "POSTAL_CODE", "label": "Postal Code", "minLength": 6, "maxLength": 7,
+     "validation": "REQUIRED", "pattern": "[A9A 9A9]",
+     "regEx": "[ABCEGHJ-NPRSTVXY][0-9][ABCEGHJ-NPRSTV-Z] ?[0-9][ABCEGHJ-NPRSTV-Z][0-9]"},
+]  # fmt: skip
+# Royal Mail: the post town, an optional county (free text: counties are no longer needed to
+# deliver), and a postcode "AA9A 9AA" (outward code of 2 to 4 characters, inward code 9AA).
+GB_ADDRESS_FORMAT = [
+    *_street_lines(),
+    {"id": "CITY", "label": "Town/City", "minLength": 1, "maxLength": 50,
+     "validation": "REQUIRED"},
+    {"id": "COUNTY", "label": "County", "minLength": 0, "maxLength": 50,
+     "validation": "OPTIONAL"},
+    {"id": "POSTAL_CODE", "label": "Postcode", "minLength": 5, "maxLength": 8,
+     "validation": "REQUIRED", "pattern": "[AA9A 9AA]",
+     "regEx": "[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{2}"},
 ]  # fmt: skip
 US_REGION_ID = 70144640
+CA_REGION_ID = 70144700
+GB_REGION_ID = 70144800
+# id, name, ISO code, address format, child regions (code, name), dialling code, currency
+# (code, name, symbol), postal code pattern and its regular expression.
+COUNTRIES = [
+    (US_REGION_ID, "United States", "US", US_ADDRESS_FORMAT, US_STATES, "1",
+     ("USD", "US Dollars", "$"), "99999", r"^\d{5}$"),
+    (CA_REGION_ID, "Canada", "CA", CA_ADDRESS_FORMAT, CA_PROVINCES, "1",
+     ("CAD", "Canadian Dollars", "$"), "A9A 9A9",
+     r"^[ABCEGHJ-NPRSTVXY]\d[ABCEGHJ-NPRSTV-Z] ?\d[ABCEGHJ-NPRSTV-Z]\d$"),
+    (GB_REGION_ID, "United Kingdom", "GB", GB_ADDRESS_FORMAT, [], "44",
+     ("GBP", "Pounds Sterling", "\u00a3"), "AA9A 9AA", r"^[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}$"),
+]  # fmt: skip
 
 
 def _utc(text: str) -> datetime:
@@ -59,17 +119,39 @@ def _put(model, pk, /, **values):
     return row
 
 
+def _load_regions() -> None:
+    """The countries, each with its states or provinces as child regions (ids after the
+    country's)."""
+    for pk, name, code, fmt, subdivisions, dialling, currency, pattern, regex in COUNTRIES:
+        country = _put(
+            models.Region,
+            pk,
+            name=name,
+            code=code,
+            type=models.Region.Type.COUNTRY,
+            parent=None,
+            address_format=fmt,
+            country_code=dialling,
+            currency_code=currency[0],
+            currency_name=currency[1],
+            currency_symbol=currency[2],
+            postal_code_pattern=pattern,
+            postal_code_regex=regex,
+        )
+        for index, (sub_code, sub_name) in enumerate(subdivisions, start=1):
+            _put(
+                models.Region,
+                pk + index,
+                name=sub_name,
+                code=sub_code,
+                type=models.Region.Type.STATE_PROVINCE,
+                parent=country,
+            )
+
+
 def load(tenants: dict[str, Tenant]) -> None:
     acme, globex = tenants["acme"], tenants["globex"]
-    us = _put(
-        models.Region,
-        US_REGION_ID,
-        name="United States",
-        code="US",
-        address_format=US_ADDRESS_FORMAT,
-    )
-    for index, (code, name) in enumerate(US_STATES, start=1):
-        _put(models.Region, US_REGION_ID + index, name=name, code=code, parent=us)
+    _load_regions()
 
     verizon = _put(
         models.Vendor, 98, name="Verizon Wireless", logo_url=f"{CDN}/carrier/logo_VER.gif"

@@ -64,16 +64,36 @@ class PriceFields(models.Model):
 
 
 class Region(models.Model):
-    """A country or one of its states; a country carries its postal address format."""
+    """A country or one of its states or provinces; a country carries its postal address
+    format, its currency and its postal code pattern (MobProc `GET /regions/{id}`)."""
+
+    class Type(models.TextChoices):
+        COUNTRY = "COUNTRY", "Country"
+        STATE_PROVINCE = "STATE_PROVINCE", "State or province"
 
     id = models.BigIntegerField(primary_key=True)
     name = models.CharField(max_length=100)
-    code = models.CharField(max_length=10, blank=True, help_text="ISO code, e.g. US or CT.")
+    code = models.CharField(
+        max_length=10, blank=True, help_text="ISO code, e.g. US or CT (MobProc `abbreviation`)."
+    )
+    type = models.CharField(max_length=20, choices=Type.choices, default=Type.COUNTRY)
     parent = models.ForeignKey(
         "self", on_delete=models.CASCADE, null=True, blank=True, related_name="children"
     )
-    # [{id, label, minLength, maxLength, validation: REQUIRED|OPTIONAL, options?, regEx?}]
+    # [{id, label, minLength, maxLength, validation: REQUIRED|OPTIONAL, options?, pattern?,
+    # regEx?}]; options are [{id, label}] (the API says `value` for `id`): the codes of the
+    # country's child regions for its STATE / PROVINCE line.
     address_format = models.JSONField(default=list, blank=True)
+    country_code = models.CharField(
+        max_length=5, blank=True, help_text="International dialling code, e.g. 1 or 44."
+    )
+    currency_code = models.CharField(max_length=3, blank=True, help_text="ISO 4217, e.g. USD.")
+    currency_name = models.CharField(max_length=50, blank=True)
+    currency_symbol = models.CharField(max_length=5, blank=True)
+    postal_code_pattern = models.CharField(
+        max_length=30, blank=True, help_text="A hint such as 99999 or A9A 9A9."
+    )
+    postal_code_regex = models.CharField(max_length=200, blank=True)
 
     class Meta:
         ordering = ["name"]

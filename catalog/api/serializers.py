@@ -16,7 +16,13 @@ from catalog.models import (
     ServiceAsset,
     Vendor,
 )
-from portal.api.serializers import EmployeeSerializer, HrefSerializer, PriceField, StringIdField
+from portal.api.serializers import (
+    EmployeeSerializer,
+    HrefSerializer,
+    PriceField,
+    StringIdField,
+    absolute_url,
+)
 
 
 class VendorSerializer(HrefSerializer, serializers.ModelSerializer):
@@ -47,12 +53,104 @@ class RegionRefSerializer(HrefSerializer, serializers.ModelSerializer):
         fields = ["id", "name"]
 
 
+ADDRESS_FORMAT_SCHEMA = {
+    "type": "array",
+    "items": {
+        "type": "object",
+        "required": ["id", "label", "validation"],
+        "properties": {
+            "id": {"type": "string", "examples": ["LINE_1", "CITY", "STATE", "POSTAL_CODE"]},
+            "label": {"type": "string"},
+            "minLength": {"type": "integer"},
+            "maxLength": {"type": "integer"},
+            "validation": {"type": "string", "enum": ["REQUIRED", "OPTIONAL"]},
+            "options": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {"label": {"type": "string"}, "value": {"type": "string"}},
+                },
+            },
+            "pattern": {"type": "string", "description": 'A hint such as "[99999]".'},
+            "regEx": {"type": "string"},
+        },
+    },
+}
+
+
+@extend_schema_field(ADDRESS_FORMAT_SCHEMA)
+class AddressFormatField(serializers.JSONField):
+    """A country's address lines as MobProc shows them: options as `{label, value}` (stored as
+    `{id, label}`, the state or province codes of its child regions)."""
+
+    def to_representation(self, value):
+        lines = []
+        for spec in value or []:
+            line = dict(spec)
+            if "options" in line:
+                line["options"] = [
+                    {
+                        "label": option.get("label", ""),
+                        "value": option.get("value", option.get("id")),
+                    }
+                    for option in line["options"] or []
+                ]
+            lines.append(line)
+        return lines
+
+
+class CurrencySerializer(serializers.Serializer):
+    code = serializers.CharField(source="currency_code")
+    name = serializers.CharField(source="currency_name")
+    symbol = serializers.CharField(source="currency_symbol")
+
+
+# The keys only a country has, and those only a state or province has.
+COUNTRY_KEYS = ("addressFormat", "countryCode", "currency", "postalCodePattern", "postalCodeRegEx")
+CHILD_KEYS = ("parentId",)
+
+
 class RegionSerializer(RegionRefSerializer):
-    parentRegion = RegionRefSerializer(source="parent", allow_null=True)
-    addressFormat = serializers.JSONField(source="address_format")
+    """A region as `GET /regions/{id}` and `/regions?parentRegion=` answer it (tutorials/
+    addresses, tutorials/states). A country: `_meta.hrefChildren` (its states or provinces),
+    `abbreviation`, `addressFormat`, `countryCode` (dialling), `currency {code, name, symbol}`,
+    `postalCodePattern`, `postalCodeRegEx`, `type: COUNTRY`. A state or province:
+    `_meta.hrefParent` (its country), `abbreviation`, `parentId`, `type: STATE_PROVINCE`."""
+
+    abbreviation = serializers.CharField(source="code")
+    type = serializers.ChoiceField(choices=Region.Type.choices)
+    # Not required: each is there for a country only, or for a child region only.
+    addressFormat = AddressFormatField(source="address_format", required=False)
+    countryCode = serializers.CharField(source="country_code", required=False)
+    currency = CurrencySerializer(source="*", required=False, allow_null=True)
+    postalCodePattern = serializers.CharField(source="postal_code_pattern", required=False)
+    postalCodeRegEx = serializers.CharField(source="postal_code_regex", required=False)
+    parentId = serializers.CharField(source="parent_id", required=False)
 
     class Meta(RegionRefSerializer.Meta):
-        fields = ["id", "name", "code", "parentRegion", "addressFormat"]
+        fields = [
+            "abbreviation", "addressFormat", "countryCode", "currency", "id", "name",
+            "parentId", "postalCodePattern", "postalCodeRegEx", "type",
+        ]  # fmt: skip
+
+    def to_representation(self, instance) -> dict:
+        data = dict(super().to_representation(instance))
+        request = self.context["request"]
+        meta = dict(data["_meta"])
+        if instance.parent_id is None:
+            for key in CHILD_KEYS:
+                data.pop(key, None)
+            if not instance.currency_code:
+                data["currency"] = None
+            meta["hrefChildren"] = (
+                f"{absolute_url(request, 'region-list')}?parentRegion={instance.pk}"
+            )
+        else:
+            for key in COUNTRY_KEYS:
+                data.pop(key, None)
+            meta["hrefParent"] = absolute_url(request, "region-detail", pk=instance.parent_id)
+        data["_meta"] = meta
+        return data
 
 
 class AccessorySerializer(HrefSerializer, serializers.ModelSerializer):

@@ -149,25 +149,48 @@ class FeatureDetail(ScopedQuerysetMixin, ResourceDetail):
 
 
 class RegionFilter(filters.FilterSet):
-    parentRegion = filters.NumberFilter(field_name="parent_id")
+    parentRegion = filters.CharFilter(method="children_of")
 
     def filter_queryset(self, queryset):
-        # Without ?parentRegion= the list shows countries, not every state of every country.
-        if not self.form.cleaned_data.get("parentRegion"):
+        # Without ?parentRegion= (or with it blank) the list shows countries, not every state
+        # of every country.
+        if not (self.form.cleaned_data.get("parentRegion") or "").strip():
             queryset = queryset.filter(parent__isnull=True)
         return super().filter_queryset(queryset)
 
+    def children_of(self, queryset, name, value):
+        value = value.strip()
+        if not is_id(value):
+            raise ApiError(400, "INVALID_QUERY", "'parentRegion' must be a region id.")
+        return queryset.filter(parent_id=int(value))
 
+
+@extend_schema_view(
+    get=extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "parentRegion",
+                {"type": "string", "pattern": "^[0-9]{1,18}$"},
+                description="A country's id: its states or provinces instead of the countries",
+            )
+        ]
+    )
+)
 class RegionList(generics.ListAPIView):
+    """The countries; with `?parentRegion=ID` the states or provinces of that country
+    (tutorials/states), each `type: STATE_PROVINCE` with its `parentId`."""
+
     serializer_class = s.RegionSerializer
     collection_name = "regions"
     filterset_class = RegionFilter
     queryset = selectors.regions()
 
 
-class RegionDetail(ResourceDetail):
+class RegionDetail(generics.RetrieveAPIView):
+    """A region with its address format (tutorials/addresses). Unwrapped, as the tutorial
+    shows it: the region's own keys at the top, not `{"region": {...}}`."""
+
     serializer_class = s.RegionSerializer
-    resource_name = "region"
     queryset = selectors.regions()
 
 

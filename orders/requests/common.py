@@ -130,14 +130,56 @@ class AddressLineSerializer(serializers.Serializer):
     value = serializers.CharField(max_length=200, allow_blank=True)
 
 
+def _countries(ctx):
+    return Region.objects.filter(parent=None)
+
+
+class RegionIdSerializer(serializers.Serializer):
+    """`{"id": ...}`: a country, as the addresses tutorial names the ship-to's region."""
+
+    id = IdField(name="Region", lookup=_countries)
+
+
 class ShipToSerializer(serializers.Serializer):
+    """Where an order ships: the recipient, the country and the address in its format. The
+    country is `regionId` (seed 002) or `region: {id}` (tutorials/addresses): either is
+    accepted, or both when they name the same country."""
+
     name = serializers.CharField(max_length=200)
-    regionId = IdField(name="Region", lookup=lambda ctx: Region.objects.filter(parent=None))
+    regionId = IdField(name="Region", lookup=_countries, required=False, allow_null=True)
+    region = RegionIdSerializer(required=False, allow_null=True)
     address = AddressLineSerializer(many=True)
     expedite = serializers.BooleanField(default=False)
 
+    REGION_REQUIRED = ErrorDetail(
+        "The country is required: regionId, or region.id.", code="required"
+    )
+
+    def to_internal_value(self, data):
+        # Neither name of the country: said beside the other problems, not after them.
+        unnamed = (
+            isinstance(data, dict) and data.get("regionId") is None and data.get("region") is None
+        )
+        try:
+            value = super().to_internal_value(data)
+        except serializers.ValidationError as exc:
+            if unnamed and isinstance(exc.detail, dict):
+                raise serializers.ValidationError(
+                    {**exc.detail, "regionId": [self.REGION_REQUIRED]}
+                ) from exc
+            raise
+        if unnamed:
+            raise serializers.ValidationError({"regionId": [self.REGION_REQUIRED]})
+        return value
+
     def validate(self, data: dict) -> dict:
-        region = data["regionId"]
+        by_id, named = data.get("regionId"), (data.get("region") or {}).get("id")
+        if by_id is not None and named is not None and by_id != named:
+            message = f"region.id {named.pk} and regionId {by_id.pk} name different countries."
+            raise serializers.ValidationError(
+                {"region": {"id": [ErrorDetail(message, code="REGION_MISMATCH")]}}
+            )
+        region = by_id or named
         problems = addresses.address_problems(region, data["address"])
         if problems:
             raise serializers.ValidationError({"address": _detail(problems)})

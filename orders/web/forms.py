@@ -72,15 +72,18 @@ class InputGroup:
     inputs: list[Input]
 
 
-# Browser hints for the US-style address lines (other formats simply get none).
+# Browser autofill hints for the address lines of the countries' formats (others get none).
 ADDRESS_HINTS = {
-    "LINE_1": ("address-line1", ""),
-    "LINE_2": ("address-line2", ""),
-    "LINE_3": ("address-line3", ""),
-    "CITY": ("address-level2", ""),
-    "STATE": ("address-level1", ""),
-    "POSTAL_CODE": ("postal-code", "numeric"),
+    "LINE_1": "address-line1",
+    "LINE_2": "address-line2",
+    "LINE_3": "address-line3",
+    "CITY": "address-level2",
+    "STATE": "address-level1",
+    "PROVINCE": "address-level1",
+    "COUNTY": "address-level1",
+    "POSTAL_CODE": "postal-code",
 }
+DIGITS_ONLY = re.compile(r"[9\s-]+")  # a postal code pattern of digits alone: 99999, 99999-9999
 
 
 def _property_input(group: PropertyGroup, config: PropertyField) -> Input:
@@ -102,8 +105,9 @@ def _property_input(group: PropertyGroup, config: PropertyField) -> Input:
     )
 
 
-def _address_input(spec: dict) -> Input:
-    autocomplete, inputmode = ADDRESS_HINTS.get(spec["id"], ("", ""))
+def _address_input(spec: dict, region: Region) -> Input:
+    # A phone shows its digit keyboard for a postal code of digits alone (not for "A9A 9A9").
+    numeric = spec["id"] == "POSTAL_CODE" and DIGITS_ONLY.fullmatch(region.postal_code_pattern)
     options = spec.get("options") or []
     return Input(
         name=f"addr-{spec['id']}",
@@ -113,8 +117,8 @@ def _address_input(spec: dict) -> Input:
         required=spec.get("validation") == "REQUIRED",
         max_length=spec.get("maxLength"),
         choices=[Choice(str(o["id"]), o.get("label", o["id"])) for o in options],
-        autocomplete=autocomplete,
-        inputmode=inputmode,
+        autocomplete=ADDRESS_HINTS.get(spec["id"], ""),
+        inputmode="numeric" if numeric else "",
     )
 
 
@@ -174,7 +178,7 @@ class OrderForm:
                 "ship-name", "Recipient", "text", "shipTo.name", required=True, max_length=200,
                 autocomplete="name",
             )  # fmt: skip
-            self.address = [_address_input(spec) for spec in region.address_format]
+            self.address = [_address_input(spec, region) for spec in region.address_format]
             self.expedite = Input("expedite", "Expedite shipping", "boolean", "shipTo.expedite")
             self.region_input = Input(
                 "region", "Country", "select", "shipTo.regionId", required=True,

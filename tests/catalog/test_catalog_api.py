@@ -245,7 +245,8 @@ def test_features_by_plan(peter_api, gina_api):
 def test_regions_list_countries_only(peter_api):
     items = collection(peter_api.get("regions?limit=200"), "regions")
     assert united_states().pk in ids(items)
-    assert all(item["parentRegion"] is None for item in items)
+    # MobProc says a country's type; no parentId (tutorials/addresses).
+    assert all(item["type"] == "COUNTRY" and "parentId" not in item for item in items)
 
 
 def test_regions_of_a_country_are_its_states(peter_api):
@@ -253,18 +254,20 @@ def test_regions_of_a_country_are_its_states(peter_api):
     response = peter_api.get(f"regions?parentRegion={us}&limit=200")
     items = collection(response, "regions")
     assert len(items) == 51 and response.json()["regions"]["_meta"]["totalCount"] == 51
-    assert {item["code"] for item in items} >= {"CT", "DC", "NY", "WY"}
+    # MobProc's names (tutorials/states): `abbreviation` (was `code`), `parentId` and
+    # `_meta.hrefParent` (were a `parentRegion` object).
+    assert {item["abbreviation"] for item in items} >= {"CT", "DC", "NY", "WY"}
     for item in items:
-        assert item["parentRegion"]["id"] == str(us)
-        assert item["parentRegion"]["_meta"]["href"] == f"{BASE}/regions/{us}"
+        assert item["parentId"] == str(us) and item["type"] == "STATE_PROVINCE"
+        assert item["_meta"]["hrefParent"] == f"{BASE}/regions/{us}"
 
 
 def test_region_detail_has_its_address_format(peter_api):
     us = united_states().pk
     response = peter_api.get(f"regions/{us}")
     assert response.status_code == 200, response.json()
-    region = response.json()["region"]
-    assert region["name"] == "United States" and region["code"] == "US"
+    region = response.json()  # unwrapped, as tutorials/addresses shows it
+    assert region["name"] == "United States" and region["abbreviation"] == "US"
     assert region["_meta"]["href"] == f"{BASE}/regions/{us}"
     fields = {field["id"]: field for field in region["addressFormat"]}
     assert {"LINE_1", "CITY", "STATE", "POSTAL_CODE"} <= set(fields)
@@ -272,7 +275,7 @@ def test_region_detail_has_its_address_format(peter_api):
         assert fields[required]["validation"] == "REQUIRED"
     assert fields["LINE_1"]["minLength"] == 1 and fields["LINE_1"]["maxLength"] == 100
     assert fields["CITY"]["maxLength"] == 50
-    states = [option["id"] for option in fields["STATE"]["options"]]
+    states = [option["value"] for option in fields["STATE"]["options"]]  # MobProc: `value`
     assert len(states) == 51 and states[0] == "AL" and states[-1] == "WY"
     assert fields["POSTAL_CODE"]["regEx"] == "[0-9]{4,5}(-[0-9]{4})?"
     assert_error(peter_api.get("regions/1"), 404)
