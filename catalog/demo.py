@@ -153,12 +153,26 @@ def load(tenants: dict[str, Tenant]) -> None:
     acme, globex = tenants["acme"], tenants["globex"]
     _load_regions()
 
+    # Two carriers (with their networks' access methods, as the tutorials' devices have them)
+    # and a reseller, so that `/vendors?type=CARRIER` leaves something out.
+    us = models.Region.objects.get(pk=US_REGION_ID)
+    carrier, reseller = models.Vendor.Type.CARRIER, models.Vendor.Type.RESELLER
     verizon = _put(
-        models.Vendor, 98, name="Verizon Wireless", logo_url=f"{CDN}/carrier/logo_VER.gif"
-    )
-    att = _put(models.Vendor, 99, name="AT&T Wireless", logo_url=f"{CDN}/carrier/logo_ATT.gif")
+        models.Vendor, 98, name="Verizon Wireless", logo_url=f"{CDN}/carrier/logo_VER.gif",
+        type=carrier, access_method="CDMA", region=us,
+    )  # fmt: skip
+    att = _put(
+        models.Vendor, 99, name="AT&T Wireless", logo_url=f"{CDN}/carrier/logo_ATT.gif",
+        type=carrier, access_method="GSM", region=us,
+    )  # fmt: skip
+    _put(
+        models.Vendor, 100, name="CDW", logo_url=f"{CDN}/vendors/logo_CDW.gif",
+        type=reseller, access_method="", region=us,
+    )  # fmt: skip
     makers = {}
-    for name in ["LG", "Verizon Wireless", "Apple", "Samsung", "Belkin", "OtterBox", "Anker"]:
+    # "Other": the make (and model) of a device the catalog lacks (SWAP_DEVICES).
+    for name in ["LG", "Verizon Wireless", "Apple", "Samsung", "Belkin", "OtterBox", "Anker",
+                 models.Manufacturer.OTHER]:  # fmt: skip
         makers[name] = _put(
             models.Manufacturer, name, name=name, logo_url=f"{CDN}/manufacturers/{name}.gif"
         )

@@ -103,7 +103,14 @@ class Region(models.Model):
 
 
 class Vendor(models.Model):
-    """A carrier that fulfils order segments."""
+    """A vendor that fulfils order segments: most are carriers (MobProc `/vendors?type=CARRIER`,
+    release 1.1.0), each with the channel access method of its network (`accessMethod`, to tell
+    whether a device works on it) and the region it serves."""
+
+    class Type(models.TextChoices):
+        CARRIER = "CARRIER", "Carrier"
+        RESELLER = "RESELLER", "Reseller"
+        OTHER = "OTHER", "Other"
 
     class Simulation(models.TextChoices):
         """How the simulated carrier gateway behaves for this vendor (orders.fulfilment)."""
@@ -115,6 +122,13 @@ class Vendor(models.Model):
     id = models.BigIntegerField(primary_key=True)
     name = models.CharField(max_length=100)
     logo_url = models.URLField(blank=True)
+    type = models.CharField(max_length=20, choices=Type.choices, default=Type.CARRIER)
+    access_method = models.CharField(
+        max_length=20, blank=True, help_text="The network's channel access method: CDMA, GSM..."
+    )
+    region = models.ForeignKey(
+        Region, on_delete=models.SET_NULL, null=True, blank=True, related_name="vendors"
+    )
     simulation = models.CharField(
         max_length=20, choices=Simulation.choices, default=Simulation.SHIP
     )
@@ -127,7 +141,11 @@ class Vendor(models.Model):
 
 
 class Manufacturer(models.Model):
-    # MobProc identifies manufacturers by name ("LG", "Verizon Wireless").
+    # MobProc identifies manufacturers by name ("LG", "Verizon Wireless"), and a model by its
+    # name within its manufacturer (`/manufacturers/LG/models/Cookie%20Plus`). The make and model
+    # of a device the catalog lacks are both OTHER (SWAP_DEVICES, with `otherMakeModelName`).
+    OTHER = "Other"
+
     id = models.CharField(max_length=100, primary_key=True)
     name = models.CharField(max_length=100)
     logo_url = models.URLField(blank=True)

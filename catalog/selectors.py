@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from catalog.models import Accessory, Device, DeviceAsset, Feature, Plan, Region, ServiceAsset
-from portal.models import Employee, Tenant
+from portal import selectors as people
+from portal.models import Employee, Hierarchy, Tenant
 
 
 def accessories_offered(tenant: Tenant) -> QuerySet[Accessory]:
@@ -34,8 +35,50 @@ def regions() -> QuerySet[Region]:
 
 
 def services_visible_to(employee: Employee) -> QuerySet[ServiceAsset]:
-    """Lines an employee may see and order for: their own; a tenant admin sees all of them."""
-    services = ServiceAsset.objects.filter(tenant_id=employee.tenant_id).select_related(
+    """Lines an employee may order for (and the pages show as theirs): their own; a tenant admin
+    all of them. A manager orders for her reports only by acting as them (the API's context
+    headers); what she sees of their lines through the API is service_assets_for."""
+    return _services(employee.tenant_id).filter(_own(employee, "account_holder"))
+
+
+def service_assets_for(
+    employee: Employee, *, hierarchy: Hierarchy | None = None
+) -> QuerySet[ServiceAsset]:
+    """The lines `/assets/services` shows the employee (concepts/actor, "Context vs.
+    Filtering"): their own and, for a manager, those of everyone who reports to her, directly
+    or not (default: the reporting line); a tenant admin sees all of the tenant's."""
+    return _services(employee.tenant_id).filter(
+        _own_or_reports(employee, "account_holder", hierarchy)
+    )
+
+
+def devices_visible_to(employee: Employee) -> QuerySet[DeviceAsset]:
+    """Device assets an employee holds (a tenant admin: all of the tenant's); see
+    device_assets_for for what `/assets/devices` shows."""
+    return _devices(employee.tenant_id).filter(_own(employee, "holder"))
+
+
+def device_assets_for(
+    employee: Employee, *, hierarchy: Hierarchy | None = None
+) -> QuerySet[DeviceAsset]:
+    """The device assets `/assets/devices` shows the employee: as service_assets_for (their
+    own, their reports' for a manager, all of the tenant's for a tenant admin)."""
+    return _devices(employee.tenant_id).filter(_own_or_reports(employee, "holder", hierarchy))
+
+
+def _own(employee: Employee, holder: str) -> Q:
+    return Q() if employee.is_tenant_admin else Q(**{holder: employee})
+
+
+def _own_or_reports(employee: Employee, holder: str, hierarchy: Hierarchy | None) -> Q:
+    if employee.is_tenant_admin:
+        return Q()
+    reports = people.reports_of(employee, hierarchy=hierarchy)
+    return Q(**{holder: employee}) | Q(**{f"{holder}_id__in": reports})
+
+
+def _services(tenant_id: int) -> QuerySet[ServiceAsset]:
+    services = ServiceAsset.objects.filter(tenant_id=tenant_id).select_related(
         "vendor",
         "plan",
         "account_holder__department",
@@ -43,15 +86,10 @@ def services_visible_to(employee: Employee) -> QuerySet[ServiceAsset]:
         "device__manufacturer",
         "tenant",
     )
-    if not employee.is_tenant_admin:
-        services = services.filter(account_holder=employee)
     return services.prefetch_related("features")
 
 
-def devices_visible_to(employee: Employee) -> QuerySet[DeviceAsset]:
-    devices = DeviceAsset.objects.filter(tenant_id=employee.tenant_id).select_related(
+def _devices(tenant_id: int) -> QuerySet[DeviceAsset]:
+    return DeviceAsset.objects.filter(tenant_id=tenant_id).select_related(
         "device__manufacturer", "manufacturer", "holder", "service"
     )
-    if not employee.is_tenant_admin:
-        devices = devices.filter(holder=employee)
-    return devices

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -51,6 +53,60 @@ class RegionRefSerializer(HrefSerializer, serializers.ModelSerializer):
     class Meta:
         model = Region
         fields = ["id", "name"]
+
+
+class VendorDetailSerializer(VendorSerializer):
+    """A vendor as `/vendors` and `/vendors/{id}` answer it: as it shows inside other answers
+    (`_meta.href`, `id`, `logoUrl`, `name`), plus its `type` (CARRIER...), its network's
+    `accessMethod` (MobProc 1.1.0; null when not known) and its `region` with that region's
+    `_meta` (1.1.0's fix)."""
+
+    type = serializers.ChoiceField(choices=Vendor.Type.choices)
+    accessMethod = serializers.CharField(source="access_method", allow_null=True)
+    region = RegionRefSerializer(allow_null=True)
+
+    class Meta(VendorSerializer.Meta):
+        fields = [*VendorSerializer.Meta.fields, "accessMethod", "region", "type"]
+
+    def to_representation(self, instance) -> dict:
+        data = dict(super().to_representation(instance))
+        data["accessMethod"] = data["accessMethod"] or None
+        return data
+
+
+@dataclass(frozen=True)
+class MakeModel:
+    """A manufacturer's model: the name its catalog devices share (one device per vendor), and
+    the image of one of them."""
+
+    manufacturer_id: str
+    name: str
+    image_url: str = ""
+
+    @property
+    def pk(self) -> tuple[str, str]:
+        return (self.manufacturer_id, self.name)
+
+
+def model_href(request, manufacturer_id: str, model_name: str) -> str:
+    """`_meta.href` of a manufacturer's model: `/manufacturers/LG/models/Cookie%20Plus`."""
+    return absolute_url(
+        request, "manufacturer-model-detail", manufacturer=manufacturer_id, pk=model_name
+    )
+
+
+class ManufacturerModelSerializer(HrefSerializer, serializers.Serializer):
+    """A model as `/manufacturers/{id}/models/{id}` answers it and as orders show it
+    (`existingDevice.model`, `newDevice.model`): `_meta.href`, `id` (its name), `name`, and
+    `imageUrl` (tutorials/move)."""
+
+    href_view = "manufacturer-model-detail"
+    id = serializers.CharField(source="name", read_only=True)
+    name = serializers.CharField(read_only=True)
+    imageUrl = serializers.CharField(source="image_url", read_only=True)
+
+    def href_kwargs(self, obj: MakeModel) -> dict:
+        return {"manufacturer": obj.manufacturer_id, "pk": obj.name}
 
 
 ADDRESS_FORMAT_SCHEMA = {

@@ -23,6 +23,12 @@ urlpatterns = [
     *collection(
         "manufacturers", "manufacturer", views.ManufacturerList, views.ManufacturerDetail, pk="str"
     ),
+    # A model's id is its name, which may hold a slash.
+    path(
+        "manufacturers/<str:manufacturer>/models/<path:pk>",
+        views.ManufacturerModelDetail.as_view(),
+        name="manufacturer-model-detail",
+    ),
     *collection("assets/services", "service", views.ServiceList, views.ServiceDetail),
     *collection("assets/devices", "device-asset", views.DeviceAssetList, views.DeviceAssetDetail),
 ]

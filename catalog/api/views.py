@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from django.db.models import Q
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import generics
@@ -11,9 +12,10 @@ from rest_framework.views import APIView
 
 from catalog import selectors
 from catalog.api import serializers as s
-from catalog.models import Manufacturer, ServiceAsset, TransactionType, Vendor
+from catalog.models import Device, DeviceAsset, Manufacturer, ServiceAsset, TransactionType, Vendor
 from portal import selectors as people
 from portal.api.exceptions import ApiError
+from portal.api.filters import EmployeeFilterMixin
 from portal.api.serializers import EmployeeSerializer
 from portal.api.views import ResourceDetail, ScopedQuerysetMixin, api_context
 from portal.ids import is_id
@@ -194,16 +196,33 @@ class RegionDetail(generics.RetrieveAPIView):
     queryset = selectors.regions()
 
 
+class VendorFilter(filters.FilterSet):
+    type = filters.ChoiceFilter(choices=Vendor.Type.choices)
+
+
+@extend_schema_view(
+    get=extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "type", enum=Vendor.Type.values, description="Only vendors of this type"
+            )
+        ]
+    )
+)
 class VendorList(generics.ListAPIView):
-    serializer_class = s.VendorSerializer
+    """Vendors; `?type=CARRIER` keeps the carriers (MobProc 1.1.0, for a carrier selection
+    list). Each with its `type`, `accessMethod` and `region`."""
+
+    serializer_class = s.VendorDetailSerializer
     collection_name = "vendors"
-    queryset = Vendor.objects.all()
+    filterset_class = VendorFilter
+    queryset = Vendor.objects.select_related("region")
 
 
 class VendorDetail(ResourceDetail):
-    serializer_class = s.VendorSerializer
+    serializer_class = s.VendorDetailSerializer
     resource_name = "vendor"
-    queryset = Vendor.objects.all()
+    queryset = Vendor.objects.select_related("region")
 
 
 class ManufacturerList(generics.ListAPIView):
@@ -218,21 +237,69 @@ class ManufacturerDetail(ResourceDetail):
     queryset = Manufacturer.objects.all()
 
 
-class ServiceFilter(filters.FilterSet):
+@extend_schema_view(
+    get=extend_schema(
+        parameters=[
+            OpenApiParameter("manufacturer", str, OpenApiParameter.PATH, description="e.g. LG"),
+            OpenApiParameter(
+                "id", str, OpenApiParameter.PATH, description="The model's name, e.g. Cookie Plus"
+            ),
+        ]
+    )
+)
+class ManufacturerModelDetail(ResourceDetail):
+    """A manufacturer's model, `{"model": {...}}`: the catalog devices of that manufacturer the
+    tenant offers or holds, by model name (one per vendor in the catalog, one model here). The
+    `Other` manufacturer has the one model `Other` (a device the catalog lacks). 404 for an
+    unknown manufacturer, or a model it does not make."""
+
+    serializer_class = s.ManufacturerModelSerializer
+    resource_name = "model"
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Device.objects.none()
+        tenant = api_context(self.request).tenant
+        offered = Device.objects.offered_to(tenant).values("pk")
+        held = DeviceAsset.objects.filter(tenant=tenant, device__isnull=False).values("device_id")
+        return Device.objects.filter(Q(pk__in=offered) | Q(pk__in=held))
+
+    def get_object(self) -> s.MakeModel:
+        maker_id, name = self.kwargs["manufacturer"], self.kwargs["pk"]
+        if not Manufacturer.objects.filter(pk=maker_id).exists():
+            raise ApiError(404, "NOT_FOUND", f"Manufacturer {maker_id} does not exist.")
+        if maker_id == name == Manufacturer.OTHER:
+            return s.MakeModel(maker_id, name)
+        images = list(
+            self.get_queryset()
+            .filter(manufacturer_id=maker_id, model=name)
+            .order_by("pk")
+            .values_list("image_url", flat=True)
+        )
+        if not images:
+            raise ApiError(404, "NOT_FOUND", f"Manufacturer {maker_id} has no model {name}.")
+        return s.MakeModel(maker_id, name, next((url for url in images if url), ""))
+
+
+class ServiceFilter(EmployeeFilterMixin):
+    employee_field = "account_holder"
+
     status = filters.ChoiceFilter(choices=ServiceAsset.Status.choices)
     serviceNumber = filters.CharFilter(field_name="service_number")
     accountHolder = filters.NumberFilter(field_name="account_holder_id")
 
 
 class ServiceList(ScopedQuerysetMixin, generics.ListAPIView):
-    """The lines the acting employee holds (a tenant admin: all of the tenant's)."""
+    """The lines the acting employee holds and, for a manager, her reports' (a tenant admin: all
+    of the tenant's); `employee` / `companyEmployeeId` narrow them to one person's
+    (concepts/actor)."""
 
     serializer_class = s.ServiceSerializer
     collection_name = "services"
     filterset_class = ServiceFilter
 
     def scoped_queryset(self, ctx):
-        return selectors.services_visible_to(ctx.actor)
+        return selectors.service_assets_for(ctx.actor)
 
 
 class ServiceDetail(ScopedQuerysetMixin, ResourceDetail):
@@ -240,15 +307,23 @@ class ServiceDetail(ScopedQuerysetMixin, ResourceDetail):
     resource_name = "service"
 
     def scoped_queryset(self, ctx):
-        return selectors.services_visible_to(ctx.actor)
+        return selectors.service_assets_for(ctx.actor)
+
+
+class DeviceAssetFilter(EmployeeFilterMixin):
+    employee_field = "holder"
 
 
 class DeviceAssetList(ScopedQuerysetMixin, generics.ListAPIView):
+    """The device assets the acting employee holds and, for a manager, her reports' (a tenant
+    admin: all of the tenant's); `employee` / `companyEmployeeId` narrow them to one person's."""
+
     serializer_class = s.DeviceAssetSerializer
     collection_name = "devices"
+    filterset_class = DeviceAssetFilter
 
     def scoped_queryset(self, ctx):
-        return selectors.devices_visible_to(ctx.actor)
+        return selectors.device_assets_for(ctx.actor)
 
 
 class DeviceAssetDetail(ScopedQuerysetMixin, ResourceDetail):
@@ -256,7 +331,7 @@ class DeviceAssetDetail(ScopedQuerysetMixin, ResourceDetail):
     resource_name = "device"
 
     def scoped_queryset(self, ctx):
-        return selectors.devices_visible_to(ctx.actor)
+        return selectors.device_assets_for(ctx.actor)
 
 
 class MeView(APIView):

@@ -176,11 +176,14 @@ def _context_employee(request, tenant: Tenant, caller: Employee | None) -> Emplo
                 "(X-TNGO-CONTEXT-EMPLOYEEID or X-TNGO-CONTEXT-COMPANYEMPLOYEEID).",
             )
         return caller
+    # EMPLOYEEID wins (concepts/headers): COMPANYEMPLOYEEID is read only without it, so a
+    # COMPANYEMPLOYEEID naming someone else beside it changes nothing.
     if by_id and not is_id(by_id):
         raise ApiError(400, "INVALID_HEADER", "X-TNGO-CONTEXT-EMPLOYEEID must be an employee id.")
-    target = selectors.employee_in_tenant(
-        tenant, pk=int(by_id) if by_id else None, company_employee_id=by_company_id or None
-    )
+    if by_id:
+        target = selectors.employee_in_tenant(tenant, pk=int(by_id))
+    else:
+        target = selectors.employee_in_tenant(tenant, company_employee_id=by_company_id)
     if target is None:
         raise ApiError(404, "EMPLOYEE_NOT_FOUND", "The context employee does not exist.")
     if caller is not None and not selectors.may_act_for(caller, target):

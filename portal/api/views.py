@@ -14,6 +14,7 @@ from rest_framework.views import APIView
 
 from portal import selectors
 from portal.api.context import ApiContext
+from portal.api.filters import EmployeeFilterMixin
 from portal.api.serializers import EmployeeSerializer
 from portal.models import Employee
 
@@ -55,8 +56,10 @@ class PingView(APIView):
         )
 
 
-class EmployeeFilter(filters.FilterSet):
-    companyEmployeeId = filters.CharFilter(field_name="company_employee_id")
+class EmployeeFilter(EmployeeFilterMixin):
+    """`employee` (an id) and `companyEmployeeId` (concepts/actor's employee filter), `status`,
+    `department`."""
+
     status = filters.ChoiceFilter(choices=Employee.Status.choices)
     department = filters.NumberFilter(field_name="department_id")
 

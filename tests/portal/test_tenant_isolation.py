@@ -554,6 +554,18 @@ approval_read, approval_decide = order_approval("approval")
 approve_read, approve_decide = order_approval("approve")
 
 
+def manufacturer_model_detail(w) -> None:
+    # A model is one of the catalog devices a tenant offers or holds: acme's LG Cookie Plus is
+    # not globex's; the Galaxy S24 both offer answers both the same.
+    assert_not_found(w.gina.get("manufacturers/LG/models/Cookie%20Plus"))
+    assert w.peter.get("manufacturers/LG/models/Cookie%20Plus").status_code == 200
+    answers = [
+        w.peter.get("manufacturers/Samsung/models/Galaxy%20S24"),
+        w.gina.get("manufacturers/Samsung/models/Galaxy%20S24"),
+    ]
+    assert [r.status_code for r in answers] == [200, 200]
+
+
 @dataclass(frozen=True)
 class Case:
     probe: Callable
@@ -584,6 +596,9 @@ CASES: dict[tuple[str, str], Case] = {
     ("GET", "/api/v1/employees/{id}"): Case(employee_detail, "path"),
     ("GET", "/api/v1/manufacturers"): Case(manufacturers_list, "global reference data"),
     ("GET", "/api/v1/manufacturers/{id}"): Case(manufacturer_detail, "global reference data"),
+    ("GET", "/api/v1/manufacturers/{manufacturer}/models/{id}"): Case(
+        manufacturer_model_detail, "the tenant's catalog devices"
+    ),
     ("GET", "/api/v1/me"): Case(me, "foreign ids in context headers"),
     ("GET", "/api/v1/orders"): Case(orders_list, "list + foreign query"),
     ("POST", "/api/v1/orders"): Case(orders_submit, "foreign ids in body (submit and confirm)"),
