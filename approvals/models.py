@@ -143,6 +143,11 @@ class ApprovalRun(ConcurrentTransitionMixin, models.Model):
 
     class Meta:
         ordering = ["-started_at"]
+        indexes = [
+            # The admin dashboard: a tenant's runs waiting, and those that ended lately.
+            models.Index(fields=["tenant", "state"], name="run_tenant_state"),
+            models.Index(fields=["tenant", "ended_at"], name="run_tenant_ended"),
+        ]
 
     def __str__(self) -> str:
         return f"Approval of order {self.order_id} ({self.state})"
@@ -247,6 +252,16 @@ class Decision(models.Model):
 
     class Meta:
         ordering = ["created_at"]
+        indexes = [
+            # "Decided by me", newest first: made by them, and made for them by someone else
+            # (approvals.web.inbox), counted and paged off these two indexes alone.
+            models.Index(fields=["decided_by", "-created_at", "-id"], name="decision_by_newest"),
+            models.Index(
+                fields=["decided_for", "-created_at", "-id"],
+                include=["decided_by"],
+                name="decision_for_newest",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.action} on {self.step}"

@@ -95,10 +95,20 @@ class Order(ConcurrentTransitionMixin, models.Model):
             ),
         ]
         indexes = [
-            # Lists are newest first: read in index order and stop after one page.
-            models.Index(fields=["tenant", "-submitted_at", "-id"], name="order_tenant_newest"),
+            # Lists are newest first: read in index order and stop after one page. With whose
+            # order it is in the index, the visibility filter, its count and a deep page's
+            # ids (portal.pagination) are read off the index alone, no row visited.
+            models.Index(
+                fields=["tenant", "-submitted_at", "-id"],
+                include=["requested_by", "account_holder"],
+                name="order_tenant_newest",
+            ),
             models.Index(fields=["tenant", "status"]),
             models.Index(fields=["tenant", "requested_by"]),
+            # The orders someone holds but did not request (selectors.count_visible_to).
+            models.Index(
+                fields=["tenant", "account_holder", "requested_by"], name="order_tenant_holder"
+            ),
             models.Index(fields=["tenant", "updated_at"]),
         ]
 
@@ -464,7 +474,13 @@ class OrderApprover(models.Model):
                 fields=["order", "employee", "level"], name="order_approver_unique"
             ),
         ]
-        indexes = [models.Index(fields=["employee", "pending"])]
+        indexes = [
+            # Whose approvals: pending ones (the inbox), or all of them (the orders they may
+            # see), their orders read off the index alone.
+            models.Index(
+                fields=["employee", "pending", "order"], name="order_approver_by_employee"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.employee} (level {self.level}) for order {self.order_id}"

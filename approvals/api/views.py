@@ -83,6 +83,7 @@ class ApprovalInbox(ScopedQuerysetMixin, generics.ListAPIView):
 
     serializer_class = OrderSerializer
     collection_name = "orders"
+    deferred_join = True  # a deep page reads its own rows only (ordering: id last)
 
     def scoped_queryset(self, ctx):
         awaiting = order_selectors.awaiting_decision_by(ctx.actor)

@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import timedelta
 from urllib.parse import urlencode
 
-from django.core.paginator import Paginator
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce, Concat
 from django.shortcuts import render
@@ -20,6 +19,7 @@ from orders import selectors as order_selectors
 from orders.models import Order, OrderHistory, OrderItem, OrderSegment
 from portal import selectors as people
 from portal.models import Employee
+from portal.pagination import DeferredJoinPaginator
 from portal.web.pages import employee_required
 
 INBOX_PAGE_SIZE = 25
@@ -49,12 +49,14 @@ def inbox(request):
         "max_reason": rules.MAX_REASON,
     }
     if tab == "waiting":
-        page = Paginator(waiting, INBOX_PAGE_SIZE).get_page(request.GET.get("page"))
+        page = DeferredJoinPaginator(waiting, INBOX_PAGE_SIZE).get_page(request.GET.get("page"))
         rows = list(page.object_list)
         _describe_waiting(rows, deciding, request.session.pop(PROBLEMS_KEY, {}))
-        context.update(waiting_count=page.paginator.count, decided_count=decided.count())
+        # The other tab's count, shown on its tab: off the deciders' indexes unless searching.
+        decided_count = decided.count() if query else _decision_ids(employee).count()
+        context.update(waiting_count=page.paginator.count, decided_count=decided_count)
     else:
-        page = Paginator(decided, DECIDED_PAGE_SIZE).get_page(request.GET.get("page"))
+        page = _decided_pages(employee, query, decided).get_page(request.GET.get("page"))
         rows = list(page.object_list)
         for decision in rows:
             order = decision.step.run.order
@@ -163,6 +165,32 @@ def _decided_by(employee: Employee, query: str) -> QuerySet[Decision]:
         .prefetch_related(Prefetch("step__run__order__segments", queryset=segments))
         .order_by("-created_at", "-pk")
     )
+
+
+def _decision_ids(employee: Employee) -> QuerySet:
+    """The ids (and times) of the decisions _decided_by lists without a search, in its order,
+    read off the deciders' indexes alone: those the employee made, and those made for them by
+    someone else. No join to the run for its tenant: whoever decides, and whoever it counts
+    for, is an employee of the order's tenant (approvals.services.decide finds the order in the
+    decider's tenant, and counts the decision for one of its approvers)."""
+    # No ordering of their own (Decision's default): the union's order is read off both indexes.
+    made = Decision.objects.filter(decided_by=employee).order_by()
+    made_for = Decision.objects.filter(decided_for=employee).exclude(decided_by=employee).order_by()
+    columns = ("id", "created_at")
+    return (
+        made.values_list(*columns)
+        .union(made_for.values_list(*columns), all=True)
+        .order_by("-created_at", "-id")
+    )
+
+
+def _decided_pages(employee: Employee, query: str, decided: QuerySet) -> DeferredJoinPaginator:
+    """The pages of "Decided by me": without a search, counted and picked through the
+    deciders' indexes (_decision_ids); a search reads through the joins it searches."""
+    if query:
+        return DeferredJoinPaginator(decided, DECIDED_PAGE_SIZE)
+    ids = _decision_ids(employee)
+    return DeferredJoinPaginator(decided, DECIDED_PAGE_SIZE, ids=ids, count=ids.count())
 
 
 def _page_query(tab: str, query: str) -> str:

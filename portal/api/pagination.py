@@ -7,6 +7,7 @@ from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 from portal.api.exceptions import ApiError
+from portal.pagination import page_ids
 
 
 def _non_negative_int(raw: str, name: str) -> int:
@@ -63,7 +64,25 @@ class MetaPagination(LimitOffsetPagination):
 
     def paginate_queryset(self, queryset, request, view=None):
         self.collection_name = getattr(view, "collection_name", "items")
-        return super().paginate_queryset(queryset, request, view)
+        if not getattr(view, "deferred_join", False):
+            return super().paginate_queryset(queryset, request, view)
+        # LimitOffsetPagination.paginate_queryset, with the page read by a deferred join
+        # (portal.pagination): the views of long lists (orders, the inbox) set `deferred_join`
+        # (their ordering is total). Such a view may count its rows itself, more cheaply than
+        # a COUNT of the queryset (`count_rows(queryset)`, the same number), and read the
+        # page's rows itself (`page_rows(ids)`, in the queryset's order).
+        self.request = request
+        self.limit = self.get_limit(request)
+        count_rows = getattr(view, "count_rows", self.get_count)
+        self.count = count_rows(queryset)
+        self.offset = self.get_offset(request)
+        if self.count > self.limit and self.template is not None:
+            self.display_page_controls = True
+        if self.count == 0 or self.offset > self.count:
+            return []
+        ids = page_ids(queryset, self.offset, self.limit)
+        page_rows = getattr(view, "page_rows", lambda ids: queryset.filter(pk__in=ids))
+        return list(page_rows(ids))
 
     def get_paginated_response_schema(self, schema: dict) -> dict:
         return {
