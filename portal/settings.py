@@ -328,6 +328,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Several models have a `status`: each choice set gets a name of its own.
+    "ENUM_NAME_OVERRIDES": {"EmployeeStatusEnum": "portal.models.Employee.Status"},
 }
 
 # --- Cache ------------------------------------------------------------------------------------

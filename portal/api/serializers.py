@@ -142,3 +142,18 @@ class EmployeeSerializer(HrefSerializer, serializers.ModelSerializer):
             "officePhone",
             "status",
         ]
+
+
+class EmployeeItemSerializer(EmployeeSerializer):
+    """An employee as /employees lists and shows them (concepts/metadata): `_meta` links to the
+    devices and the lines they hold, the asset lists filtered by `employee`."""
+
+    def to_representation(self, instance: Employee) -> dict:
+        data = super().to_representation(instance)
+        request = self.context["request"]
+        query = f"?limit=10&offset=0&employee={instance.pk}"
+        links = {
+            "hrefDevices": absolute_url(request, "device-asset-list") + query,
+            "hrefServices": absolute_url(request, "service-list") + query,
+        }
+        return {**data, "_meta": {**data["_meta"], **links}}

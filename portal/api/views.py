@@ -15,7 +15,7 @@ from rest_framework.views import APIView
 from portal import selectors
 from portal.api.context import ApiContext
 from portal.api.filters import EmployeeFilterMixin
-from portal.api.serializers import EmployeeSerializer
+from portal.api.serializers import EmployeeItemSerializer
 from portal.models import Employee
 
 
@@ -69,7 +69,7 @@ class EmployeeFilter(EmployeeFilterMixin):
 
 
 class EmployeeList(ScopedQuerysetMixin, generics.ListAPIView):
-    serializer_class = EmployeeSerializer
+    serializer_class = EmployeeItemSerializer
     collection_name = "employees"
     filterset_class = EmployeeFilter
 
@@ -88,7 +88,7 @@ class ResourceDetail(generics.RetrieveAPIView):
 
 
 class EmployeeDetail(ScopedQuerysetMixin, ResourceDetail):
-    serializer_class = EmployeeSerializer
+    serializer_class = EmployeeItemSerializer
     resource_name = "employee"
 
     def scoped_queryset(self, ctx):
