@@ -15,7 +15,7 @@ from catalog.api import serializers as s
 from catalog.models import Device, DeviceAsset, Manufacturer, ServiceAsset, TransactionType, Vendor
 from portal import selectors as people
 from portal.api.exceptions import ApiError
-from portal.api.filters import EmployeeFilterMixin
+from portal.api.filters import EmployeeFilterMixin, IdFilter
 from portal.api.serializers import EmployeeSerializer
 from portal.api.views import ResourceDetail, ScopedQuerysetMixin, api_context
 from portal.ids import is_id
@@ -151,20 +151,14 @@ class FeatureDetail(ScopedQuerysetMixin, ResourceDetail):
 
 
 class RegionFilter(filters.FilterSet):
-    parentRegion = filters.CharFilter(method="children_of")
+    parentRegion = IdFilter(field_name="parent_id")
 
     def filter_queryset(self, queryset):
         # Without ?parentRegion= (or with it blank) the list shows countries, not every state
         # of every country.
-        if not (self.form.cleaned_data.get("parentRegion") or "").strip():
+        if self.form.cleaned_data.get("parentRegion") is None:
             queryset = queryset.filter(parent__isnull=True)
         return super().filter_queryset(queryset)
-
-    def children_of(self, queryset, name, value):
-        value = value.strip()
-        if not is_id(value):
-            raise ApiError(400, "INVALID_QUERY", "'parentRegion' must be a region id.")
-        return queryset.filter(parent_id=int(value))
 
 
 @extend_schema_view(

@@ -7,7 +7,6 @@ act for another employee (X-TNGO-CONTEXT-EMPLOYEEID / -COMPANYEMPLOYEEID) and pi
 
 from __future__ import annotations
 
-import hashlib
 from collections import OrderedDict
 from dataclasses import dataclass
 
@@ -21,6 +20,7 @@ from portal.api import token_cache
 from portal.api.exceptions import ApiError
 from portal.ids import is_id
 from portal.models import Employee, Hierarchy, OAuthApplication, Tenant
+from portal.oauth import checksum
 
 
 @dataclass(frozen=True)
@@ -123,8 +123,7 @@ def _bearer(request) -> str:
 def _is_expired(raw: str) -> bool:
     """Whether the token is one we issued and it has expired (django-oauth-toolkit stores the
     sha256 of each access token as `token_checksum` and looks tokens up by it)."""
-    checksum = hashlib.sha256(raw.encode("utf-8")).hexdigest()
-    tokens = get_access_token_model().objects.filter(token_checksum=checksum)
+    tokens = get_access_token_model().objects.filter(token_checksum=checksum(raw))
     token = tokens.only("expires").first()
     return token is not None and token.is_expired()
 

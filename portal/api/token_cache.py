@@ -21,7 +21,6 @@ as it would without the cache.
 from __future__ import annotations
 
 import copy
-import hashlib
 import logging
 import time
 
@@ -34,6 +33,7 @@ from oauth2_provider.models import get_access_token_model
 from redis.exceptions import RedisError
 
 from portal.models import Department, Employee, OAuthApplication, Tenant
+from portal.oauth import checksum  # a token's `token_checksum`, as DOT stores it
 
 logger = logging.getLogger(__name__)
 PREFIX = "api-token:"
@@ -41,13 +41,8 @@ WARN_EVERY_SECONDS = 60
 _warned_at = 0.0
 
 
-def _key(checksum: str) -> str:
-    return f"{PREFIX}{checksum}"
-
-
-def checksum_of(raw: str) -> str:
-    """The token's checksum, as django-oauth-toolkit stores it (`token_checksum`)."""
-    return hashlib.sha256(raw.encode("utf-8")).hexdigest()
+def _key(token_checksum: str) -> str:
+    return f"{PREFIX}{token_checksum}"
 
 
 def _unreachable(exc: Exception) -> None:
@@ -61,7 +56,7 @@ def _unreachable(exc: Exception) -> None:
 def get(raw: str):
     """(token, employee or None) kept for this raw token, if still valid; else None."""
     try:
-        kept = cache.get(_key(checksum_of(raw)))
+        kept = cache.get(_key(checksum(raw)))
     except RedisError as exc:
         _unreachable(exc)
         return None
@@ -77,7 +72,7 @@ def keep(raw: str, token, employee: Employee | None) -> None:
     if seconds < 1:
         return
     try:
-        cache.set(_key(checksum_of(raw)), (_storable(token), employee), timeout=int(seconds))
+        cache.set(_key(checksum(raw)), (_storable(token), employee), timeout=int(seconds))
     except RedisError as exc:
         _unreachable(exc)
 
@@ -96,7 +91,7 @@ def _storable(token):
 
 def forget_tokens(tokens) -> None:
     """Drop what is kept for these access tokens (a queryset or a list of them)."""
-    keys = [_key(checksum) for checksum in _checksums(tokens) if checksum]
+    keys = [_key(value) for value in _checksums(tokens) if value]
     if keys:
         _delete(keys)
         # Again once the change is committed: a call in another process may have kept the

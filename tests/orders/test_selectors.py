@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from django.utils import timezone
+
+from approvals import services as approvals
+from approvals.models import Decision
 from orders import drafts, selectors, services
 from orders.models import Order
 from orders.requests import parse_order_request
+from portal import services as people
+from tests.approvals.conftest import place_order, routed
 from tests.conftest import seed_order_request
 from tests.demo_data import api_id, line_of, united_states
 
@@ -63,3 +69,24 @@ def test_last_ship_to_is_none_without_an_order_and_never_a_colleagues(peter, sam
     place(peter)
 
     assert selectors.last_ship_to(sam) is None
+
+
+def test_the_list_and_count_forms_of_visibility_agree_with_it(peter, sam, maria, ian, ada):
+    # Orders requested, held, waiting for an approver, decided by one, and seen by a delegate:
+    # the list form (order_list_visible_to) and the count (count_visible_to) are orders_visible_to
+    # written for speed, and must see exactly what it sees.
+
+    for _ in range(2):
+        routed(place_order(peter))
+    decided = routed(place_order(peter))
+    approvals.decide(approvals.DecisionRequest(order=decided, actor=maria, action="APPROVE"))
+    approvals.apply_decision(Decision.objects.get(step__run__order=decided).pk)
+    today = timezone.localdate()
+    people.add_delegation(employee=maria, delegate=sam, starts_on=today, ends_on=today, actor=maria)
+
+    for employee in (peter, sam, maria, ian, ada):
+        visible = set(selectors.orders_visible_to(employee).values_list("pk", flat=True))
+        listed = set(selectors.order_list_visible_to(employee).values_list("pk", flat=True))
+        assert listed == visible, employee
+        assert selectors.count_visible_to(employee) == len(visible), employee
+    assert selectors.count_visible_to(sam) > 0  # maria's delegate sees what she approves

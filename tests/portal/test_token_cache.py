@@ -18,6 +18,7 @@ from oauth2_provider.models import AccessToken
 from portal.api import token_cache
 from portal.demo import DEMO_PASSWORD
 from portal.models import OAuthApplication
+from portal.oauth import checksum
 from tests.conftest import issue_token
 from tests.portal.test_api_errors import headers
 from tests.portal.test_api_headers import assert_mobproc_error, bare_client, bearer
@@ -106,7 +107,7 @@ def test_a_token_is_kept_no_longer_than_it_lives(peter, demo_app, settings):
     assert me(raw).status_code == 200
 
     store = redis.Redis.from_url(settings.CACHES["default"]["LOCATION"])
-    ttl = store.ttl(cache.make_key(token_cache.PREFIX + token_cache.checksum_of(raw)))
+    ttl = store.ttl(cache.make_key(token_cache.PREFIX + checksum(raw)))
 
     assert 0 < ttl <= settings.AUTH_CACHE_SECONDS // 2
 
@@ -115,7 +116,7 @@ def test_the_cache_holds_neither_the_token_nor_the_password_hash(peter, demo_app
     raw = issue_token(peter, demo_app)
     assert me(raw).status_code == 200
 
-    key = token_cache.PREFIX + token_cache.checksum_of(raw)
+    key = token_cache.PREFIX + checksum(raw)
     token, employee = cache.get(key)
 
     assert employee.pk == peter.pk
