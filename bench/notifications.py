@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import json
 import os
 import secrets
 import statistics
@@ -23,6 +24,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results" / "notifications.json"
+GOAL = 0.5  # of the bare drain rate (the goal)
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/procure_bench")
 os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/5")
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
@@ -119,6 +122,7 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=2000, help="messages per round")
     parser.add_argument("--rounds", type=int, default=3, help="rounds of each (median shown)")
     parser.add_argument("--concurrency", type=int, default=2, help="the worker's processes")
+    parser.add_argument("--json", type=Path, default=RESULTS, help="where to write the figures")
     options = parser.parse_args()
 
     ensure_database(os.environ["DATABASE_URL"])
@@ -233,6 +237,23 @@ def main() -> None:
         f"  [rounds: {', '.join(f'{s:.2f}' for s in results['noop'])} s]"
     )
     print(f"  ratio: {noop_s / notify_s:.2f} of the bare Celery drain rate")
+    options.json.parent.mkdir(parents=True, exist_ok=True)
+    options.json.write_text(
+        json.dumps(
+            {
+                "count": count,
+                "rounds": options.rounds,
+                "concurrency": options.concurrency,
+                "notifications_per_s": count / notify_s,
+                "noop_per_s": count / noop_s,
+                "ratio": noop_s / notify_s,
+                "goal": GOAL,
+                "load_average": os.getloadavg(),
+            },
+            indent=2,
+        )
+    )
+    print(f"figures written to {options.json}")
     if failed:
         raise SystemExit(f"{failed} notifications were not sent")
 
