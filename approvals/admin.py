@@ -1,5 +1,5 @@
 """Django admin for platform operators: read only. Workflows are written by
-approvals.services.save_workflow / delete_workflow, which audit and check them for a tenant
+approvals.workflows.save_workflow / delete_workflow, which audit and check them for a tenant
 admin (the /manage/ editor and the API call them); runs, their steps and the decision audit are
 records (the audit table also refuses UPDATE and DELETE in the database)."""
 
@@ -11,7 +11,7 @@ from portal.admin import ReadOnlyAdmin, ReadOnlyInline
 
 class ApprovalStepInline(ReadOnlyInline):
     model = ApprovalStep
-    fields = ["position", *ApprovalStep.RULE_FIELDS]
+    fields = ["position", "__str__", *ApprovalStep.POLICY_FIELDS]
 
 
 @admin.register(ApprovalWorkflow)

@@ -6,12 +6,13 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from approvals.models import ApprovalStep, ApprovalWorkflow, StepRule
+from approvals.models import ApprovalStep, ApprovalStepSource, ApprovalWorkflow, StepRule
 from catalog.models import TransactionType
 from portal.models import Employee, EmployeeGroup, Tenant
 
-MANAGER = {"kind": StepRule.Kind.MANAGER, "manager_levels": 1, "reminder_delay_hours": 24,
-           "escalation_delay_hours": 72}  # fmt: skip
+# Delays in minutes: a reminder after a day, an escalation after three.
+DELAYS = {"reminder_delay_minutes": 24 * 60, "escalation_delay_minutes": 72 * 60}
+MANAGER = {"sources": [{"kind": StepRule.Kind.MANAGER, "manager_levels": 1}], **DELAYS}
 
 
 def load(tenants: dict[str, Tenant]) -> None:
@@ -27,21 +28,11 @@ def load(tenants: dict[str, Tenant]) -> None:
         onetime_cost_above=Decimal("40"),
         steps=[
             MANAGER,
-            {
-                "kind": StepRule.Kind.GROUP,
-                "group": it,
-                "reminder_delay_hours": 24,
-                "escalation_delay_hours": 72,
-            },
+            {"sources": [{"kind": StepRule.Kind.GROUP, "group": it}], **DELAYS},
         ],
     )
     _workflow(acme, "Accessories", priority=20, transaction_types=accessories, steps=[MANAGER])
-    it_step = {
-        "kind": StepRule.Kind.GROUP,
-        "group": it,
-        "reminder_delay_hours": 24,
-        "escalation_delay_hours": 72,
-    }
+    it_step = {"sources": [{"kind": StepRule.Kind.GROUP, "group": it}], **DELAYS}
     T = TransactionType
     _workflow(
         acme,
@@ -78,4 +69,7 @@ def _workflow(tenant: Tenant, name: str, *, steps: list[dict], **fields) -> None
     )
     workflow.steps.all().delete()
     for position, step in enumerate(steps, start=1):
-        ApprovalStep.objects.create(workflow=workflow, position=position, **step)
+        fields = {name: value for name, value in step.items() if name != "sources"}
+        row = ApprovalStep.objects.create(workflow=workflow, position=position, **fields)
+        for n, source in enumerate(step["sources"], start=1):
+            ApprovalStepSource.objects.create(step=row, position=n, **source)

@@ -1,4 +1,12 @@
-"""Approval workflows (tenant configuration) and approval runs (one per order that needs one)."""
+"""Approval workflows (tenant configuration) and approval runs (one per order that needs one).
+
+A workflow's step (ApprovalStep) holds its policy (StepPolicy: ANY / ALL / AT_LEAST N of its
+sources approve, one rejection or a majority rejects, reminder and escalation delays in minutes)
+and names its approver sources as child rows (ApprovalStepSource: a StepRule each, in order).
+A run copies both: RunStep (the policy) and its RunSeats (one per source, with the approvers it
+resolved to and its state). A Decision fills one seat (OneToOne: one per seat) of a step (FK,
+for the lists that read decisions by step); a person counts once per step.
+"""
 
 from __future__ import annotations
 
@@ -45,8 +53,11 @@ class ApprovalWorkflow(models.Model):
 
 
 class StepRule(models.Model):
-    """Who may decide a step, and how long it may wait: configured on a workflow's step and
-    copied onto each run's step, so editing a workflow never changes approvals in flight."""
+    """One approver source of a step: whom it asks (the requester's manager N levels up, any
+    member of a group, a named employee). A step names one or several sources (StepPolicy says
+    how many of them must approve); configured on a workflow's step (ApprovalStepSource) and
+    copied onto each run's step as its seats (RunSeat), so editing a workflow never changes
+    approvals in flight. routing.approvers_for resolves a source to its approvers."""
 
     class Kind(models.TextChoices):
         MANAGER = "MANAGER", "The requester's manager, N levels up"
@@ -57,7 +68,7 @@ class StepRule(models.Model):
     manager_levels = models.PositiveSmallIntegerField(default=1)
     hierarchy = models.ForeignKey(
         Hierarchy, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
-        help_text="For MANAGER steps; empty: the reporting line.",
+        help_text="For MANAGER sources; empty: the reporting line.",
     )  # fmt: skip
     group = models.ForeignKey(
         EmployeeGroup, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -65,18 +76,8 @@ class StepRule(models.Model):
     employee = models.ForeignKey(
         Employee, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    reminder_delay_hours = models.PositiveIntegerField(null=True, blank=True)
-    escalation_delay_hours = models.PositiveIntegerField(null=True, blank=True)
 
-    RULE_FIELDS = (
-        "kind",
-        "manager_levels",
-        "hierarchy",
-        "group",
-        "employee",
-        "reminder_delay_hours",
-        "escalation_delay_hours",
-    )
+    RULE_FIELDS = ("kind", "manager_levels", "hierarchy", "group", "employee")
 
     class Meta:
         abstract = True
@@ -91,8 +92,87 @@ class StepRule(models.Model):
         return self.employee.full_name if self.employee else "Named employee (deleted)"
 
 
-class ApprovalStep(StepRule):
-    """One step of a workflow."""
+class StepPolicy(models.Model):
+    """How a step with several sources is decided, and how long it may wait.
+
+    The sources run in parallel, each a seat one of its approvers decides. `rule`: ANY (one
+    approval meets the step: the behaviour of a one-source step), ALL, or AT_LEAST `required`
+    of them. `reject_when`: ANY (one rejection rejects the step, hence the order) or MAJORITY
+    (more than half of the sources rejected). Whatever the rules, a step whose approvals can no
+    longer reach what it needs is rejected (step_outcome). Delays are in minutes."""
+
+    class Rule(models.TextChoices):
+        ANY = "ANY", "Any one source approves"
+        ALL = "ALL", "Every source approves"
+        AT_LEAST = "AT_LEAST", "At least N sources approve"
+
+    class RejectWhen(models.TextChoices):
+        ANY = "ANY", "One rejection rejects"
+        MAJORITY = "MAJORITY", "A majority of rejections rejects"
+
+    rule = models.CharField(max_length=10, choices=Rule.choices, default=Rule.ANY)
+    required = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="For AT_LEAST: how many sources must approve."
+    )
+    reject_when = models.CharField(
+        max_length=10, choices=RejectWhen.choices, default=RejectWhen.ANY
+    )
+    reminder_delay_minutes = models.PositiveIntegerField(null=True, blank=True)
+    escalation_delay_minutes = models.PositiveIntegerField(null=True, blank=True)
+
+    POLICY_FIELDS = (
+        "rule",
+        "required",
+        "reject_when",
+        "reminder_delay_minutes",
+        "escalation_delay_minutes",
+    )
+
+    class Meta:
+        abstract = True
+
+    def needed(self, sources: int) -> int:
+        """How many of `sources` approvals meet the step."""
+        return approvals_needed(self.rule, self.required, sources)
+
+    def describe_rule(self, descriptions: list[str]) -> str:
+        """A one-source step reads as its source; several: "2 of 3: Ada Lovelace, IT, ..."."""
+        if len(descriptions) == 1:
+            return descriptions[0]
+        return f"{self.needed(len(descriptions))} of {len(descriptions)}: " + ", ".join(
+            descriptions
+        )
+
+
+def approvals_needed(rule: str, required: int | None, sources: int) -> int:
+    """How many approvals of a step's `sources` meet it, under its rule (StepPolicy.Rule)."""
+    if rule == StepPolicy.Rule.ALL:
+        return sources
+    if rule == StepPolicy.Rule.AT_LEAST:
+        return min(required or 1, sources)
+    return 1
+
+
+def step_outcome(
+    policy: StepPolicy, *, sources: int, approvals: int, rejections: int
+) -> str | None:
+    """Where a step stands: "approved" (its rule is met), "rejected" (its rejection rule is
+    met, or approvals can no longer reach what it needs), None: still open."""
+    needed = policy.needed(sources)
+    if approvals >= needed:
+        return "approved"
+    if policy.reject_when == StepPolicy.RejectWhen.MAJORITY:
+        rejected = 2 * rejections > sources
+    else:
+        rejected = rejections >= 1
+    undecided = sources - approvals - rejections
+    if rejected or approvals + undecided < needed:
+        return "rejected"
+    return None
+
+
+class ApprovalStep(StepPolicy):
+    """One step of a workflow: its policy; whom it asks are its sources (ApprovalStepSource)."""
 
     workflow = models.ForeignKey(ApprovalWorkflow, on_delete=models.CASCADE, related_name="steps")
     position = models.PositiveSmallIntegerField()
@@ -102,6 +182,31 @@ class ApprovalStep(StepRule):
         constraints = [
             models.UniqueConstraint(fields=["workflow", "position"], name="step_unique_position"),
             models.CheckConstraint(
+                name="step_required_for_at_least",
+                condition=~Q(rule="AT_LEAST") | Q(required__gte=1),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.workflow} #{self.position}: {self.describe()}"
+
+    def describe(self) -> str:
+        return self.describe_rule([source.describe() for source in self.sources.all()])
+
+
+class ApprovalStepSource(StepRule):
+    """One approver source of a workflow step, in its position (from 1)."""
+
+    step = models.ForeignKey(ApprovalStep, on_delete=models.CASCADE, related_name="sources")
+    position = models.PositiveSmallIntegerField()
+
+    class Meta:
+        ordering = ["position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["step", "position"], name="step_source_unique_position"
+            ),
+            models.CheckConstraint(
                 name="step_names_its_approvers",
                 condition=Q(kind="MANAGER", manager_levels__gte=1)
                 | Q(kind="GROUP", group__isnull=False)
@@ -110,7 +215,7 @@ class ApprovalStep(StepRule):
         ]
 
     def __str__(self) -> str:
-        return f"{self.workflow} #{self.position}: {self.describe()}"
+        return f"{self.step} source {self.position}: {self.describe()}"
 
 
 class RunState(models.TextChoices):
@@ -169,8 +274,10 @@ class ApprovalRun(ConcurrentTransitionMixin, models.Model):
         """The order was cancelled before its approvers decided: nothing is left to decide."""
 
 
-class RunStep(StepRule):
-    """A workflow step as it runs for one order; approvers are resolved when it starts."""
+class RunStep(StepPolicy):
+    """A workflow step as it runs for one order: its policy, copied; its seats (RunSeat), one
+    per source, are resolved to approvers when it starts and decided in parallel. It moves once,
+    when its policy is met or can no longer be (apply_decision)."""
 
     class State(models.TextChoices):
         WAITING = "waiting"  # a later step, not started
@@ -211,6 +318,55 @@ class RunStep(StepRule):
             rows = order.approvers.select_related("employee")
         return [row.employee for row in rows if row.level == self.position]
 
+    @property
+    def decision(self) -> Decision | None:
+        """The decision that decided the step (the last applied one of its seats, the one that
+        met or broke its rule), else its only one. Prefetch `seats__decision`."""
+        decisions = [s.decision for s in self.seats.all() if _seat_decision(s) is not None]
+        applied = [d for d in decisions if d.applied_at is not None]
+        if self.state in (self.State.APPROVED, self.State.REJECTED) and applied:
+            return max(applied, key=lambda d: (d.applied_at, d.pk))
+        return decisions[0] if len(decisions) == 1 else None
+
+
+def _seat_decision(seat: RunSeat) -> Decision | None:
+    try:
+        return seat.decision
+    except Decision.DoesNotExist:
+        return None
+
+
+class RunSeat(StepRule):
+    """One source of a run's step as it runs: the approvers it resolved to (approvers_for, and
+    those an escalation added), and its state. One of them decides it (its Decision: one per
+    seat, the database says so); a person counts once per step."""
+
+    class State(models.TextChoices):
+        WAITING = "waiting"  # its step has not started
+        OPEN = "open"
+        APPROVED = "approved"
+        REJECTED = "rejected"
+        CLOSED = "closed"  # its step ended (met, rejected, withdrawn) before it was decided
+
+    step = models.ForeignKey(RunStep, on_delete=models.CASCADE, related_name="seats")
+    position = models.PositiveSmallIntegerField()
+    description = models.CharField(max_length=200)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.WAITING)
+    approvers = models.ManyToManyField(Employee, blank=True, related_name="+")
+
+    class Meta:
+        ordering = ["position"]
+        constraints = [
+            models.UniqueConstraint(fields=["step", "position"], name="runseat_unique_position"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.step} seat {self.position}"
+
+    @property
+    def answer(self) -> Decision | None:
+        return _seat_decision(self)
+
 
 class DecisionChannel(models.TextChoices):
     """Where a decision was sent from: the pages (inbox, order page, bulk), the API, or an
@@ -222,7 +378,7 @@ class DecisionChannel(models.TextChoices):
 
 
 class Decision(models.Model):
-    """An approver's decision on a step; stored before it is applied (by a Celery task)."""
+    """An approver's decision on a seat of a step; stored before it is applied (by a task)."""
 
     Channel = DecisionChannel
 
@@ -234,7 +390,9 @@ class Decision(models.Model):
         DEFAULT = "Default"
         NONE = "None"
 
-    step = models.OneToOneField(RunStep, on_delete=models.CASCADE, related_name="decision")
+    step = models.ForeignKey(RunStep, on_delete=models.CASCADE, related_name="decisions")
+    # One decision per seat (the database refuses a second); a step has one per seat decided.
+    seat = models.OneToOneField(RunSeat, on_delete=models.CASCADE, related_name="decision")
     action = models.CharField(max_length=10, choices=Action.choices)
     reason = models.TextField(blank=True)
     communication = models.CharField(
@@ -252,6 +410,10 @@ class Decision(models.Model):
 
     class Meta:
         ordering = ["created_at"]
+        constraints = [
+            # A person counts once per step, whatever seats they could fill.
+            models.UniqueConstraint(fields=["step", "decided_for"], name="decision_once_per_step"),
+        ]
         indexes = [
             # "Decided by me", newest first: made by them, and made for them by someone else
             # (approvals.web.inbox), counted and paged off these two indexes alone.
@@ -306,6 +468,11 @@ class DecisionAudit(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        indexes = [
+            # The tenant's audit trail, newest first (approvals.audit), decisions and changes
+            # merged: each half read in order off its own index.
+            models.Index(fields=["tenant", "-created_at", "-id"], name="decision_audit_newest"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M:%S} {self.action} {self.outcome}"

@@ -86,10 +86,11 @@ def matching_workflow(facts: OrderFacts) -> ApprovalWorkflow | None:
 
 
 def approvers_for(rule: StepRule, facts: OrderFacts) -> tuple[list[Employee], bool]:
-    """Who may decide a step: (approvers, escalated). A step whose approvers resolve to nobody
-    eligible (no manager that far up, an inactive one, an empty group) goes to the tenant admins
-    instead of stalling; makers and inactive employees are never among the approvers
-    (rules.eligible_approvers)."""
+    """Who may decide one approver source of a step (a workflow's ApprovalStepSource, or a
+    run's RunSeat): (approvers, escalated). A source whose approvers resolve to nobody eligible
+    (no manager that far up, an inactive one, an empty group) goes to the tenant admins instead
+    of stalling; makers and inactive employees are never among the approvers
+    (rules.eligible_approvers). A step of several sources resolves each on its own."""
     candidates: list[Employee] = []
     if rule.kind == StepRule.Kind.MANAGER:
         manager = people.manager_of(
@@ -124,6 +125,16 @@ def _tenant_admins(facts: OrderFacts, *, besides: list[Employee]) -> list[Employ
     """The tenant admins who may approve the order, but those in `besides`."""
     admins = Employee.objects.filter(tenant=facts.tenant, is_tenant_admin=True).active()
     return _besides(rules.eligible_approvers(admins, facts.makers), besides)
+
+
+def each_once(groups) -> list[Employee]:
+    """Everyone in these lists of employees, each once, in order (a step's sources' approvers
+    taken together)."""
+    everyone: dict[int, Employee] = {}
+    for group in groups:
+        for employee in group:
+            everyone.setdefault(employee.pk, employee)
+    return list(everyone.values())
 
 
 def _besides(employees: list[Employee], others: list[Employee]) -> list[Employee]:

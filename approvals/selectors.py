@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from django.db.models import Prefetch, QuerySet
 
-from approvals.models import ApprovalStep, ApprovalWorkflow
+from approvals.models import ApprovalStep, ApprovalStepSource, ApprovalWorkflow
 from portal.models import Tenant
 
 
 def workflows_of(tenant: Tenant) -> QuerySet[ApprovalWorkflow]:
-    """A tenant's workflows in the order routing tries them, with their conditions and steps."""
+    """A tenant's workflows in the order routing tries them, with their conditions, steps
+    and the steps' sources."""
     return (
         ApprovalWorkflow.objects.filter(tenant=tenant)
         .prefetch_related(
@@ -17,7 +18,14 @@ def workflows_of(tenant: Tenant) -> QuerySet[ApprovalWorkflow]:
             "regions",
             Prefetch(
                 "steps",
-                queryset=ApprovalStep.objects.select_related("group", "employee", "hierarchy"),
+                queryset=ApprovalStep.objects.prefetch_related(
+                    Prefetch(
+                        "sources",
+                        queryset=ApprovalStepSource.objects.select_related(
+                            "group", "employee", "hierarchy"
+                        ),
+                    )
+                ),
             ),
         )
         .order_by("priority", "id")

@@ -2,6 +2,12 @@
 
 Orders move through orders.services (their state machine and history); approvals owns the run,
 its steps, the decisions and their audit.
+
+A step's sources run in parallel, as its seats (RunSeat): `decide` stores a decision on the first
+undecided seat the person (or whom they stand in for) may fill, a person counting once per
+step, and refuses more once the stored decisions settle the step; `apply_decision` marks the
+seat and moves the step exactly once, when its policy is met or can no longer be
+(models.step_outcome). A one-source step behaves as steps always did.
 """
 
 from __future__ import annotations
@@ -10,7 +16,7 @@ import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django_fsm import can_proceed
 
@@ -18,21 +24,27 @@ from approvals import links, rules
 from approvals.exceptions import NotAnApprover
 from approvals.models import (
     ApprovalRun,
-    ApprovalStep,
-    ApprovalWorkflow,
     Decision,
     DecisionAudit,
+    RunSeat,
     RunStep,
+    StepPolicy,
+    StepRule,
+    step_outcome,
 )
-from approvals.routing import OrderFacts, approvers_for, escalation_approvers, matching_workflow
+from approvals.routing import (
+    OrderFacts,
+    approvers_for,
+    each_once,
+    matching_workflow,
+)
 from orders import notifications
 from orders import services as order_services
 from orders.models import Notification, Order, OrderApprover, OrderHistory
 from portal import events, outbox
 from portal import selectors as people
-from portal.exceptions import DomainError, FieldProblem, RequestInvalid
+from portal.exceptions import DomainError, RequestInvalid
 from portal.models import Employee
-from portal.services import require_tenant_admin
 
 logger = logging.getLogger(__name__)
 Outcome = DecisionAudit.Outcome
@@ -81,14 +93,25 @@ def route_order(order_id: int) -> ApprovalRun | None:
         # were checked when the order was submitted).
         checks={"ValidateMakerAccess_Output": True, "ValidatePayload_Output": True},
     )
+    workflow_steps = list(workflow.steps.all())
     steps = RunStep.objects.bulk_create(
         RunStep(
             run=run,
             position=position,
-            description=step.describe(),
-            **{field: getattr(step, field) for field in RunStep.RULE_FIELDS},
+            description=step.describe()[:200],
+            **{field: getattr(step, field) for field in StepPolicy.POLICY_FIELDS},
         )
-        for position, step in enumerate(workflow.steps.all(), start=1)
+        for position, step in enumerate(workflow_steps, start=1)
+    )
+    RunSeat.objects.bulk_create(
+        RunSeat(
+            step=run_step,
+            position=position,
+            description=source.describe()[:200],
+            **{field: getattr(source, field) for field in StepRule.RULE_FIELDS},
+        )
+        for run_step, step in zip(steps, workflow_steps, strict=True)
+        for position, source in enumerate(step.sources.all(), start=1)
     )
     order_services.transition_order(
         order, "await_approval", actor=None, note=f"Approval workflow: {workflow.name}."
@@ -98,11 +121,15 @@ def route_order(order_id: int) -> ApprovalRun | None:
 
 
 def _start_step(run: ApprovalRun, step: RunStep, facts: OrderFacts, *, notify: bool = True) -> None:
-    """Resolve the step's approvers, make it the active one and tell them (or fail the run if
-    no one at all may approve)."""
+    """Resolve the approvers of each of the step's seats, make it the active one and tell them
+    (or fail the run if too few seats have anyone who may approve to meet the step)."""
     order = run.order
-    approvers, escalated = approvers_for(step, facts)
-    if not approvers:
+    seats = list(step.seats.all())
+    resolved = [(seat, *approvers_for(seat, facts)) for seat in seats]
+    approvers = each_once(found for _seat, found, _escalated in resolved)
+    decidable = sum(1 for _seat, found, _escalated in resolved if found)
+    escalated = any(escalated for _seat, _found, escalated in resolved)
+    if not approvers or decidable < step.needed(len(seats)):
         run.fail()
         run.ended_at = timezone.now()
         run.checks = {**run.checks, "ResolveApprovers_Output": f"nobody may approve step "
@@ -119,11 +146,15 @@ def _start_step(run: ApprovalRun, step: RunStep, facts: OrderFacts, *, notify: b
     step.state = RunStep.State.ACTIVE
     step.started_at = now
     step.escalated_to_admins = escalated
-    if step.reminder_delay_hours:
-        step.remind_at = now + timedelta(hours=step.reminder_delay_hours)
-    if step.escalation_delay_hours:
-        step.escalate_at = now + timedelta(hours=step.escalation_delay_hours)
+    if step.reminder_delay_minutes:
+        step.remind_at = now + timedelta(minutes=step.reminder_delay_minutes)
+    if step.escalation_delay_minutes:
+        step.escalate_at = now + timedelta(minutes=step.escalation_delay_minutes)
     step.save()
+    for seat, found, _escalated in resolved:
+        seat.state = RunSeat.State.OPEN
+        seat.save(update_fields=["state"])
+        seat.approvers.set(found)
     order_services.set_approvers(order, approvers, level=step.position)
     names = ", ".join(a.full_name for a in approvers)
     note = f"Step {step.position}: {step.description}" + (
@@ -136,28 +167,39 @@ def _start_step(run: ApprovalRun, step: RunStep, facts: OrderFacts, *, notify: b
         note=f"{note}. Waiting for {names}.",
     )
     if notify:
-        _ask_approvers(step, approvers, Notification.Event.APPROVAL_REQUESTED, occasion=step.pk)
+        ask_approvers(step, approvers, Notification.Event.APPROVAL_REQUESTED, occasion=step.pk)
 
 
-def _ask_approvers(step: RunStep, approvers: list[Employee], event: str, occasion) -> None:
-    """E-mail each approver, with Approve / Reject links signed for them and this step."""
+def ask_approvers(step: RunStep, approvers: list[Employee], event: str, occasion) -> None:
+    """E-mail each approver, with Approve / Reject links signed for them and this step (and,
+    for a step of several sources, how many approvals it needs); and whoever stands in for one
+    of them today (portal.selectors.delegates_of), with a link to the order: a delegate decides
+    in their place, so is told too. Someone both gets one e-mail (its key is per recipient)."""
+    sources = step.seats.count()
+    context = {
+        "step": step.position,
+        "step_description": step.description,
+        "sources": sources,
+        "needed": step.needed(sources),
+    }
+    order = step.run.order
     for approver in approvers:
+        links_for_them = {
+            "approve_url": links.decision_url(
+                step=step, approver=approver, action=Decision.Action.APPROVE
+            ),
+            "reject_url": links.decision_url(
+                step=step, approver=approver, action=Decision.Action.REJECT
+            ),
+        }
         notifications.notify(
-            step.run.order,
-            event,
-            [approver],
-            occasion=str(occasion),
-            context={
-                "step": step.position,
-                "step_description": step.description,
-                "approve_url": links.decision_url(
-                    step=step, approver=approver, action=Decision.Action.APPROVE
-                ),
-                "reject_url": links.decision_url(
-                    step=step, approver=approver, action=Decision.Action.REJECT
-                ),
-            },
+            order, event, [approver], occasion=str(occasion), context={**context, **links_for_them}
         )
+    for delegator, delegate in people.delegates_of(approvers):
+        notifications.notify(
+            order, event, [delegate], occasion=str(occasion),
+            context={**context, "on_behalf_of": delegator.full_name},
+        )  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -239,20 +281,30 @@ def _decide_locked(request: DecisionRequest) -> tuple[str, RunStep | None, Domai
         if not OrderApprover.objects.filter(order=order, employee_id__in=deciding.ids).exists():
             return "", step, NotAnApprover("You may not decide this order.")
         return Outcome.APPROVAL_NOT_NEEDED, step, None
-    decided_for = deciding.decides_for(a.pk for a in step.approvers)
-    if decided_for is None:
+    seats = list(
+        step.seats.select_related("decision").prefetch_related("approvers").order_by("position")
+    )
+    if deciding.decides_for(a.pk for seat in seats for a in seat.approvers.all()) is None:
         earlier = OrderApprover.objects.filter(order=order, level__lt=step.position)
         if earlier.filter(employee=request.actor).exists():
             return Outcome.APPROVAL_NOT_NEEDED, step, None  # their step is already decided
         return "", step, NotAnApprover("You may not decide this step of the order.")
+    # Exact: every decision is stored under the order's lock, held here. Once the stored
+    # decisions settle the step, or this person has counted on it already (for themselves, or
+    # deciding for someone), nothing more is needed of them. (One decision per seat and one
+    # per person and step are database constraints too, the last guard.)
+    stored = [seat.answer for seat in seats if seat.answer is not None]
+    if _stored_outcome(step, seats) is not None:
+        return Outcome.APPROVAL_NOT_NEEDED, step, None
+    counted = {d.decided_for_id for d in stored} | {d.decided_by_id for d in stored}
+    decider = request.caller or request.actor
+    seat, decided_for = _seat_for(seats, deciding, counted)
+    if decider.pk in counted or seat is None:
+        return Outcome.APPROVAL_NOT_NEEDED, step, None
     # The approver it counts for is checked too: a delegate never decides for a maker.
     refusal = rules.maker_checker_problem(order.maker_ids, decided_for)
     if refusal:
         return "", step, refusal
-    # Exact: every decision is stored under the order's lock, held here. (The one-decision-
-    # per-step constraint stays as the last guard.)
-    if Decision.objects.filter(step=step).exists():
-        return Outcome.APPROVAL_NOT_NEEDED, step, None
     problems = rules.reason_problems(
         request.reason,
         approving=request.action == Decision.Action.APPROVE,
@@ -263,11 +315,12 @@ def _decide_locked(request: DecisionRequest) -> tuple[str, RunStep | None, Domai
         return "", step, RequestInvalid(problems)
     decision = Decision.objects.create(
         step=step,
+        seat=seat,
         action=request.action,
         reason=request.reason.strip(),
         communication=request.communication,
         decided_for=decided_for,
-        decided_by=request.caller or request.actor,
+        decided_by=decider,
         client_id=request.client_id,
         channel=request.channel,
     )
@@ -277,10 +330,40 @@ def _decide_locked(request: DecisionRequest) -> tuple[str, RunStep | None, Domai
     return Outcome.REJECTION_QUEUED, step, None
 
 
+def _stored_outcome(step: RunStep, seats: list[RunSeat]) -> str | None:
+    """Where the stored decisions (applied or not) leave the step: step_outcome."""
+    actions = [seat.answer.action for seat in seats if seat.answer is not None]
+    return step_outcome(
+        step,
+        sources=len(seats),
+        approvals=actions.count(Decision.Action.APPROVE),
+        rejections=actions.count(Decision.Action.REJECT),
+    )
+
+
+def _seat_for(
+    seats: list[RunSeat], deciding: people.DecidingFor, counted: set[int]
+) -> tuple[RunSeat | None, Employee | None]:
+    """The seat a decision fills, and whom it counts for: the first undecided seat (by
+    position) the person approves themself, else the first one a delegator of theirs does;
+    people who counted on the step already are no longer among its approvers."""
+    undecided = [seat for seat in seats if seat.answer is None]
+    for only_themself in (True, False):
+        for seat in undecided:
+            ids = {a.pk for a in seat.approvers.all()} - counted
+            if only_themself:
+                ids &= {deciding.employee.pk}
+            decided_for = deciding.decides_for(ids)
+            if decided_for is not None:
+                return seat, decided_for
+    return None, None
+
+
 @transaction.atomic
 def apply_decision(decision_id: int) -> None:
     """Move the run (and the order) according to a stored decision. Idempotent: a decision
-    already applied changes nothing."""
+    already applied changes nothing, and one stored before its step ended (met, rejected,
+    withdrawn) but applied after is recorded as applied and changes nothing else."""
     decision = Decision.objects.select_related("step__run").get(pk=decision_id)
     order = (
         Order.objects.select_for_update(of=("self",))
@@ -289,43 +372,102 @@ def apply_decision(decision_id: int) -> None:
     )
     decision = (
         Decision.objects.select_for_update(of=("self",))
-        .select_related("step", "decided_by", "decided_for")
+        .select_related("step", "seat", "decided_by", "decided_for")
         .get(pk=decision_id)
     )
     if decision.applied_at is not None:
         return
     run = ApprovalRun.objects.select_for_update().get(pk=decision.step.run_id)
     run.order = order
-    step = decision.step
+    step, seat = decision.step, decision.seat
     decision.applied_at = timezone.now()
     decision.save(update_fields=["applied_at"])
-    if order.status != Order.Status.AWAITING_APPROVAL or step.state != RunStep.State.ACTIVE:
-        logger.info("decision %s no longer applies (order %s)", decision.pk, order.status)
+    if (
+        order.status != Order.Status.AWAITING_APPROVAL
+        or step.state != RunStep.State.ACTIVE
+        or seat.state != RunSeat.State.OPEN
+    ):
+        logger.info(
+            "decision %s no longer applies (order %s, step %s, seat %s)",
+            decision.pk, order.status, step.state, seat.state,
+        )  # fmt: skip
         return
-    order_services.close_approvers(order, level=step.position)
+    approving = decision.action == Decision.Action.APPROVE
+    seat.state = RunSeat.State.APPROVED if approving else RunSeat.State.REJECTED
+    seat.save(update_fields=["state"])
+    seats = list(step.seats.select_related("decision").prefetch_related("approvers"))
+    approvals = sum(1 for s in seats if s.state == RunSeat.State.APPROVED)
+    rejections = sum(1 for s in seats if s.state == RunSeat.State.REJECTED)
+    outcome = step_outcome(step, sources=len(seats), approvals=approvals, rejections=rejections)
     deciders = {"actor": decision.decided_by, "on_behalf_of": decision.decided_for}
     # communicationWorkflow "None" (seed 001): this decision sends no notification at all.
     notify = decision.communication != Decision.Communication.NONE
-    if decision.action == Decision.Action.REJECT:
-        step.state = RunStep.State.REJECTED
-        step.save(update_fields=["state"])
-        _end_run(run, "reject", decision)
-        order_services.reject_order(order, reason=decision.reason, notify=notify, **deciders)
+    parallel = len(seats) > 1
+    if parallel and approving:
+        needed = step.needed(len(seats))
+        order_services.record_history(
+            order,
+            event=OrderHistory.Event.APPROVAL_STEP_APPROVED,
+            note=(
+                f"Step {step.position}: {decision.decided_for.full_name} approved "
+                f"({approvals} of {needed} needed)."
+                + (f" Step {step.position} approved." if outcome == "approved" else "")
+                + (f" {decision.reason}" if decision.reason else "")
+            ),
+            **deciders,
+        )
+    if outcome is None:
+        _close_who_cannot_decide(order, step, seats)
         return
-    step.state = RunStep.State.APPROVED
-    step.save(update_fields=["state"])
+    ended = RunStep.State.APPROVED if outcome == "approved" else RunStep.State.REJECTED
+    _end_step(order, step, seats, ended)
+    if outcome == "rejected":
+        reason = decision.reason
+        if parallel:
+            reason = (
+                f"Step {step.position} rejected ({rejections} of {len(seats)} rejected, "
+                f"{approvals} approved). {reason}"
+            ).strip()
+        _end_run(run, "reject", decision)
+        order_services.reject_order(order, reason=reason, notify=notify, **deciders)
+        return
     next_step = run.steps.filter(state=RunStep.State.WAITING).order_by("position").first()
     if next_step is None:
         _end_run(run, "approve", decision)
         order_services.approve_order(order, note=decision.reason, notify=notify, **deciders)
         return
-    order_services.record_history(
-        order,
-        event=OrderHistory.Event.APPROVAL_STEP_APPROVED,
-        note=f"Step {step.position} approved. {decision.reason}".strip(),
-        **deciders,
-    )
+    if not parallel:
+        order_services.record_history(
+            order,
+            event=OrderHistory.Event.APPROVAL_STEP_APPROVED,
+            note=f"Step {step.position} approved. {decision.reason}".strip(),
+            **deciders,
+        )
     _start_step(run, next_step, OrderFacts.of_order(order), notify=notify)
+
+
+def _end_step(order: Order, step: RunStep, seats: list[RunSeat], state: str) -> None:
+    """The step is met, rejected or withdrawn: its undecided seats close, and every approver of
+    the step leaves the inbox (no reminder or escalation follows: those act on active steps)."""
+    step.state = state
+    step.remind_at = None
+    step.escalate_at = None
+    step.save(update_fields=["state", "remind_at", "escalate_at"])
+    RunSeat.objects.filter(
+        pk__in=[s.pk for s in seats if s.state in (RunSeat.State.OPEN, RunSeat.State.WAITING)]
+    ).update(state=RunSeat.State.CLOSED)
+    order_services.close_approvers(order, level=step.position)
+
+
+def _close_who_cannot_decide(order: Order, step: RunStep, seats: list[RunSeat]) -> None:
+    """The step goes on: whoever has counted on it, and the approvers of seats decided only,
+    no longer have it waiting for them."""
+    decisions = [s.answer for s in seats if s.answer is not None]
+    counted = {d.decided_for_id for d in decisions} | {d.decided_by_id for d in decisions}
+    still = {
+        a.pk for s in seats if s.state == RunSeat.State.OPEN for a in s.approvers.all()
+    } - counted
+    order_services.close_approvers(order, level=step.position, keep=still)
 
 
 def _end_run(run: ApprovalRun, transition: str, decision: Decision) -> None:
@@ -337,83 +479,6 @@ def _end_run(run: ApprovalRun, transition: str, decision: Decision) -> None:
         "AdminTask_Output": run.state,
     }
     run.save()
-
-
-# --- Workflow configuration (tenant admins) --------------------------------------------------
-
-
-@transaction.atomic
-def save_workflow(
-    *, tenant, actor: Employee, data: dict, workflow: ApprovalWorkflow | None = None
-) -> ApprovalWorkflow:
-    """Create or replace a workflow with its steps (validated data from the workflow form or
-    API). Raises NotTenantAdmin, or RequestInvalid when the name is taken meanwhile."""
-    require_tenant_admin(actor, tenant.pk)
-    conditions = data["conditions"]
-    fields = {
-        "name": data["name"],
-        "priority": data["priority"],
-        "is_active": data["isActive"],
-        "transaction_types": list(dict.fromkeys(conditions["transactionTypes"])),
-        "onetime_cost_above": conditions.get("oneTimeCostAbove"),
-        "monthly_cost_above": conditions.get("monthlyCostAbove"),
-        "reason_required_to_reject": data["reasonRequiredToReject"],
-        "reason_required_to_approve": data["reasonRequiredToApprove"],
-    }
-    try:
-        with transaction.atomic():
-            if workflow is None:
-                workflow = ApprovalWorkflow.objects.create(tenant=tenant, **fields)
-            else:
-                for name, value in fields.items():
-                    setattr(workflow, name, value)
-                workflow.save()
-    except IntegrityError:
-        raise RequestInvalid(
-            [FieldProblem("name", "DUPLICATE", "A workflow with this name exists.")]
-        ) from None
-    workflow.departments.set(conditions["departmentIds"])
-    workflow.regions.set(conditions["regionIds"])
-    workflow.steps.all().delete()
-    ApprovalStep.objects.bulk_create(
-        ApprovalStep(workflow=workflow, position=position, **step)
-        for position, step in enumerate(data["steps"], start=1)
-    )
-    logger.info("workflow %s saved by %s", workflow.pk, actor.pk)
-    return workflow
-
-
-@transaction.atomic
-def delete_workflow(*, workflow: ApprovalWorkflow, actor: Employee) -> None:
-    """Delete a workflow; runs already started keep its name and their own copy of the steps."""
-    require_tenant_admin(actor, workflow.tenant_id)
-    workflow.delete()
-
-
-@dataclass(frozen=True)
-class StepPreview:
-    level: int
-    description: str
-    approvers: list[Employee]
-    escalated_to_admins: bool
-
-
-@dataclass(frozen=True)
-class WorkflowPreview:
-    workflow: ApprovalWorkflow | None
-    steps: list[StepPreview]
-
-
-def preview(facts: OrderFacts) -> WorkflowPreview:
-    """Which workflow an order would match and who would approve each step. Stores nothing."""
-    workflow = matching_workflow(facts)
-    if workflow is None:
-        return WorkflowPreview(workflow=None, steps=[])
-    steps = []
-    for step in workflow.steps.all():
-        approvers, escalated = approvers_for(step, facts)
-        steps.append(StepPreview(step.position, step.describe(), approvers, escalated))
-    return WorkflowPreview(workflow=workflow, steps=steps)
 
 
 # --- After approval: fulfilment results, reminders and escalations ---------------------------
@@ -458,11 +523,7 @@ def withdraw_run(*, order: Order, actor: Employee | None, reason: str = "") -> N
     if run is None or not can_proceed(run.withdraw):
         return
     for step in run.steps.select_for_update().filter(state=RunStep.State.ACTIVE):
-        step.state = RunStep.State.WITHDRAWN
-        step.remind_at = None
-        step.escalate_at = None
-        step.save(update_fields=["state", "remind_at", "escalate_at"])
-        order_services.close_approvers(order, level=step.position)
+        _end_step(order, step, list(step.seats.all()), RunStep.State.WITHDRAWN)
     run.withdraw()
     run.ended_at = timezone.now()
     run.checks = {
@@ -479,119 +540,3 @@ def withdraw_run(*, order: Order, actor: Employee | None, reason: str = "") -> N
         order, event=OrderHistory.Event.APPROVAL_WITHDRAWN, actor=None,
         note="The order was cancelled: nobody needs to decide it any more.",
     )  # fmt: skip
-
-
-def steps_due(now=None) -> tuple[list[int], list[int]]:
-    """Active steps whose reminder, and whose escalation, is due."""
-    now = now or timezone.now()
-    active = RunStep.objects.filter(
-        state=RunStep.State.ACTIVE, run__state=ApprovalRun.State.PENDING
-    )
-    reminders = list(active.filter(remind_at__lte=now).values_list("pk", flat=True))
-    escalations = list(active.filter(escalate_at__lte=now).values_list("pk", flat=True))
-    return reminders, escalations
-
-
-@transaction.atomic
-def remind(step_id: int) -> None:
-    """Remind the step's approvers once its reminder delay has passed. Idempotent."""
-    step = RunStep.objects.select_related("run__order").get(pk=step_id)
-    # The order row first, as every write to an order and its run takes it.
-    Order.objects.select_for_update().filter(pk=step.run.order_id).first()
-    step = (
-        RunStep.objects.select_for_update(of=("self",)).select_related("run__order").get(pk=step_id)
-    )
-    if step.state != RunStep.State.ACTIVE or step.remind_at is None:
-        return
-    if step.remind_at > timezone.now():
-        return
-    step.reminders_sent += 1
-    step.remind_at = None
-    step.save(update_fields=["reminders_sent", "remind_at"])
-    approvers = step.approvers
-    _ask_approvers(
-        step, approvers, Notification.Event.APPROVAL_REMINDER,
-        occasion=f"{step.pk}-{step.reminders_sent}",
-    )  # fmt: skip
-    order_services.record_history(
-        step.run.order, event=OrderHistory.Event.APPROVAL_REMINDER, actor=None,
-        note=f"Reminder sent to {', '.join(a.full_name for a in approvers)}.",
-    )  # fmt: skip
-
-
-@transaction.atomic
-def escalate(step_id: int) -> None:
-    """A step waited past its escalation delay: its approvers' managers (or, failing them, the
-    tenant admins) may now decide it too, and are told. Idempotent."""
-    step = RunStep.objects.select_related("run__order").get(pk=step_id)
-    order = (
-        Order.objects.select_for_update(of=("self",))
-        .select_related("tenant", "requested_by")
-        .get(pk=step.run.order_id)
-    )
-    step = RunStep.objects.select_for_update().get(pk=step_id)
-    if step.state != RunStep.State.ACTIVE or step.escalate_at is None:
-        return
-    if step.escalate_at > timezone.now():
-        return
-    added, to_admins = escalation_approvers(step.approvers, OrderFacts.of_order(order))
-    step.escalate_at = None
-    step.escalated_to_admins = step.escalated_to_admins or (to_admins and bool(added))
-    step.save(update_fields=["escalate_at", "escalated_to_admins"])
-    if not added:
-        return
-    order_services.set_approvers(order, added, level=step.position)
-    order_services.record_history(
-        order, event=OrderHistory.Event.APPROVAL_ESCALATED, actor=None,
-        note=f"Step {step.position} escalated to {', '.join(a.full_name for a in added)}.",
-    )  # fmt: skip
-    step.run.order = order
-    _ask_approvers(step, added, Notification.Event.APPROVAL_ESCALATED, occasion=step.pk)
-
-
-# --- Workflow order and draft previews (tenant admin pages) ----------------------------------
-
-PRIORITY_STEP = 10  # room to slot a workflow in between two others without renumbering
-
-
-@transaction.atomic
-def move_workflow(*, workflow: ApprovalWorkflow, direction: str, actor: Employee) -> None:
-    """Swap a workflow with its neighbour in priority order ("up": tried earlier, "down":
-    later) and renumber the tenant's workflows 10, 20, 30... Raises NotTenantAdmin."""
-    require_tenant_admin(actor, workflow.tenant_id)
-    if direction not in ("up", "down"):
-        raise ValueError(f"direction must be up or down, not {direction!r}")
-    workflows = list(
-        ApprovalWorkflow.objects.select_for_update()
-        .filter(tenant_id=workflow.tenant_id)
-        .order_by("priority", "id")
-    )
-    index = next(i for i, wf in enumerate(workflows) if wf.pk == workflow.pk)
-    other = index - 1 if direction == "up" else index + 1
-    if 0 <= other < len(workflows):
-        workflows[index], workflows[other] = workflows[other], workflows[index]
-    changed = []
-    for position, wf in enumerate(workflows, start=1):
-        if wf.priority != position * PRIORITY_STEP:
-            wf.priority = position * PRIORITY_STEP
-            changed.append(wf)
-    ApprovalWorkflow.objects.bulk_update(changed, ["priority"])
-    logger.info("workflow %s moved %s by %s", workflow.pk, direction, actor.pk)
-
-
-def preview_draft(
-    *, tenant, actor: Employee, data: dict, facts: OrderFacts,
-    workflow: ApprovalWorkflow | None = None,
-) -> tuple[WorkflowPreview, bool]:  # fmt: skip
-    """Preview a workflow being edited (validated data, as save_workflow takes) on an example
-    order, as if it were saved: (the preview, whether the draft is the workflow that matches).
-
-    The draft is saved in a transaction that is always rolled back, so the preview runs the
-    very routing that orders go through, among the tenant's other workflows, and stores
-    nothing. Raises what save_workflow raises.
-    """
-    with transaction.atomic():
-        draft = save_workflow(tenant=tenant, actor=actor, data=data, workflow=workflow)
-        result = preview(facts)
-        transaction.set_rollback(True)
-    return result, result.workflow is not None and result.workflow.pk == draft.pk

@@ -3,7 +3,7 @@ so a redelivered or republished message changes nothing the second time."""
 
 from celery import shared_task
 
-from approvals import services
+from approvals import reminders, services
 
 RETRY = {"autoretry_for": (Exception,), "retry_backoff": True, "max_retries": 5}
 
@@ -34,21 +34,21 @@ def record_fulfilment_failure(order_id: int) -> None:
 
 @shared_task(name="approvals.remind", ignore_result=True, **RETRY)
 def remind(step_id: int) -> None:
-    services.remind(step_id)
+    reminders.remind(step_id)
 
 
 @shared_task(name="approvals.escalate", ignore_result=True, **RETRY)
 def escalate(step_id: int) -> None:
-    services.escalate(step_id)
+    reminders.escalate(step_id)
 
 
 @shared_task(name="approvals.sweep_due_steps", ignore_result=True)
 def sweep_due_steps() -> int:
     """Beat: queue the reminders and escalations that are due (due times live in the database,
     never in long countdowns that Redis would redeliver)."""
-    reminders, escalations = services.steps_due()
-    for step_id in reminders:
+    due_reminders, due_escalations = reminders.steps_due()
+    for step_id in due_reminders:
         remind.delay(step_id)
-    for step_id in escalations:
+    for step_id in due_escalations:
         escalate.delay(step_id)
-    return len(reminders) + len(escalations)
+    return len(due_reminders) + len(due_escalations)

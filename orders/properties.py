@@ -13,6 +13,7 @@ from django.db.models import Max, Prefetch, QuerySet
 
 from catalog.models import TransactionType
 from orders.models import PropertyChoice, PropertyField, PropertyGroup
+from portal import audit
 from portal.exceptions import FieldProblem, RequestInvalid
 from portal.models import Employee, Tenant
 from portal.services import require_tenant_admin
@@ -207,10 +208,47 @@ def _check_answer(field: Field, answer: dict, path: str) -> tuple[dict | None, F
     return {**base, "choice": resolved}, None
 
 
-def group_representation(group: PropertyGroup) -> dict:
-    """A configured group in MobProc's format: {groupId, fields: [{id, label, type, ...}]}."""
+# Fields about the new device or the new plan of an order (MobProc 1.2.1: an UPGRADE without
+# a new device asks `orderExcludesDevice`, one without a new plan `orderExcludesPlan`, and
+# those are left out). The tenant marks them by their id, in the admin area as in the API.
+DEVICE_SPECIFIC_PREFIX = "DEVICE_"
+PLAN_SPECIFIC_PREFIX = "PLAN_"
+
+
+def is_device_specific(field: PropertyField) -> bool:
+    return field.field_id.upper().startswith(DEVICE_SPECIFIC_PREFIX)
+
+
+def is_plan_specific(field: PropertyField) -> bool:
+    return field.field_id.upper().startswith(PLAN_SPECIFIC_PREFIX)
+
+
+def asked_fields(
+    group: PropertyGroup, *, excludes_device: bool = False, excludes_plan: bool = False
+) -> list[PropertyField]:
+    """The group's fields an order asks: without the device-specific ones when it brings no
+    new device, without the plan-specific ones when it brings no new plan."""
+    return [
+        field
+        for field in group.fields.all()
+        if not (excludes_device and is_device_specific(field))
+        and not (excludes_plan and is_plan_specific(field))
+    ]
+
+
+def group_representation(
+    group: PropertyGroup,
+    *,
+    contact_number: str = "",
+    excludes_device: bool = False,
+    excludes_plan: bool = False,
+) -> dict:
+    """A configured group in MobProc's format: {groupId, fields: [{id, label, type, ...}]}.
+    `contact_number` (known_contact_number) is the prefilled `text` of a contact number field
+    the tenant gave no default (as the tutorials show it: the number the tenant knows);
+    `excludes_device` / `excludes_plan` leave out the fields asked_fields leaves out."""
     fields = []
-    for field in group.fields.all():
+    for field in asked_fields(group, excludes_device=excludes_device, excludes_plan=excludes_plan):
         data = {
             "id": field.field_id,
             "label": field.label,
@@ -222,7 +260,7 @@ def group_representation(group: PropertyGroup) -> dict:
             "maxLength": field.max_length,
             "pattern": hint(field) or field.pattern,
             "regEx": field.reg_ex,
-            "text": field.default_text,
+            "text": field.default_text or (contact_number if asks_contact_number(field) else ""),
         }
         data.update({key: value for key, value in optional.items() if value not in (None, "")})
         if field.type == Field.Type.CHOICE:
@@ -267,6 +305,7 @@ def add_property_group(
     group = PropertyGroup.objects.create(
         tenant=tenant, transaction_type=transaction_type, group_id=group_id, position=position
     )
+    _record_group(group, actor, audit.CREATED)
     logger.info("property group %s added by %s", group.pk, actor.pk)
     return group
 
@@ -276,8 +315,49 @@ def delete_property_group(*, group: PropertyGroup, actor: Employee) -> None:
     """Stop asking a group and its fields; orders placed already keep their answers (copied
     with their labels at submit)."""
     require_tenant_admin(actor, group.tenant_id)
+    group_pk = group.pk
     group.delete()
+    group.pk = group_pk  # for the audit, which names what was deleted
+    _record_group(group, actor, audit.DELETED)
     logger.info("property group %s deleted by %s", group.group_id, actor.pk)
+
+
+def _record_group(group: PropertyGroup, actor: Employee, action: str) -> None:
+    state = {"group_id": group.group_id, "transaction_type": group.transaction_type}
+    audit.record_change(
+        tenant=group.tenant_id,
+        actor=actor,
+        action=action,
+        target_type=audit.ORDER_PROPERTY_GROUP,
+        target_id=group.pk,
+        target_name=f"{group.group_id} ({group.transaction_type})",
+        before=state if action == audit.DELETED else None,
+        after=state if action == audit.CREATED else None,
+    )
+
+
+def _field_state(field: PropertyField) -> dict:
+    """A property field as the audit keeps it: its settings and its choices, as stored."""
+    state = {
+        "field_id": field.field_id,
+        "label": field.label,
+        "type": field.type,
+        "validation": field.validation,
+        "min_length": field.min_length,
+        "max_length": field.max_length,
+        "reg_ex": field.reg_ex,
+        "pattern": field.pattern,
+        "default_text": field.default_text,
+    }
+    choices = field.choices.order_by("position", "id")
+    state["choices"] = [
+        f"{c.choice_id}: {c.label}{' (other, say what)' if c.is_other else ''}" for c in choices
+    ]
+    return state
+
+
+def _field_name(field: PropertyField) -> str:
+    return f"{field.group.group_id}.{field.field_id} ({field.group.transaction_type})"
 
 
 @dataclass(frozen=True)
@@ -325,6 +405,8 @@ def save_property_field(
     problems = _property_field_problems(group, data, field)
     if problems:
         raise RequestInvalid(problems)
+    # As stored (the caller's copy may hold edits that were not saved).
+    before = _field_state(PropertyField.objects.get(pk=field.pk)) if field is not None else None
     values = {
         "field_id": data.field_id.strip(),
         "label": data.label.strip(),
@@ -358,6 +440,16 @@ def save_property_field(
             )
             for position, choice in enumerate(data.choices)
         )
+    audit.record_change(
+        tenant=group.tenant_id,
+        actor=actor,
+        action=audit.CREATED if before is None else audit.UPDATED,
+        target_type=audit.ORDER_PROPERTY,
+        target_id=field.pk,
+        target_name=_field_name(field),
+        before=before,
+        after=_field_state(field),
+    )
     logger.info("property field %s saved by %s", field.pk, actor.pk)
     return field
 
@@ -443,5 +535,16 @@ def _choice_problems(choices: tuple[ChoiceInput, ...]) -> list[FieldProblem]:
 def delete_property_field(*, field: PropertyField, actor: Employee) -> None:
     """Stop asking a field; orders placed already keep their answers."""
     require_tenant_admin(actor, field.group.tenant_id)
+    before, field_pk = _field_state(field), field.pk
     field.delete()
+    audit.record_change(
+        tenant=field.group.tenant_id,
+        actor=actor,
+        action=audit.DELETED,
+        target_type=audit.ORDER_PROPERTY,
+        target_id=field_pk,
+        target_name=_field_name(field),
+        before=before,
+        after=None,
+    )
     logger.info("property field %s deleted by %s", field.field_id, actor.pk)

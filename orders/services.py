@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from collections.abc import Iterable
 from functools import partial
 
 from django.db import IntegrityError, transaction
@@ -293,9 +294,12 @@ def set_approvers(order: Order, employees: list[Employee], *, level: int) -> Non
     )
 
 
-def close_approvers(order: Order, *, level: int) -> None:
-    """The level is decided: its approvers no longer have it waiting for them."""
-    OrderApprover.objects.filter(order=order, level=level).update(pending=False)
+def close_approvers(order: Order, *, level: int, keep: Iterable[int] = ()) -> None:
+    """The level is decided: its approvers no longer have it waiting for them (but the
+    employees `keep`, still to decide a level that goes on)."""
+    OrderApprover.objects.filter(order=order, level=level, pending=True).exclude(
+        employee_id__in=list(keep)
+    ).update(pending=False)
 
 
 # --- Decisions' consequences (called by the approvals app) -----------------------------------

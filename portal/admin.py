@@ -5,9 +5,12 @@ services (pages and API), never through a raw status field."""
 from django.contrib import admin
 
 from portal.models import (
+    AuditEvent,
     Delegation,
     Department,
     Employee,
+    EmployeeAttribute,
+    EmployeeAttributeValue,
     EmployeeGroup,
     Hierarchy,
     OutboxMessage,
@@ -139,3 +142,37 @@ class SignInEventAdmin(ReadOnlyAdmin):
     list_filter = ["kind"]
     search_fields = ["username", "ip_address", "client_id", "correlation_id"]
     date_hierarchy = "at"
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(ReadOnlyAdmin):
+    """The audit of configuration changes (portal.audit): read only; the database refuses to
+    change or delete a row anyway."""
+
+    list_display = [
+        "created_at", "tenant", "target_type", "target_name", "action", "actor", "caller",
+        "channel", "ip_address", "client_id",
+    ]  # fmt: skip
+    list_filter = ["tenant", "target_type", "action", "channel"]
+    list_select_related = ["tenant", "actor", "caller"]
+    search_fields = ["target_name", "correlation_id", "client_id"]
+    date_hierarchy = "created_at"
+
+
+class EmployeeAttributeValueInline(ReadOnlyInline):
+    """The employees' values of a custom attribute: shown; tenant admins set them on the
+    employee page, through portal.people.set_custom_attributes (valid values, audit)."""
+
+    model = EmployeeAttributeValue
+    fields = ["employee", "value"]
+
+
+@admin.register(EmployeeAttribute)
+class EmployeeAttributeAdmin(admin.ModelAdmin):
+    """Custom employee attributes (MobProc 1.1.0): a tenant's names and their valid values."""
+
+    list_display = ["name", "tenant"]
+    list_filter = ["tenant"]
+    search_fields = ["name"]
+    list_select_related = ["tenant"]
+    inlines = [EmployeeAttributeValueInline]

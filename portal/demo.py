@@ -6,7 +6,15 @@ from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 
-from portal.models import Department, Employee, Hierarchy, OAuthApplication, ReportingLine, Tenant
+from portal.models import (
+    Department,
+    Employee,
+    EmployeeAttribute,
+    Hierarchy,
+    OAuthApplication,
+    ReportingLine,
+    Tenant,
+)
 
 DEMO_PASSWORD = "procure-demo"
 # Published demo credentials: the README lists them.
@@ -103,6 +111,12 @@ def _load_people(tenant: Tenant) -> None:
                 employee=employees[person.username],
                 defaults={"manager": employees[person.manager]},
             )
+    # A custom employee attribute (MobProc 1.1.0), its values set on the admin's employee page.
+    EmployeeAttribute.objects.update_or_create(
+        tenant=tenant,
+        name="Office location",
+        defaults={"valid_values": "Headquarters\nRemote\nField office"},
+    )
 
 
 def _load_client(tenant: Tenant) -> None:

@@ -35,15 +35,31 @@ class RequestContextMiddleware:
         corr_token = correlation_id.set(corr)
         act_token = activity_id.set(act or "-")
         request.correlation_id = corr
+        # Imported here: settings.LOGGING loads this module before the apps are ready.
+        from portal import audit
+
+        # Where a configuration change made by this request comes from (portal.audit); the
+        # API's authentication adds the client and the caller (portal.api.context).
+        origin_token = audit.origin.set(audit.request_origin(request, _channel(request.path)))
         try:
             response = self.get_response(request)
         finally:
             correlation_id.reset(corr_token)
             activity_id.reset(act_token)
+            audit.origin.reset(origin_token)
         response[CORRELATION_HEADER] = corr
         if act:
             response[ACTIVITY_HEADER] = act
         return response
+
+
+def _channel(path: str) -> str:
+    """The audit channel of a request path: the API, the Django admin, or the pages."""
+    if path.startswith("/api/"):
+        return "API"
+    if path.startswith("/admin/"):
+        return "ADMIN"
+    return "PAGE"
 
 
 class RequestContextLogFilter(logging.Filter):

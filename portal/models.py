@@ -11,6 +11,19 @@ from django.utils import timezone
 from oauth2_provider.models import AbstractApplication
 
 
+class TracksUpdates:
+    """For a model with `updated_at = DateTimeField(auto_now=True)` (MobProc's `updated`): a
+    save of some fields only (`update_fields`) stores the new time too, so that every change
+    made through save() moves it, however narrow. Writes by QuerySet.update() set it
+    themselves."""
+
+    def save(self, *args, **kwargs):
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "updated_at" not in update_fields:
+            kwargs["update_fields"] = [*update_fields, "updated_at"]
+        return super().save(*args, **kwargs)
+
+
 class Tenant(models.Model):
     """A customer company. Every business row belongs to exactly one tenant."""
 
@@ -55,7 +68,7 @@ class EmployeeQuerySet(models.QuerySet):
         return self.select_related("department")
 
 
-class Employee(models.Model):
+class Employee(TracksUpdates, models.Model):
     class Status(models.TextChoices):
         ACTIVE = "ACTIVE"
         INACTIVE = "INACTIVE"
@@ -84,10 +97,14 @@ class Employee(models.Model):
         help_text="Configures workflows, properties and catalog; may act for any employee.",
     )
 
+    # The row's last change (MobProc 1.2.0 `updated`, `dateTimeUpdatedOnOrAfter`).
+    updated_at = models.DateTimeField(auto_now=True)
+
     objects = EmployeeQuerySet.as_manager()
 
     class Meta:
         ordering = ["last_name", "first_name"]
+        indexes = [models.Index(fields=["tenant", "updated_at"], name="employee_updated")]
         constraints = [
             models.UniqueConstraint(
                 fields=["tenant", "company_employee_id"], name="employee_unique_company_id"
@@ -100,6 +117,52 @@ class Employee(models.Model):
     @property
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()
+
+
+class EmployeeAttribute(models.Model):
+    """A custom attribute a tenant keeps on its employees (MobProc 1.1.0 "Custom Employee
+    Attributes"): a name and, when the tenant restricts it, the values it may take."""
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="employee_attributes")
+    name = models.CharField(max_length=100)
+    valid_values = models.TextField(
+        blank=True, help_text="One value per line; empty: any text up to 255 characters."
+    )
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "name"], name="employee_attribute_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def choices(self) -> list[str]:
+        """The values the attribute may take, in the tenant's order ([]: any text)."""
+        return [line.strip() for line in self.valid_values.splitlines() if line.strip()]
+
+
+class EmployeeAttributeValue(models.Model):
+    """One employee's value of one of their tenant's custom attributes."""
+
+    employee = models.ForeignKey(Employee, on_delete=models.CASCADE, related_name="attributes")
+    attribute = models.ForeignKey(
+        EmployeeAttribute, on_delete=models.CASCADE, related_name="employee_values"
+    )
+    value = models.CharField(max_length=255)
+
+    class Meta:
+        ordering = ["attribute__name", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["employee", "attribute"], name="employee_attribute_value_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.attribute.name}: {self.value}"
 
 
 class Hierarchy(models.Model):
@@ -322,3 +385,63 @@ class SignInEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.username or '-'} from {self.ip_address or '-'}"
+
+
+class AuditEvent(models.Model):
+    """A change to a tenant's configuration (groups, people, delegations, order properties,
+    the catalog offering, notification switches, workflows, hierarchies): who made it, from
+    where, and the target as it was before and after. Written by portal.audit.record_change,
+    called by the services. Append-only: the database itself refuses UPDATE and DELETE on this
+    table (see the migration)."""
+
+    class Action(models.TextChoices):
+        CREATED = "CREATED", "created"
+        UPDATED = "UPDATED", "updated"
+        DELETED = "DELETED", "deleted"
+
+    class Channel(models.TextChoices):
+        PAGE = "PAGE", "on the portal's pages"
+        API = "API", "through the API"
+        ADMIN = "ADMIN", "in the Django admin"
+        SYSTEM = "SYSTEM", "by the system (tasks, shell)"
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    actor = models.ForeignKey(
+        Employee, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        help_text="Who made the change (acting as); empty for the system.",
+    )  # fmt: skip
+    caller = models.ForeignKey(
+        Employee, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        help_text="Who really called, when acting for someone else.",
+    )  # fmt: skip
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    client_id = models.CharField(max_length=100, blank=True)
+    correlation_id = models.CharField(max_length=100, blank=True)
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    action = models.CharField(max_length=10, choices=Action.choices)
+    # What was changed: a label such as "approver group", its id, and its name as it was.
+    target_type = models.CharField(max_length=50)
+    target_id = models.CharField(max_length=50, blank=True)
+    target_name = models.CharField(max_length=255, blank=True)
+    # The fields that changed (an update), or all of them (created: after; deleted: before).
+    before = models.JSONField(null=True, blank=True)
+    after = models.JSONField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(
+                "tenant", models.F("created_at").desc(), models.F("id").desc(),
+                name="audit_event_list",
+            ),
+            models.Index(
+                "tenant", "target_type", models.F("created_at").desc(), name="audit_event_by_type"
+            ),
+            models.Index(
+                "tenant", "actor", models.F("created_at").desc(), name="audit_event_by_actor"
+            ),
+        ]  # fmt: skip
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M:%S} {self.target_type} {self.action}"

@@ -92,6 +92,21 @@ def deciding_for(employee: Employee, *, on: datetime.date | None = None) -> Deci
     return DecidingFor(employee=employee, delegations=tuple(delegations))
 
 
+def delegates_of(employees: Iterable[Employee]) -> list[tuple[Employee, Employee]]:
+    """Who stands in for these employees today: (the employee, their delegate) for each
+    delegation in force whose delegate is active, in one query."""
+    by_id = {employee.pk: employee for employee in employees}
+    if not by_id:
+        return []
+    delegations = (
+        Delegation.objects.in_force()
+        .filter(employee_id__in=by_id, delegate__status=Employee.Status.ACTIVE)
+        .select_related("delegate")
+        .order_by("employee_id", "pk")
+    )
+    return [(by_id[d.employee_id], d.delegate) for d in delegations]
+
+
 def delegators_today(employee: Employee) -> QuerySet:
     """The ids of who named the employee delegate for today, as a subquery (deciding_for's
     delegators, for a query that needs no more)."""

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 
 from django.db import IntegrityError, transaction
 
-from portal import selectors
+from portal import audit, selectors
 from portal.exceptions import Conflict, FieldProblem, NotAllowed, NotTenantAdmin, RequestInvalid
 from portal.models import (
     Delegation,
@@ -50,13 +50,15 @@ def add_delegation(
         problems.append(FieldProblem("ends_on", "INVALID_VALUE", "The end comes before the start."))
     if problems:
         raise RequestInvalid(problems)
-    return Delegation.objects.create(
+    delegation = Delegation.objects.create(
         tenant_id=employee.tenant_id,
         employee=employee,
         delegate=delegate,
         starts_on=starts_on,
         ends_on=ends_on,
     )
+    _record_delegation(delegation, actor, audit.CREATED)
+    return delegation
 
 
 @transaction.atomic
@@ -66,7 +68,29 @@ def end_delegation(*, delegation: Delegation, actor: Employee) -> None:
         actor.is_tenant_admin and actor.tenant_id == delegation.tenant_id
     ):
         raise NotAllowed("You may only withdraw your own delegations.")
+    delegation_id = delegation.pk
     delegation.delete()
+    delegation.pk = delegation_id  # for the audit, which names what was withdrawn
+    _record_delegation(delegation, actor, audit.DELETED)
+
+
+def _record_delegation(delegation: Delegation, actor: Employee, action: str) -> None:
+    state = {
+        "employee": delegation.employee.full_name,
+        "delegate": delegation.delegate.full_name,
+        "starts_on": delegation.starts_on,
+        "ends_on": delegation.ends_on,
+    }
+    audit.record_change(
+        tenant=delegation.tenant_id,
+        actor=actor,
+        action=action,
+        target_type=audit.DELEGATION,
+        target_id=delegation.pk,
+        target_name=f"{state['delegate']} for {state['employee']}",
+        before=state if action == audit.DELETED else None,
+        after=state if action == audit.CREATED else None,
+    )
 
 
 # --- The organisation (tenant admins) -------------------------------------------------------
@@ -93,7 +117,31 @@ def set_manager(
     problem = _manager_problem(employee, manager, hierarchy)
     if problem:
         raise RequestInvalid([FieldProblem("manager", "INVALID_VALUE", problem)])
+    before = _managers_of(employee, [hierarchy])
     _write_manager(employee, manager, hierarchy, actor)
+    audit.record_change(
+        tenant=employee.tenant_id,
+        actor=actor,
+        action=audit.UPDATED,
+        target_type=audit.EMPLOYEE,
+        target_id=employee.pk,
+        target_name=employee.full_name,
+        before=before,
+        after={_manager_key(hierarchy): manager.full_name if manager else None},
+    )
+
+
+def _manager_key(hierarchy: Hierarchy) -> str:
+    """How the audit names an employee's manager in a hierarchy."""
+    return f"manager in {hierarchy.name}"
+
+
+def _managers_of(employee: Employee, hierarchies: Iterable[Hierarchy]) -> dict[str, str | None]:
+    """The employee's manager in each hierarchy (None: nobody), keyed as the audit names it."""
+    hierarchies = list(hierarchies)
+    lines = ReportingLine.objects.filter(employee=employee, hierarchy__in=hierarchies)
+    names = {line.hierarchy_id: line.manager.full_name for line in lines.select_related("manager")}
+    return {_manager_key(h): names.get(h.pk) for h in hierarchies}
 
 
 def _lock_hierarchies(employee: Employee, hierarchies: Iterable[Hierarchy]) -> None:
@@ -121,11 +169,14 @@ def _manager_problem(
 def _write_manager(
     employee: Employee, manager: Employee | None, hierarchy: Hierarchy, actor: Employee
 ) -> None:
-    lines = ReportingLine.objects.filter(hierarchy=hierarchy)
     if manager is None:
-        lines.filter(employee=employee).delete()
+        ReportingLine.objects.filter(hierarchy=hierarchy, employee=employee).delete()
     else:
-        lines.update_or_create(employee=employee, defaults={"manager": manager})
+        # Both in the lookup: a first line in this hierarchy is created with it (a filtered
+        # queryset's conditions are not part of what update_or_create creates).
+        ReportingLine.objects.update_or_create(
+            hierarchy=hierarchy, employee=employee, defaults={"manager": manager}
+        )
     logger.info("manager of %s in %s set to %s by %s", employee.pk, hierarchy.pk,
                 manager.pk if manager else None, actor.pk)  # fmt: skip
 
@@ -173,6 +224,11 @@ def update_employee(
             problems.append(FieldProblem(f"managers.{hierarchy.pk}", "INVALID_VALUE", problem))
     if problems:
         raise RequestInvalid(problems)
+    before = {
+        "is_tenant_admin": employee.is_tenant_admin,
+        "status": employee.status,
+        **_managers_of(employee, managers),
+    }
     employee.is_tenant_admin = is_tenant_admin
     employee.status = status
     employee.save(update_fields=["is_tenant_admin", "status"])
@@ -184,6 +240,20 @@ def update_employee(
     for hierarchy, manager in managers.items():
         if current.get(hierarchy.pk) != (manager.pk if manager else None):
             _write_manager(employee, manager, hierarchy, actor)
+    audit.record_change(
+        tenant=employee.tenant_id,
+        actor=actor,
+        action=audit.UPDATED,
+        target_type=audit.EMPLOYEE,
+        target_id=employee.pk,
+        target_name=employee.full_name,
+        before=before,
+        after={
+            "is_tenant_admin": is_tenant_admin,
+            "status": status,
+            **{_manager_key(h): m.full_name if m else None for h, m in managers.items()},
+        },
+    )
     logger.info("employee %s updated by %s (admin=%s, status=%s)", employee.pk, actor.pk,
                 is_tenant_admin, status)  # fmt: skip
     return employee
@@ -226,12 +296,23 @@ def save_group(
         problems.append(FieldProblem("members", "NOT_FOUND", "Choose colleagues of your tenant."))
     if problems:
         raise RequestInvalid(problems)
+    before = _group_state(group) if group is not None else None
     if group is None:
         group = EmployeeGroup.objects.create(tenant=tenant, name=name)
     elif group.name != name:
         group.name = name
         group.save(update_fields=["name"])
     group.members.set(members)
+    audit.record_change(
+        tenant=tenant,
+        actor=actor,
+        action=audit.CREATED if before is None else audit.UPDATED,
+        target_type=audit.APPROVER_GROUP,
+        target_id=group.pk,
+        target_name=before["name"] if before else group.name,
+        before=before,
+        after={"name": group.name, "members": sorted(m.full_name for m in members)},
+    )
     logger.info("group %s saved by %s", group.pk, actor.pk)
     return group
 
@@ -244,6 +325,7 @@ def delete_group(*, group: EmployeeGroup, actor: Employee) -> None:
     app free of any knowledge of workflows.
     """
     require_tenant_admin(actor, group.tenant_id)
+    before, group_id = _group_state(group), group.pk
     try:
         with transaction.atomic():
             group.delete()
@@ -252,4 +334,24 @@ def delete_group(*, group: EmployeeGroup, actor: Employee) -> None:
             f"An approval workflow step uses {group.name}: change that step first.",
             code="GROUP_IN_USE",
         ) from None
+    audit.record_change(
+        tenant=group.tenant_id,
+        actor=actor,
+        action=audit.DELETED,
+        target_type=audit.APPROVER_GROUP,
+        target_id=group_id,
+        target_name=group.name,
+        before=before,
+        after=None,
+    )
     logger.info("group %s deleted by %s", group.name, actor.pk)
+
+
+def _group_state(group: EmployeeGroup) -> dict:
+    """An approver group as the audit keeps it: its name and its members' names (as stored)."""
+    stored = EmployeeGroup.objects.filter(pk=group.pk).values_list("name", flat=True).first()
+    members = Employee.objects.filter(employee_groups=group.pk)
+    return {
+        "name": stored if stored is not None else group.name,
+        "members": sorted(member.full_name for member in members.only("first_name", "last_name")),
+    }

@@ -329,7 +329,15 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     # Several models have a `status`: each choice set gets a name of its own.
-    "ENUM_NAME_OVERRIDES": {"EmployeeStatusEnum": "portal.models.Employee.Status"},
+    "ENUM_NAME_OVERRIDES": {
+        "EmployeeStatusEnum": "portal.models.Employee.Status",
+        "ServiceStatusEnum": "catalog.models.ServiceAsset.Status",
+    },
+    # The headers every call sends and the error bodies it may answer (portal/api/schema.py).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "portal.api.schema.describe_calls",
+    ],
 }
 
 # --- Cache ------------------------------------------------------------------------------------
@@ -413,6 +421,9 @@ CELERY_BEAT_SCHEDULE = {
     "prune-sign-in-events": {"task": "portal.prune_sign_in_events", "schedule": 3600.0},
 }
 CELERY_TIMEZONE = TIME_ZONE
+# Without a broker (`make run`) there is no beat either: the development server runs the schedule
+# above in a thread of its own instead (portal/embedded.py). Never with REDIS_URL: beat does it.
+EMBEDDED_SWEEPS = env_bool("EMBEDDED_SWEEPS", default=not REDIS_URL)
 
 # --- Fulfilment -------------------------------------------------------------------------------
 

@@ -13,6 +13,7 @@ import factory
 from django.contrib.auth import get_user_model
 from factory.django import DjangoModelFactory
 
+from approvals.models import ApprovalStep, ApprovalStepSource, StepRule
 from catalog.models import (
     Accessory,
     Device,
@@ -201,3 +202,20 @@ class RegionFactory(DjangoModelFactory):
 
     id = factory.Sequence(lambda n: CATALOG_IDS + n)
     name = factory.Sequence(lambda n: f"Country {n}")
+
+
+# --- Approvals --------------------------------------------------------------------------------
+
+
+def approval_step(*sources: dict, workflow, position: int, **fields) -> ApprovalStep:
+    """A workflow step with its approver sources (dicts of StepRule fields: kind, group...), in
+    order; a one-source step may name its source flat, as steps did before (kind=..., group=...).
+    The other fields are the step's policy (rule, required, reject_when, delays in minutes)."""
+    flat = {name: fields.pop(name) for name in list(fields) if name in StepRule.RULE_FIELDS}
+    if flat:
+        sources = (*sources, flat)
+    step = ApprovalStep.objects.create(workflow=workflow, position=position, **fields)
+    ApprovalStepSource.objects.bulk_create(
+        ApprovalStepSource(step=step, position=n, **source) for n, source in enumerate(sources, 1)
+    )
+    return step

@@ -5,7 +5,14 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from approvals import rules
-from approvals.models import ApprovalRun, ApprovalWorkflow, Decision, RunStep
+from approvals.models import (
+    ApprovalRun,
+    ApprovalStep,
+    ApprovalWorkflow,
+    Decision,
+    RunStep,
+    StepRule,
+)
 from orders.api.serializers import person
 from portal.api.serializers import absolute_url
 
@@ -41,6 +48,9 @@ def _decision(decision: Decision | None) -> dict | None:
 
 
 def _step(step: RunStep) -> dict:
+    """A run's step with its rule and its seats (`sources`), each with its approvers and its
+    answer; `decision` is the one that decided the step (or its only one)."""
+    seats = list(step.seats.all())
     return {
         "level": step.position,
         "description": step.description,
@@ -48,7 +58,19 @@ def _step(step: RunStep) -> dict:
         "approvers": [person(a) for a in step.approvers],
         "escalatedToAdmins": step.escalated_to_admins,
         "startTime": STAMP(step.started_at) if step.started_at else None,
-        "decision": _decision(getattr(step, "decision", None)),
+        "decision": _decision(step.decision),
+        "rule": step.rule,
+        "required": step.needed(len(seats)),
+        "rejectWhen": step.reject_when,
+        "sources": [
+            {
+                "description": seat.description,
+                "state": seat.state,
+                "approvers": [person(a) for a in seat.approvers.all()],
+                "decision": _decision(seat.answer),
+            }
+            for seat in seats
+        ],
     }
 
 
@@ -90,21 +112,45 @@ def workflow_representation(workflow: ApprovalWorkflow, request) -> dict:
         },
         "reasonRequiredToReject": workflow.reason_required_to_reject,
         "reasonRequiredToApprove": workflow.reason_required_to_approve,
-        "steps": [
-            {
-                "level": step.position,
-                "kind": step.kind,
-                "description": step.describe(),
-                "managerLevels": step.manager_levels,
-                "hierarchyId": _id(step.hierarchy_id),
-                "groupId": _id(step.group_id),
-                "employeeId": _id(step.employee_id),
-                "reminderDelayHours": step.reminder_delay_hours,
-                "escalationDelayHours": step.escalation_delay_hours,
-            }
-            for step in workflow.steps.all()
-        ],
+        "steps": [_workflow_step(step) for step in workflow.steps.all()],
     }
+
+
+def _source(source: StepRule | None) -> dict:
+    return {
+        "kind": source.kind if source else None,
+        "managerLevels": source.manager_levels if source else None,
+        "hierarchyId": _id(source.hierarchy_id) if source else None,
+        "groupId": _id(source.group_id) if source else None,
+        "employeeId": _id(source.employee_id) if source else None,
+    }
+
+
+def _workflow_step(step: ApprovalStep) -> dict:
+    """A step as the API writes it (approvers, rule, delays in minutes), with the one-source
+    form's flat fields beside (null for several sources) and the delays in hours (whole or
+    not), for the clients that read those."""
+    sources = list(step.sources.all())
+    only = sources[0] if len(sources) == 1 else None
+    return {
+        "level": step.position,
+        "description": step.describe(),
+        **_source(only),
+        "approvers": [{"description": source.describe(), **_source(source)} for source in sources],
+        "rule": step.rule,
+        "required": step.required,
+        "rejectWhen": step.reject_when,
+        "reminderDelayMinutes": step.reminder_delay_minutes,
+        "escalationDelayMinutes": step.escalation_delay_minutes,
+        "reminderDelayHours": _hours(step.reminder_delay_minutes),
+        "escalationDelayHours": _hours(step.escalation_delay_minutes),
+    }
+
+
+def _hours(minutes: int | None) -> int | float | None:
+    if minutes is None:
+        return None
+    return minutes // 60 if minutes % 60 == 0 else round(minutes / 60, 2)
 
 
 def _money(value) -> float | None:

@@ -9,14 +9,14 @@ from rest_framework import generics, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from approvals import selectors, services
+from approvals import selectors, services, workflows
 from approvals.api.serializers import (
     DecisionBodySerializer,
     run_representation,
     workflow_representation,
 )
 from approvals.exceptions import NoApprovalRun
-from approvals.models import ApprovalRun, Decision, RunStep
+from approvals.models import ApprovalRun, Decision, RunSeat
 from approvals.routing import OrderFacts
 from approvals.workflow_input import WorkflowInputSerializer
 from orders import drafts as order_drafts
@@ -64,10 +64,10 @@ class OrderApproval(APIView):
             .select_related("order")
             .prefetch_related(
                 Prefetch(
-                    "steps",
-                    queryset=RunStep.objects.select_related(
+                    "steps__seats",
+                    queryset=RunSeat.objects.select_related(
                         "decision__decided_by", "decision__decided_for"
-                    ),
+                    ).prefetch_related("approvers"),
                 ),
                 "order__approvers__employee",
             )
@@ -116,7 +116,7 @@ class WorkflowList(APIView):
         _workflows(ctx)
         body = WorkflowInputSerializer(data=request.data, context={"tenant": ctx.tenant})
         body.is_valid(raise_exception=True)
-        workflow = services.save_workflow(
+        workflow = workflows.save_workflow(
             tenant=ctx.tenant, actor=ctx.caller or ctx.actor, data=body.validated_data
         )
         workflow = _workflows(ctx).get(pk=workflow.pk)
@@ -140,7 +140,7 @@ class WorkflowDetail(APIView):
             data=request.data, context={"tenant": ctx.tenant, "instance": workflow}
         )
         body.is_valid(raise_exception=True)
-        services.save_workflow(
+        workflows.save_workflow(
             tenant=ctx.tenant,
             actor=ctx.caller or ctx.actor,
             data=body.validated_data,
@@ -155,7 +155,7 @@ class WorkflowDetail(APIView):
     def delete(self, request, pk: int):
         ctx = api_context(request)
         workflow = get_object_or_404(_workflows(ctx), pk=pk)
-        services.delete_workflow(workflow=workflow, actor=ctx.caller or ctx.actor)
+        workflows.delete_workflow(workflow=workflow, actor=ctx.caller or ctx.actor)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -168,7 +168,7 @@ class WorkflowPreview(APIView):
         _workflows(ctx)
         order_request = parse_order_request(request.data, tenant=ctx.tenant, actor=ctx.actor)
         draft = order_drafts.draft_order(tenant=ctx.tenant, actor=ctx.actor, request=order_request)
-        result = services.preview(OrderFacts.of_draft(draft, placed_by=ctx.caller))
+        result = workflows.preview(OrderFacts.of_draft(draft, placed_by=ctx.caller))
         workflow = result.workflow
         return Response(
             {
@@ -180,12 +180,24 @@ class WorkflowPreview(APIView):
                         "level": step.level,
                         "description": step.description,
                         "escalatedToAdmins": step.escalated_to_admins,
-                        "approvers": [
-                            {"id": str(a.pk), "name": a.full_name, "email": a.email}
-                            for a in step.approvers
+                        "approvers": [_preview_person(a) for a in step.approvers],
+                        "rule": step.rule,
+                        "required": step.needed,
+                        "rejectWhen": step.reject_when,
+                        "sources": [
+                            {
+                                "description": source.description,
+                                "escalatedToAdmins": source.escalated_to_admins,
+                                "approvers": [_preview_person(a) for a in source.approvers],
+                            }
+                            for source in step.sources
                         ],
                     }
                     for step in result.steps
                 ],
             }
         )
+
+
+def _preview_person(employee) -> dict:
+    return {"id": str(employee.pk), "name": employee.full_name, "email": employee.email}

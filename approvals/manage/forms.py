@@ -13,7 +13,7 @@ from decimal import Decimal
 from django import forms
 
 from approvals import rules
-from approvals.models import ApprovalWorkflow, StepRule
+from approvals.models import ApprovalWorkflow, StepPolicy, StepRule
 from approvals.routing import OrderFacts
 from catalog.models import Region, TransactionType
 from portal.exceptions import FieldProblem
@@ -84,44 +84,91 @@ class WorkflowForm(forms.Form):
         }
 
 
+SOURCE_SLOTS = 3  # approver sources offered per step without JavaScript; blank ones are ignored
+SOURCE_FIELDS = ("kind", "manager_levels", "hierarchy", "group", "employee")
+
+
+def slot_field(name: str, slot: int) -> str:
+    """A source slot's input: slot 1 keeps the one-source names (kind, group...), the others
+    are numbered (kind_2, group_2...)."""
+    return name if slot == 1 else f"{name}_{slot}"
+
+
 class StepForm(forms.Form):
-    kind = forms.CharField(
-        required=False,
-        widget=forms.Select(choices=[("", "No step"), *StepRule.Kind.choices]),
+    """One step row: up to SOURCE_SLOTS approver sources, the rule over them, the delays in
+    minutes. Fields are added per slot in __init__ (slot_field names)."""
+
+    rule = forms.CharField(required=False, widget=forms.Select(choices=StepPolicy.Rule.choices))
+    required = _text(placeholder="N", **NUMBER)
+    reject_when = forms.CharField(
+        required=False, widget=forms.Select(choices=StepPolicy.RejectWhen.choices)
     )
-    manager_levels = _text(**NUMBER)
-    hierarchy = forms.CharField(required=False, widget=forms.Select)
-    group = forms.CharField(required=False, widget=forms.Select)
-    employee = forms.CharField(required=False, widget=forms.Select)
-    reminder_delay_hours = _text(placeholder="none", **NUMBER)
-    escalation_delay_hours = _text(placeholder="none", **NUMBER)
+    reminder_delay_minutes = _text(placeholder="none", **NUMBER)
+    escalation_delay_minutes = _text(placeholder="none", **NUMBER)
 
     def __init__(self, *args, choices: dict, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        for name, options in choices.items():
-            self.fields[name].widget.choices = options
+        for slot in range(1, SOURCE_SLOTS + 1):
+            self.fields[slot_field("kind", slot)] = forms.CharField(
+                required=False,
+                widget=forms.Select(
+                    choices=[("", "No step" if slot == 1 else "No other source"),
+                             *StepRule.Kind.choices]
+                ),
+            )  # fmt: skip
+            self.fields[slot_field("manager_levels", slot)] = _text(**NUMBER)
+            for name, options in choices.items():
+                self.fields[slot_field(name, slot)] = forms.CharField(
+                    required=False, widget=forms.Select(choices=options)
+                )
+
+    def slots(self) -> list[dict]:
+        """The source slots' bound fields, for the template: [{"number", "kind", ...}]."""
+        return [
+            {
+                "number": slot,
+                "label": "Who approves" if slot == 1 else f"Source {slot}",
+                # With JavaScript a slot shows the inputs of its kind only (manage.js).
+                **{f"for_{kind.lower()}": f"for-{kind}" for kind in StepRule.Kind.values},
+                **{name: self[slot_field(name, slot)] for name in SOURCE_FIELDS},
+            }
+            for slot in range(1, SOURCE_SLOTS + 1)
+        ]
+
+    def filled_slots(self) -> list[int]:
+        """The slots (valid form) that name a source, in order."""
+        data = self.cleaned_data
+        return [s for s in range(1, SOURCE_SLOTS + 1) if data.get(slot_field("kind", s))]
 
     @staticmethod
     def initial_of(step) -> dict:
-        return {
-            "kind": step.kind,
-            "manager_levels": step.manager_levels,
-            "hierarchy": step.hierarchy_id or "",
-            "group": step.group_id or "",
-            "employee": step.employee_id or "",
-            "reminder_delay_hours": step.reminder_delay_hours,
-            "escalation_delay_hours": step.escalation_delay_hours,
+        initial = {
+            "rule": step.rule,
+            "required": step.required or "",
+            "reject_when": step.reject_when,
+            "reminder_delay_minutes": step.reminder_delay_minutes,
+            "escalation_delay_minutes": step.escalation_delay_minutes,
         }
+        for slot, source in enumerate(list(step.sources.all())[:SOURCE_SLOTS], start=1):
+            initial |= {
+                slot_field("kind", slot): source.kind,
+                slot_field("manager_levels", slot): source.manager_levels,
+                slot_field("hierarchy", slot): source.hierarchy_id or "",
+                slot_field("group", slot): source.group_id or "",
+                slot_field("employee", slot): source.employee_id or "",
+            }
+        return initial
 
 
 StepFormSet = forms.formset_factory(StepForm, extra=0, max_num=MAX_STEPS, absolute_max=MAX_STEPS)
+BLANK_STEP = {slot_field("manager_levels", s): 1 for s in range(1, SOURCE_SLOTS + 1)}
 
 
 def step_formset(tenant: Tenant, *, data=None, steps=()) -> forms.BaseFormSet:
     """The step rows: the workflow's steps, then blank rows up to STEP_ROWS (at least one)."""
     initial = [StepForm.initial_of(step) for step in steps]
     blank = max(STEP_ROWS - len(initial), 1)
-    initial = (initial + [{"manager_levels": 1}] * blank)[:MAX_STEPS]
+    initial = (initial + [BLANK_STEP] * blank)[:MAX_STEPS]
     choices = {
         "hierarchy": [("", "Reporting line (default)")]
         + [(str(h.pk), h.name) for h in Hierarchy.objects.filter(tenant=tenant, is_default=False)],
@@ -147,26 +194,33 @@ FIELD_OF_INPUT = {
     "reasonRequiredToApprove": "reason_required_to_approve",
 }
 STEP_FIELD_OF_INPUT = {
+    "approvers": "kind",
+    "rule": "rule",
+    "required": "required",
+    "rejectWhen": "reject_when",
+    "reminderDelayMinutes": "reminder_delay_minutes",
+    "escalationDelayMinutes": "escalation_delay_minutes",
+}
+SOURCE_FIELD_OF_INPUT = {
     "kind": "kind",
     "managerLevels": "manager_levels",
     "hierarchyId": "hierarchy",
     "groupId": "group",
     "employeeId": "employee",
-    "reminderDelayHours": "reminder_delay_hours",
-    "escalationDelayHours": "escalation_delay_hours",
 }
-# Which approver input each kind of step uses; the others in its row are ignored.
+# Which approver input each kind of source uses; the others in its slot are ignored.
 APPROVER_INPUTS = {
     StepRule.Kind.MANAGER: {"managerLevels": "manager_levels", "hierarchyId": "hierarchy"},
     StepRule.Kind.GROUP: {"groupId": "group"},
     StepRule.Kind.EMPLOYEE: {"employeeId": "employee"},
 }
 STEP_PATH = re.compile(r"steps\[(\d+)\]\.?(.*)")
+SOURCE_PATH = re.compile(r"approvers\[(\d+)\]\.(.*)")
 
 
 def workflow_input(form: WorkflowForm, steps: forms.BaseFormSet) -> tuple[dict, list[int]]:
     """The serializer's input from the (valid) forms, and the row of each step it contains
-    (rows without a kind are left out)."""
+    (rows naming no source are left out)."""
     data = form.cleaned_data
     body: dict = {
         "name": data["name"],
@@ -187,12 +241,19 @@ def workflow_input(form: WorkflowForm, steps: forms.BaseFormSet) -> tuple[dict, 
     rows = []
     for row, step_form in enumerate(steps.forms):
         step = step_form.cleaned_data
-        if not step.get("kind"):
+        slots = step_form.filled_slots()
+        if not slots:
             continue
-        inputs = {"kind": "kind", **APPROVER_INPUTS.get(step["kind"], {})}
-        inputs |= {"reminderDelayHours": "reminder_delay_hours"}
-        inputs |= {"escalationDelayHours": "escalation_delay_hours"}
-        body["steps"].append({key: step[name] for key, name in inputs.items() if step[name]})
+        sources = []
+        for slot in slots:
+            kind = step[slot_field("kind", slot)]
+            inputs = {"kind": "kind", **APPROVER_INPUTS.get(kind, {})}
+            sources.append(
+                {key: step[slot_field(name, slot)] for key, name in inputs.items()
+                 if step[slot_field(name, slot)]}
+            )  # fmt: skip
+        policy = {key: step[name] for key, name in STEP_FIELD_OF_INPUT.items() if name != "kind"}
+        body["steps"].append({"approvers": sources, **{k: v for k, v in policy.items() if v}})
         rows.append(row)
     return body, rows
 
@@ -201,7 +262,7 @@ def show_problems(
     problems: list[FieldProblem], form: WorkflowForm, steps: forms.BaseFormSet, rows: list[int]
 ) -> None:
     """Put each problem (serializer paths like `conditions.oneTimeCostAbove`,
-    `steps[1].employeeId`) beside its input; the rest go on top of the form."""
+    `steps[1].approvers[0].employeeId`) beside its input; the rest go on top of the form."""
     for problem in problems:
         path = re.sub(r"\[\d+\]$", "", problem.field)  # a list item: the list's input
         step = STEP_PATH.fullmatch(problem.field)
@@ -212,12 +273,25 @@ def show_problems(
             steps.non_form_errors().append(message)
         elif step and int(step[1]) < len(rows):
             step_form = steps.forms[rows[int(step[1])]]
-            name = STEP_FIELD_OF_INPUT.get(re.sub(r"\[\d+\]$", "", step[2]))
-            step_form.add_error(name, problem.message)
+            step_form.add_error(_step_input(step_form, step[2]), problem.message)
         elif path in FIELD_OF_INPUT:
             form.add_error(FIELD_OF_INPUT[path], problem.message)
         else:
             form.add_error(None, problem.message)
+
+
+def _step_input(step_form: StepForm, path: str) -> str | None:
+    """The input of a step row a problem's path (within the step) is about: a source's input
+    in its slot (the n-th source is the n-th slot filled in), or a step's; None: the row."""
+    source = SOURCE_PATH.fullmatch(path)
+    if source:
+        slots = step_form.filled_slots()
+        index = int(source[1])
+        name = SOURCE_FIELD_OF_INPUT.get(source[2])
+        if name and index < len(slots):
+            return slot_field(name, slots[index])
+        return None
+    return STEP_FIELD_OF_INPUT.get(re.sub(r"\[\d+\]$", "", path))
 
 
 # --- The example order of a preview ---------------------------------------------------------

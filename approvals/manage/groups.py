@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
 
-from approvals.models import ApprovalStep
+from approvals.models import ApprovalStepSource
 from portal import services as people_services
 from portal.exceptions import Conflict, RequestInvalid
 from portal.models import Employee, EmployeeGroup
@@ -22,8 +22,8 @@ def group_list(request):
         Prefetch("members", queryset=Employee.objects.order_by("last_name", "first_name"))
     )
     used_by = defaultdict(list)
-    steps = ApprovalStep.objects.filter(workflow__tenant=tenant, group__isnull=False)
-    for group_id, name in steps.values_list("group_id", "workflow__name").distinct():
+    steps = ApprovalStepSource.objects.filter(step__workflow__tenant=tenant, group__isnull=False)
+    for group_id, name in steps.values_list("group_id", "step__workflow__name").distinct():
         used_by[group_id].append(name)
     rows = [{"group": group, "used_by": sorted(used_by[group.pk])} for group in groups]
     return render(request, "approvals/manage/group_list.html", {"rows": rows})
@@ -63,7 +63,11 @@ def group_form(request, pk: int | None = None):
 def group_delete(request, pk: int):
     group = get_object_or_404(EmployeeGroup, tenant=request.employee.tenant, pk=pk)
     used_by = sorted(
-        set(ApprovalStep.objects.filter(group=group).values_list("workflow__name", flat=True))
+        set(
+            ApprovalStepSource.objects.filter(group=group).values_list(
+                "step__workflow__name", flat=True
+            )
+        )
     )
     error = None
     if request.method == "POST":

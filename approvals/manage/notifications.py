@@ -11,8 +11,6 @@ from django.shortcuts import redirect, render
 
 from orders import notifications
 from orders.models import Notification, NotificationSetting
-from portal.models import Employee, Tenant
-from portal.services import require_tenant_admin
 from portal.web.pages import tenant_admin_required
 
 logger = logging.getLogger(__name__)
@@ -47,7 +45,9 @@ def notification_settings(request):
             notifications.set_notification_settings(
                 tenant=tenant, actor=request.employee, enabled=enabled
             )
-            _set_email_link_decisions(tenant, request.employee, without_sign_in)
+            notifications.set_email_link_decisions(
+                tenant=tenant, actor=request.employee, without_sign_in=without_sign_in
+            )
         messages.success(request, "Saved which notifications are sent.")
         return redirect("manage:notifications")
     off = set(
@@ -65,19 +65,3 @@ def notification_settings(request):
         "email_link_decisions_without_sign_in": tenant.email_link_decisions_without_sign_in,
     }
     return render(request, "orders/manage/notification_settings.html", context)
-
-
-def _set_email_link_decisions(tenant: Tenant, actor: Employee, without_sign_in: bool) -> None:
-    """Switch decisions from e-mail links without signing in on or off for the tenant."""
-    require_tenant_admin(actor, tenant.pk)
-    changed = (
-        Tenant.objects.filter(pk=tenant.pk)
-        .exclude(email_link_decisions_without_sign_in=without_sign_in)
-        .update(email_link_decisions_without_sign_in=without_sign_in)
-    )
-    tenant.email_link_decisions_without_sign_in = without_sign_in
-    if changed:
-        logger.warning(
-            "tenant %s: e-mail link decisions without signing in switched %s by %s",
-            tenant.pk, "on" if without_sign_in else "off", actor.pk,
-        )  # fmt: skip

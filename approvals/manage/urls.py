@@ -9,6 +9,7 @@ from django.urls import include, path
 from approvals.manage import (
     dashboard,
     groups,
+    impact,
     notifications,
     offering,
     people,
@@ -21,6 +22,7 @@ workflow_patterns = [
     path("", workflows.workflow_list, name="workflows"),
     path("new/", workflows.workflow_create, name="workflow-create"),
     path("preview/", workflows.workflow_preview, name="workflow-preview"),
+    path("impact/", impact.workflow_impact, name="workflow-impact"),
     path("<int:pk>/", workflows.workflow_edit, name="workflow-edit"),
     path("<int:pk>/move/", workflows.workflow_move, name="workflow-move"),
     path("<int:pk>/delete/", workflows.workflow_delete, name="workflow-delete"),
@@ -47,6 +49,7 @@ property_patterns = [
 # People: employees, their managers and delegates.
 employee_patterns = [
     path("", people.employee_list, name="employees"),
+    path("new/", people.employee_create, name="employee-create"),
     path("<int:pk>/", people.employee_edit, name="employee"),
     path("<int:pk>/delegations/", people.delegation_add, name="employee-delegation-add"),
     path(
@@ -60,11 +63,16 @@ app_name = "manage"
 
 urlpatterns = [
     path("", dashboard.dashboard, name="dashboard"),
+    path("analytics/", include("approvals.manage.analytics_urls")),
+    path("audit/", include("approvals.manage.audit_urls")),
     path("workflows/", include(workflow_patterns)),
     path("groups/", include(group_patterns)),
     path("properties/", include(property_patterns)),
     path("employees/", include(employee_patterns)),
+    path("departments/", include("approvals.manage.departments")),
+    path("hierarchies/", include("approvals.manage.hierarchies")),
     # What the tenant offers, and which notifications it sends.
     path("catalog/", offering.catalog_availability, name="catalog"),
     path("notifications/", notifications.notification_settings, name="notifications"),
+    path("acknowledgements/", include("approvals.manage.acknowledgements")),
 ]

@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from approvals import routing, selectors, services
+from approvals import routing, selectors, workflows
 from approvals.manage.forms import (
     ExampleOrderForm,
     WorkflowForm,
@@ -43,11 +43,16 @@ def conditions_of(workflow: ApprovalWorkflow) -> list[str]:
 
 def _delays(step) -> str:
     parts = []
-    if step.reminder_delay_hours:
-        parts.append(f"reminder after {step.reminder_delay_hours} h")
-    if step.escalation_delay_hours:
-        parts.append(f"escalation after {step.escalation_delay_hours} h")
+    if step.reminder_delay_minutes:
+        parts.append(f"reminder after {duration(step.reminder_delay_minutes)}")
+    if step.escalation_delay_minutes:
+        parts.append(f"escalation after {duration(step.escalation_delay_minutes)}")
     return ", ".join(parts)
+
+
+def duration(minutes: int) -> str:
+    """Minutes in words: "90 min", whole hours as "24 h"."""
+    return f"{minutes // 60} h" if minutes % 60 == 0 else f"{minutes} min"
 
 
 @tenant_admin_required
@@ -91,13 +96,13 @@ def _editor(request, workflow: ApprovalWorkflow | None):
             elif example_valid:
                 try:
                     if not previewing:
-                        saved = services.save_workflow(
+                        saved = workflows.save_workflow(
                             tenant=tenant, actor=actor, data=serializer.validated_data,
                             workflow=workflow,
                         )  # fmt: skip
                         messages.success(request, f"Saved the rule “{saved.name}”.")
                         return redirect(f"{reverse('manage:workflows')}#workflow-{saved.pk}")
-                    result, draft_matched = services.preview_draft(
+                    result, draft_matched = workflows.preview_draft(
                         tenant=tenant, actor=actor, data=serializer.validated_data,
                         facts=example.facts(), workflow=workflow,
                     )  # fmt: skip
@@ -127,7 +132,7 @@ def _has_errors(form, steps) -> bool:
 def _new_workflow_initial(tenant) -> dict:
     last = ApprovalWorkflow.objects.filter(tenant=tenant).order_by("-priority").first()
     return {
-        "priority": (last.priority if last else 0) + services.PRIORITY_STEP,
+        "priority": (last.priority if last else 0) + workflows.PRIORITY_STEP,
         "is_active": True,
         "reason_required_to_reject": True,
     }
@@ -150,14 +155,24 @@ def _example_form(request, tenant, *, bound: bool) -> ExampleOrderForm:
 def workflow_delete(request, pk: int):
     workflow = get_object_or_404(ApprovalWorkflow, tenant=request.employee.tenant, pk=pk)
     if request.method == "POST":
-        services.delete_workflow(workflow=workflow, actor=request.employee)
+        workflows.delete_workflow(workflow=workflow, actor=request.employee)
         messages.success(request, f"Deleted the rule “{workflow.name}”.")
         return redirect("manage:workflows")
     waiting = ApprovalRun.objects.filter(workflow=workflow, state=ApprovalRun.State.PENDING)
+    # What the deletion would have done to the orders of the last days (?days=, default 90).
+    # Imported here: approvals.manage.impact draws this module's editor.
+    from approvals import impact
+    from approvals.manage import impact as impact_page
+
+    days, _problem = impact_page.days_of(request.GET.get("days"))
+    replay = impact.impact_of(
+        impact.WorkflowDeletion(workflow), tenant=request.employee.tenant, actor=request.employee,
+        days=days,
+    )  # fmt: skip
     return render(
         request,
         "approvals/manage/workflow_confirm_delete.html",
-        {"workflow": workflow, "waiting": waiting.count()},
+        {"workflow": workflow, "waiting": waiting.count(), **impact_page.impact_context(replay)},
     )
 
 
@@ -167,7 +182,7 @@ def workflow_move(request, pk: int):
     workflow = get_object_or_404(ApprovalWorkflow, tenant=request.employee.tenant, pk=pk)
     direction = request.POST.get("direction")
     if direction in ("up", "down"):
-        services.move_workflow(workflow=workflow, direction=direction, actor=request.employee)
+        workflows.move_workflow(workflow=workflow, direction=direction, actor=request.employee)
     return redirect(f"{reverse('manage:workflows')}#workflow-{workflow.pk}")
 
 
@@ -179,7 +194,7 @@ def workflow_preview(request):
     outcome, tried = None, []
     if form.is_valid():
         facts = form.facts()
-        outcome = {"preview": services.preview(facts), "draft_matched": None}
+        outcome = {"preview": workflows.preview(facts), "draft_matched": None}
         for workflow in selectors.workflows_of(tenant).filter(is_active=True):
             matched = routing.matches(workflow, facts)
             tried.append({"workflow": workflow, "matched": matched})

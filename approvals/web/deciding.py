@@ -11,12 +11,14 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
-from approvals import rules, services
+from approvals import bulk, rules, services
 from approvals.models import Decision
 from approvals.web import forms
 from orders import selectors as order_selectors
 from orders.models import Order
+from portal import selectors as people
 from portal.exceptions import DomainError, RequestInvalid
+from portal.models import Employee
 from portal.web.pages import employee_required, problems_by_field
 
 # Decisions made in the browser are audited with this client id (the API records the caller's).
@@ -49,8 +51,13 @@ def order_decide(request, pk: int):
         return redirect(back)
     data = form.cleaned_data
     rejecting = data["action"] == Decision.Action.REJECT
+    actor = _acting_for(request, data)
+    if actor is None:
+        _keep_problems(request, order.pk, {"decide_for": [forms.CHOOSE_APPROVER]}, data["reason"])
+        messages.error(request, f"Order #{order.pk}: nothing was decided.")
+        return redirect(back)
     try:
-        outcome = services.decide(_decision_request(request, order, data))
+        outcome = services.decide(_decision_request(request, order, data, actor=actor))
     except RequestInvalid as exc:
         _keep_problems(request, order.pk, problems_by_field(exc.problems), data["reason"])
         messages.error(
@@ -61,8 +68,24 @@ def order_decide(request, pk: int):
         messages.error(request, f"Order #{order.pk}: {exc.message}")
         return redirect(back)
     level, text = OUTCOME_MESSAGES[outcome]
+    if actor.pk != request.employee.pk and level == messages.SUCCESS:
+        text = f"{text} for {actor.full_name}"
     messages.add_message(request, level, f"{text} (order #{order.pk}).")
     return redirect(back)
+
+
+def _acting_for(request, data: dict) -> Employee | None:
+    """Whom the decision is made as: the signed-in employee, or the approver a tenant admin
+    chose under "Decide for". None when that is not someone they may act for: who may is
+    portal.selectors.may_act_for, the rule the API's context headers follow too."""
+    employee = request.employee
+    chosen = data.get("decide_for")
+    if not chosen or chosen == employee.pk:
+        return employee
+    target = people.employee_in_tenant(employee.tenant, pk=chosen)
+    if target is None or not people.may_act_for(employee, target):
+        return None
+    return target
 
 
 OUTCOME_MESSAGES = {
@@ -79,10 +102,17 @@ OUTCOME_MESSAGES = {
 }
 
 
-def _decision_request(request, order: Order, data: dict) -> services.DecisionRequest:
+def _decision_request(
+    request, order: Order, data: dict, *, actor: Employee | None = None
+) -> services.DecisionRequest:
+    """The decision as posted; `actor`: whom it is made as, when not the signed-in employee
+    (who is then recorded as the real caller, as with the API's context headers)."""
+    employee = request.employee
+    actor = actor or employee
     return services.DecisionRequest(
         order=order,
-        actor=request.employee,
+        actor=actor,
+        caller=employee if actor.pk != employee.pk else None,
         action=data["action"],
         reason=data["reason"],
         communication=data["communication"],
@@ -153,33 +183,13 @@ def bulk_decide(request):
                 messages.error(request, text)
         return redirect(_next_url(request))
     data = form.cleaned_data
-    employee = request.employee
-    orders = order_selectors.with_summary(
-        Order.objects.filter(tenant_id=employee.tenant_id, pk__in=data["order"])
-    ).in_bulk()
-    results = []
-    for pk in data["order"]:
-        order = orders.get(pk)
-        result = {"order_id": pk, "kind": "bad", "label": "Not found", "detail": ""}
-        if order is not None:
-            result.update(
-                requester=order.requested_by.full_name,
-                cost=f"{order.cost_onetime} {order.currency}",
-            )
-            try:
-                outcome = services.decide(_decision_request(request, order, data))
-            except RequestInvalid as exc:
-                result.update(
-                    label="Reason required", detail=" ".join(p.message for p in exc.problems)
-                )
-            except DomainError as exc:
-                result.update(label="Refused", detail=exc.message)
-            else:
-                kind, label = BULK_RESULTS[outcome]
-                result.update(kind=kind, label=label, outcome=str(outcome))
-        else:
-            result["detail"] = "There is no such order in your company."
-        results.append(result)
+    decided = bulk.decide_many(
+        data["order"],
+        tenant_id=request.employee.tenant_id,
+        request_for=lambda order: _decision_request(request, order, data),
+        orders=order_selectors.with_summary(Order.objects.all()),
+    )
+    results = [_bulk_result(item) for item in decided]
     request.session[BULK_RESULTS_KEY] = {
         "action": data["action"],
         "reason": data["reason"],
@@ -188,3 +198,24 @@ def bulk_decide(request):
         "retry_ids": [r["order_id"] for r in results if r["label"] == "Reason required"],
     }
     return redirect("approvals:bulk")
+
+
+def _bulk_result(item: bulk.BulkResult) -> dict:
+    """One row of the bulk results page (kept in the session: plain values only)."""
+    result = {"order_id": item.order_id, "kind": "bad", "label": "Not found", "detail": ""}
+    order = item.order
+    if order is None:
+        result["detail"] = "There is no such order in your company."
+        return result
+    result.update(
+        requester=order.requested_by.full_name, cost=f"{order.cost_onetime} {order.currency}"
+    )
+    if isinstance(item.refusal, RequestInvalid):
+        detail = " ".join(p.message for p in item.refusal.problems)
+        result.update(label="Reason required", detail=detail)
+    elif item.refusal is not None:
+        result.update(label="Refused", detail=item.refusal.message)
+    else:
+        kind, label = BULK_RESULTS[item.outcome]
+        result.update(kind=kind, label=label, outcome=str(item.outcome))
+    return result

@@ -123,7 +123,12 @@ def _spent(
     with the step's decision; ("", None) while it can."""
     if step.run.state == ApprovalRun.State.WITHDRAWN:
         return "withdrawn", None  # the order was cancelled: nothing to decide
-    decision = Decision.objects.filter(step=step).first()
+    # On a step of several sources, others' decisions leave this approver's seat to decide.
+    decisions = list(Decision.objects.filter(step=step))
+    own = [d for d in decisions if approver.pk in {d.decided_by_id, d.decided_for_id}]
+    decision = own[0] if own else None
+    if decision is None and decisions and step.seats.count() == 1:
+        decision = decisions[0]
     if decision is not None:
         used = decision.channel == Decision.Channel.EMAIL_LINK and approver.pk in {
             decision.decided_by_id,

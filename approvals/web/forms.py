@@ -6,14 +6,15 @@ from __future__ import annotations
 
 from django import forms
 
-from approvals import rules
+from approvals import bulk, rules
 from approvals.models import Decision
 from portal import selectors as people
 from portal.models import Employee
 
 CHOOSE_ACTION = "Choose Approve or Reject."
-# A bulk decision runs one decision per order in the request: keep a request bounded.
-MAX_BULK_ORDERS = 100
+CHOOSE_APPROVER = "Choose one of the step's approvers."
+# The API's bound too (approvals.bulk).
+MAX_BULK_ORDERS = bulk.MAX_ORDERS
 
 
 class ReasonField(forms.CharField):
@@ -34,6 +35,19 @@ class DecisionForm(forms.Form):
     reason = ReasonField()
     # A checkbox "don't notify" posts "None" (seed 001's communicationWorkflow); absent: Default.
     communication = forms.ChoiceField(choices=Decision.Communication.choices, required=False)
+
+    # A tenant admin deciding for one of the step's approvers (the order page's "Decide for"):
+    # the approver's id. Whether they may is portal.selectors.may_act_for's, asked by the view.
+    decide_for = forms.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=2**63 - 1,  # an id: larger numbers are no row, and no query should see them
+        error_messages={
+            "invalid": CHOOSE_APPROVER,
+            "min_value": CHOOSE_APPROVER,
+            "max_value": CHOOSE_APPROVER,
+        },
+    )
 
     def clean_communication(self) -> str:
         return self.cleaned_data["communication"] or Decision.Communication.DEFAULT
@@ -75,6 +89,7 @@ class OrderIdsField(forms.Field):
 
 class BulkDecisionForm(DecisionForm):
     order = OrderIdsField()
+    decide_for = None  # the inbox decides for the signed-in employee only
 
 
 class DelegationForm(forms.Form):

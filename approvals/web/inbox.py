@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.timesince import timesince
 
 from approvals import rules
-from approvals.models import Decision, RunStep
+from approvals.models import Decision, RunSeat, RunStep, approvals_needed
 from approvals.web.deciding import PROBLEMS_KEY
 from orders import selectors as order_selectors
 from orders.models import Order, OrderHistory, OrderItem, OrderSegment
@@ -93,6 +93,12 @@ def _waiting_for(employee: Employee, query: str, deciding: people.DecidingFor) -
         .annotate(n=Count("pk"))
         .values("n")
     )
+    seats = RunSeat.objects.filter(
+        step__run__order=OuterRef("pk"), step__state=RunStep.State.ACTIVE
+    )
+    recorded = Decision.objects.filter(
+        step__run__order=OuterRef("pk"), step__state=RunStep.State.ACTIVE
+    )
     orders = _search(order_selectors.awaiting_decision_by(employee, deciding=deciding), query)
     return (
         order_selectors.with_details(orders, approvers=True)
@@ -105,20 +111,36 @@ def _waiting_for(employee: Employee, query: str, deciding: people.DecidingFor) -
             step_level=Subquery(active.values("position")[:1]),
             step_description=Subquery(active.values("description")[:1]),
             step_count=Subquery(steps[:1]),
-            # Decided, not applied yet (the worker is about to): no second decision offered.
-            decision_recorded=Exists(
-                Decision.objects.filter(
-                    step__run__order=OuterRef("pk"), step__state=RunStep.State.ACTIVE
-                )
+            step_rule=Subquery(active.values("rule")[:1]),
+            step_required=Subquery(active.values("required")[:1]),
+            step_sources=Subquery(_count(seats)),
+            step_given=Subquery(_count(seats.filter(state=RunSeat.State.APPROVED))),
+            # Decided, not applied yet (the worker is about to): no second decision offered,
+            # when it decides the step (one source), or when it is theirs (a person counts once
+            # per step of several sources).
+            any_recorded=Exists(recorded),
+            own_recorded=Exists(
+                recorded.filter(Q(decided_by=employee) | Q(decided_for_id__in=deciding.ids))
             ),
         )
         .order_by("waiting_since", "pk")
     )
 
 
+def _count(rows: QuerySet) -> QuerySet:
+    """A subquery counting `rows` (correlated with OuterRef)."""
+    return rows.order_by().values("step").annotate(n=Count("pk")).values("n")[:1]
+
+
 def _describe_waiting(orders: list[Order], deciding: people.DecidingFor, problems: dict) -> None:
     now = timezone.now()
     for order in orders:
+        sources = order.step_sources or 1
+        order.decision_recorded = order.own_recorded or (sources == 1 and order.any_recorded)
+        order.progress = None
+        if sources > 1:
+            needed = approvals_needed(order.step_rule, order.step_required, sources)
+            order.progress = f"{needed} of {sources} approvals needed, {order.step_given} given"
         order.items = [item for s in order.segments.all() for item in s.items.all()]
         order.on_behalf_of = deciding.on_behalf_of(a.employee_id for a in order.pending_approvers)
         waited = now - order.waiting_since

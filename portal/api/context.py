@@ -15,7 +15,7 @@ from oauth2_provider.models import get_access_token_model
 from rest_framework import exceptions
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
-from portal import selectors
+from portal import audit, selectors
 from portal.api import token_cache
 from portal.api.exceptions import ApiError
 from portal.ids import is_id
@@ -153,13 +153,33 @@ def resolve_context(request, token, caller: Employee | None) -> ApiContext:
     if tenant.slug != slug or application.tenant_id != tenant.pk:
         raise ApiError(403, "TENANT_MISMATCH", "The token does not belong to this tenant.")
     actor = _context_employee(request, tenant, caller)
-    return ApiContext(
+    context = ApiContext(
         tenant=tenant,
         application=application,
         token=token,
         caller=caller,
         actor=actor,
         hierarchy=_context_hierarchy(request, tenant),
+    )
+    _set_audit_origin(request, context)
+    return context
+
+
+def _set_audit_origin(request, context: ApiContext) -> None:
+    """Completes the request's audit origin (portal.audit): a change this call makes is the
+    client's, and, when it acts as someone else, names who really called. The middleware
+    resets the origin once the request is answered."""
+    here = audit.origin.get()
+    if here.channel != audit.API:
+        here = audit.request_origin(request, audit.API)
+    acting = context.acting_for_other and context.caller is not None
+    audit.origin.set(
+        here.but(
+            channel=audit.API,
+            client_id=context.client_id,
+            caller=context.caller if acting else None,
+            acting_as=context.actor if acting else None,
+        )
     )
 
 

@@ -5,7 +5,7 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.permissions import AllowAny
 
-from portal.api import views
+from portal.api import hierarchies, people, views
 from portal.api.errors import no_such_endpoint
 
 app_name = "api"
@@ -27,8 +27,32 @@ class DocsView(SpectacularSwaggerSplitView):
 
 urlpatterns = [
     path("ping", views.PingView.as_view(), name="ping"),
-    path("employees", views.EmployeeList.as_view(), name="employee-list"),
-    path("employees/<int:pk>", views.EmployeeDetail.as_view(), name="employee-detail"),
+    # GET for everyone; POST and PATCH, and everything below, for tenant admins.
+    path("employees", people.EmployeeCollection.as_view(), name="employee-list"),
+    path("employees/<int:pk>", people.EmployeeItem.as_view(), name="employee-detail"),
+    path(
+        "employees/<int:employee_pk>/delegations",
+        people.DelegationList.as_view(),
+        name="employee-delegation-list",
+    ),
+    path(
+        "employees/<int:employee_pk>/delegations/<int:pk>",
+        people.DelegationDetail.as_view(),
+        name="employee-delegation-detail",
+    ),
+    path("departments", people.DepartmentList.as_view(), name="department-list"),
+    path("departments/<int:pk>", people.DepartmentDetail.as_view(), name="department-detail"),
+    path("approver-groups", people.ApproverGroupList.as_view(), name="approver-group-list"),
+    path(
+        "approver-groups/<int:pk>",
+        people.ApproverGroupDetail.as_view(),
+        name="approver-group-detail",
+    ),
+    path("hierarchies", hierarchies.HierarchyList.as_view(), name="hierarchy-list"),
+    path("hierarchies/<int:pk>", hierarchies.HierarchyDetail.as_view(), name="hierarchy-detail"),
+    path(
+        "hierarchies/<int:pk>/lines", hierarchies.HierarchyLines.as_view(), name="hierarchy-lines"
+    ),
     path("schema", SchemaView.as_view(), name="schema"),
     # The one page that widens the policy: Swagger UI's stylesheet draws its icons as data: URIs.
     path(

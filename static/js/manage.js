@@ -19,9 +19,17 @@
       addButton.hidden = !rows.some((row) => row.hidden);
     }
 
-    const FIELDS = ["kind", "manager_levels", "hierarchy", "group", "employee",
-      "reminder_delay_hours", "escalation_delay_hours"];
+    const SOURCE = ["kind", "manager_levels", "hierarchy", "group", "employee"];
+    const FIELDS = [...SOURCE, ...SOURCE.map((name) => `${name}_2`),
+      ...SOURCE.map((name) => `${name}_3`), "rule", "required", "reject_when",
+      "reminder_delay_minutes", "escalation_delay_minutes"];
     const input = (row, name) => row.querySelector(`[name$='-${name}']`);
+    // Each source slot shows the inputs of its own kind (procure.css reads data-kind).
+    const syncSlots = (row) => {
+      row.querySelectorAll("[data-source-slot]").forEach((slot) => {
+        slot.dataset.kind = slot.querySelector("select[name*='-kind']").value;
+      });
+    };
 
     // Rows are posted by index, so removing a step moves the later steps' values up one row
     // and hides the last one: the steps in use always fill the first rows, in order.
@@ -30,10 +38,15 @@
       for (let i = index; i < shown.length - 1; i += 1) {
         FIELDS.forEach((name) => { input(shown[i], name).value = input(shown[i + 1], name).value; });
         shown[i].dataset.kind = input(shown[i], "kind").value;
+        syncSlots(shown[i]);
       }
       const last = shown[shown.length - 1];
-      FIELDS.forEach((name) => { input(last, name).value = name === "manager_levels" ? "1" : ""; });
+      FIELDS.forEach((name) => {
+        const blank = { rule: "ANY", reject_when: "ANY" }[name] ?? "";
+        input(last, name).value = name.startsWith("manager_levels") ? "1" : blank;
+      });
       last.dataset.kind = "";
+      syncSlots(last);
       if (shown.length > 1) last.hidden = true;
       renumber();
     }
@@ -42,6 +55,10 @@
       const kind = kindOf(row);
       row.dataset.kind = kind.value;
       kind.addEventListener("change", () => { row.dataset.kind = kind.value; });
+      syncSlots(row);
+      row.querySelectorAll("[data-source-slot] select[name*='-kind']").forEach((select) => {
+        select.addEventListener("change", () => syncSlots(row));
+      });
       const remove = row.querySelector("[data-remove-step]");
       remove.hidden = false;
       remove.addEventListener("click", () => {

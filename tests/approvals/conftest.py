@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 
 from approvals import services as approval_services
-from approvals.models import ApprovalRun, ApprovalWorkflow, Decision, RunStep
+from approvals.models import ApprovalRun, ApprovalWorkflow, Decision, RunSeat, RunStep
 from orders import drafts as order_drafts
 from orders import services as order_services
 from orders.models import Order, OrderHistory
@@ -90,6 +90,13 @@ def run_of(order: Order) -> ApprovalRun | None:
 
 def step(order: Order, position: int) -> RunStep:
     return RunStep.objects.get(run__order_id=order.pk, position=position)
+
+
+def seat(order: Order, position: int, source: int = 1) -> RunSeat:
+    """A seat of a run's step: the step's source `source` as it runs."""
+    return RunSeat.objects.get(
+        step__run__order_id=order.pk, step__position=position, position=source
+    )
 
 
 def approver_names(order: Order, position: int) -> list[str]:

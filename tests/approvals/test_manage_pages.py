@@ -14,15 +14,24 @@ from django.urls import reverse
 from django.utils import timezone
 
 from approvals import services as approval_services
-from approvals.models import ApprovalStep, ApprovalWorkflow, Decision, RunStep, StepRule
+from approvals.models import (
+    ApprovalStep,
+    ApprovalStepSource,
+    ApprovalWorkflow,
+    Decision,
+    RunStep,
+    StepRule,
+)
 from catalog.models import Accessory, Device
 from orders import notifications
 from orders.models import Notification, NotificationSetting, PropertyField, PropertyGroup
+from portal import selectors
 from portal import services as people_services
 from portal.exceptions import RequestInvalid
 from portal.models import Delegation, Employee, EmployeeGroup, Hierarchy, ReportingLine
 from tests.approvals.conftest import place_order, routed, workflow
 from tests.demo_data import accessory
+from tests.factories import approval_step
 
 
 def leather_pouch() -> Accessory:
@@ -65,7 +74,7 @@ def workflow_post(**overrides) -> dict:
     }
     for row in range(5):
         data |= {f"step-{row}-kind": "", f"step-{row}-manager_levels": "1"}
-    data |= {"step-0-kind": "MANAGER", "step-0-reminder_delay_hours": "24"}
+    data |= {"step-0-kind": "MANAGER", "step-0-reminder_delay_minutes": "1440"}
     data.update(overrides)
     return {key: value for key, value in data.items() if value is not None}
 
@@ -245,8 +254,8 @@ def test_workflow_editor_checks_each_step_row(ada_client, demo):
                 # row 1 left blank: ignored, so the rows below keep their own messages
                 "step-2-kind": "GROUP",
                 "step-3-kind": "MANAGER",
-                "step-3-reminder_delay_hours": "48",
-                "step-3-escalation_delay_hours": "24",
+                "step-3-reminder_delay_minutes": "2880",
+                "step-3-escalation_delay_minutes": "1440",
                 "step-4-kind": "MANAGER",
                 "step-4-manager_levels": "0",
             }
@@ -256,7 +265,7 @@ def test_workflow_editor_checks_each_step_row(ada_client, demo):
     assert errors_beside(response, "step-0-employee") == ["Name the employee."]
     assert errors_beside(response, "step-1-kind") == []
     assert errors_beside(response, "step-2-group") == ["A group step needs groupId."]
-    assert errors_beside(response, "step-3-escalation_delay_hours") == [
+    assert errors_beside(response, "step-3-escalation_delay_minutes") == [
         "Escalation must come after the reminder."
     ]
     assert errors_beside(response, "step-4-manager_levels") == [
@@ -284,7 +293,7 @@ def test_admin_creates_a_two_step_workflow(ada_client, demo, ada):
                 "step-0-group": str(group.pk),  # ignored: not a group step
                 "step-1-kind": "GROUP",
                 "step-1-group": str(group.pk),
-                "step-1-escalation_delay_hours": "72",
+                "step-1-escalation_delay_minutes": "4320",
                 "departments": [str(ada.department_id)],
             }
         ),
@@ -299,9 +308,13 @@ def test_admin_creates_a_two_step_workflow(ada_client, demo, ada):
     assert created.monthly_cost_above is None
     assert [d.pk for d in created.departments.all()] == [ada.department_id]
     assert created.reason_required_to_reject and not created.reason_required_to_approve
-    steps = list(created.steps.values_list("position", "kind", "employee_id", "group_id"))
+    steps = list(
+        created.steps.values_list(
+            "position", "sources__kind", "sources__employee_id", "sources__group_id"
+        )
+    )
     assert steps == [(1, "EMPLOYEE", victor.pk, None), (2, "GROUP", None, group.pk)]
-    assert created.steps.get(position=2).escalation_delay_hours == 72
+    assert created.steps.get(position=2).escalation_delay_minutes == 72 * 60
 
 
 def test_admin_edits_a_workflow(ada_client, demo):
@@ -504,7 +517,7 @@ def test_moving_needs_a_post(ada_client, demo):
 
 def test_workflow_list_shows_rules_in_priority_order_with_conditions(ada_client, demo):
     only_the_accessory_rules(demo.acme)
-    workflow(demo.acme, "Accessories").steps.update(reminder_delay_hours=12)
+    workflow(demo.acme, "Accessories").steps.update(reminder_delay_minutes=12 * 60)
 
     response = ada_client.get(reverse("manage:workflows"))
 
@@ -571,7 +584,7 @@ def test_a_group_in_use_cannot_be_deleted(ada_client, demo):
     assert response.status_code == 200
     assert "change that step first" in response.content.decode()
     assert EmployeeGroup.objects.filter(pk=group.pk).exists()
-    assert ApprovalStep.objects.filter(group=group).exists()
+    assert ApprovalStepSource.objects.filter(group=group).exists()
 
 
 def test_an_unused_group_is_deleted(ada_client, demo):
@@ -905,6 +918,19 @@ def test_nobody_manages_themselves(demo, ada, maria):
     assert refused.value.problems[0].message == "Nobody manages themselves."
 
 
+def test_a_first_line_in_a_new_hierarchy_is_stored_in_it(demo, ada, maria, peter):
+    # Given a hierarchy with no line yet (a cost-center view of the company, say)
+    cost_centers = Hierarchy.objects.create(tenant=demo.acme, name="Cost centers")
+
+    # When peter is placed under maria in it
+    people_services.set_manager(employee=peter, manager=maria, hierarchy=cost_centers, actor=ada)
+
+    # Then he reports to her there, and his reporting line is untouched
+    assert selectors.manager_of(peter, hierarchy=cost_centers) == maria
+    assert selectors.manager_of(peter) == maria  # the demo's reporting line, as before
+    assert ReportingLine.objects.filter(hierarchy=cost_centers).count() == 1
+
+
 def test_admin_grants_rights_and_deactivates(ada_client, demo, ian, sam):
     ada_client.post(
         reverse("manage:employee", args=[ian.pk]), employee_post(ian, is_tenant_admin="on")
@@ -1042,11 +1068,11 @@ def add_many_rows(tenant, ada) -> None:
             tenant=tenant, name=f"Rule {i}", priority=100 + i, transaction_types=["UPGRADE"]
         )
         wf.departments.set([ada.department])
-        ApprovalStep.objects.create(workflow=wf, position=1, kind=StepRule.Kind.GROUP, group=group)
-        ApprovalStep.objects.create(
-            workflow=wf, position=2, kind=StepRule.Kind.EMPLOYEE, employee=people[i]
-        )
-    misc = PropertyGroup.objects.get(tenant=tenant, group_id="MISCELLANEOUS")
+        approval_step(workflow=wf, position=1, kind=StepRule.Kind.GROUP, group=group)
+        approval_step(workflow=wf, position=2, kind=StepRule.Kind.EMPLOYEE, employee=people[i])
+    misc = PropertyGroup.objects.get(
+        tenant=tenant, transaction_type="ORDER_ACCESSORIES", group_id="MISCELLANEOUS"
+    )
     for i in range(5):
         group = PropertyGroup.objects.create(
             tenant=tenant, transaction_type="ORDER_ACCESSORIES", group_id=f"G{i}", position=i + 1

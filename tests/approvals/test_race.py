@@ -13,7 +13,6 @@ from django.db import connection
 
 from approvals.models import (
     ApprovalRun,
-    ApprovalStep,
     ApprovalWorkflow,
     Decision,
     DecisionAudit,
@@ -23,6 +22,7 @@ from approvals.models import (
 from orders.models import Order, OrderHistory
 from portal.models import Employee, EmployeeGroup
 from tests.conftest import seed_order_request
+from tests.factories import approval_step
 
 pytestmark = pytest.mark.usefixtures("vendors_unreached")
 
@@ -67,9 +67,7 @@ def contested_order(demo, peter_api) -> Order:
     """Peter's order, routed (for real, on commit) to one step any of 20 buyers may decide."""
     group = buyers_group(demo.acme, DECIDERS)
     workflow = ApprovalWorkflow.objects.create(tenant=demo.acme, name="Buyers decide", priority=1)
-    ApprovalStep.objects.create(
-        workflow=workflow, position=1, kind=StepRule.Kind.GROUP, group=group
-    )
+    approval_step(workflow=workflow, position=1, kind=StepRule.Kind.GROUP, group=group)
     response = peter_api.post("orders", seed_order_request(externalOrderNumber=None))
     assert response.status_code == 200, response.json()
     order = Order.objects.get(pk=response.json()["order"]["orderId"])

@@ -9,11 +9,12 @@ import pytest
 from django.core import mail
 
 from approvals import tasks
-from approvals.models import ApprovalStep, ApprovalWorkflow, Decision, RunStep, StepRule
+from approvals.models import ApprovalWorkflow, Decision, RunStep, StepRule
 from catalog.models import TransactionType
 from orders.models import Notification, Order, OrderHistory
 from portal.models import Employee
 from tests.approvals.conftest import ESCALATE_AFTER, REMIND_AFTER, approver_names, step
+from tests.factories import approval_step
 
 # Approved orders stay APPROVED here: fulfilment has tests of its own.
 pytestmark = pytest.mark.usefixtures("vendors_unreached")
@@ -137,12 +138,12 @@ def test_escalation_without_a_manager_goes_to_the_tenant_admins(
         priority=1,
         transaction_types=[TransactionType.ORDER_ACCESSORIES],
     )
-    ApprovalStep.objects.create(
+    approval_step(
         workflow=workflow,
         position=1,
         kind=StepRule.Kind.EMPLOYEE,
         employee=victor,
-        escalation_delay_hours=72,
+        escalation_delay_minutes=72 * 60,
     )
     order = submitted_order()
     assert approver_names(order, 1) == ["Victor Hughes"]

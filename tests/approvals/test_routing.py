@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 
 from approvals import services
-from approvals.models import ApprovalRun, ApprovalStep, ApprovalWorkflow, RunStep, StepRule
+from approvals.models import ApprovalRun, ApprovalStepSource, ApprovalWorkflow, RunStep, StepRule
 from approvals.routing import OrderFacts, approvers_for, matching_workflow
 from catalog.models import Region
 from orders.models import Order
@@ -16,11 +16,13 @@ from tests.approvals.conftest import (
     place_order,
     routed,
     run_of,
+    seat,
     status_of,
     step,
     transitions,
     workflow,
 )
+from tests.factories import approval_step
 
 pytestmark = pytest.mark.usefixtures("vendors_unreached")
 
@@ -28,7 +30,7 @@ pytestmark = pytest.mark.usefixtures("vendors_unreached")
 def add_workflow(tenant, name, steps, priority=1, **fields) -> ApprovalWorkflow:
     wf = ApprovalWorkflow.objects.create(tenant=tenant, name=name, priority=priority, **fields)
     for position, rule in enumerate(steps, start=1):
-        ApprovalStep.objects.create(workflow=wf, position=position, **rule)
+        approval_step(workflow=wf, position=position, **rule)
     return wf
 
 
@@ -131,7 +133,7 @@ def test_manager_step_beyond_the_top_of_the_hierarchy_escalates_to_tenant_admins
 ):
     # Given the first step asks for peter's manager five levels up (maria, victor, then nobody)
     wf = workflow(demo.acme, "Accessories over 40 USD")
-    wf.steps.filter(position=1).update(manager_levels=5)
+    ApprovalStepSource.objects.filter(step__workflow=wf, step__position=1).update(manager_levels=5)
 
     order = routed(place_order(peter))
 
@@ -172,7 +174,7 @@ def test_second_level_manager_in_a_chosen_hierarchy(demo, peter, sam, ian):
 
     assert approver_names(order, 1) == ["Sam Okafor"]
     # The later step is resolved when it starts, from the rule copied onto the run
-    assert step(order, 2).hierarchy == projects and step(order, 2).manager_levels == 2
+    assert seat(order, 2).hierarchy == projects and seat(order, 2).manager_levels == 2
 
 
 def test_maker_named_as_approver_is_replaced_by_the_tenant_admins(demo, peter):
@@ -193,7 +195,7 @@ def test_order_placed_by_an_admin_for_someone_excludes_both_from_approving(demo,
     # Then the requester's manager is ada's (victor), and the IT step will not include ada
     assert approver_names(order, 1) == ["Victor Hughes"]
     facts = OrderFacts.of_order(order)
-    approvers, escalated = approvers_for(step(order, 2), facts)
+    approvers, escalated = approvers_for(seat(order, 2), facts)
     assert [a.full_name for a in approvers] == ["Ian Tran"]
     assert escalated is False
 

@@ -17,6 +17,7 @@ from tests.approvals.conftest import (
     assert_envelope,
     place_order,
     routed,
+    seat,
     snapshot,
 )
 
@@ -53,6 +54,7 @@ def test_maker_checker_refuses_whoever_is_involved_and_a_maker(order, peter, mar
 def test_a_delegate_never_decides_for_a_maker(order, peter, sam):
     # Given peter (the requester) is, wrongly, an approver of step 1, and named sam his delegate
     order_services.set_approvers(order, [peter], level=1)
+    seat(order, 1).approvers.add(peter)
     today = timezone.localdate()
     Delegation.objects.create(
         tenant=peter.tenant, employee=peter, delegate=sam, starts_on=today, ends_on=today

@@ -14,8 +14,8 @@ from django.core import mail
 from django.test import Client
 from django.urls import reverse
 
+from approvals import reminders, tasks
 from approvals import services as approval_services
-from approvals import tasks
 from approvals.models import ApprovalRun, Decision, DecisionAudit, RunStep
 from orders import services as order_services
 from orders.models import Notification, Order, OrderApprover, OrderHistory, OrderSegment
@@ -344,7 +344,7 @@ def test_the_sweep_finds_nothing_due_for_a_withdrawn_order(
 
     # Then nothing is due, nothing queued, nobody written to
     assert queued == 0
-    assert approval_services.steps_due() == ([], [])
+    assert reminders.steps_due() == ([], [])
     assert world(order) == before
 
 
@@ -355,7 +355,7 @@ def test_reminders_and_escalations_queued_before_the_cancellation_do_nothing(
     order = submitted_order()
     clock.advance(ESCALATE_AFTER + timedelta(hours=1))
     first = step(order, 1)
-    assert approval_services.steps_due() == ([first.pk], [first.pk])
+    assert reminders.steps_due() == ([first.pk], [first.pk])
 
     # When peter (with a token issued now, three days on) cancels before a worker ran them,
     # and then they run

@@ -64,7 +64,7 @@ def it_review(it, **changes) -> dict:
 def stored_steps(workflow_id) -> list[tuple]:
     return list(
         ApprovalStep.objects.filter(workflow_id=workflow_id).values_list(
-            "position", "kind", "group__name", "employee__last_name"
+            "position", "sources__kind", "sources__group__name", "sources__employee__last_name"
         )
     )
 

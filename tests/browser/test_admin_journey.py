@@ -95,8 +95,8 @@ def test_admin_builds_previews_and_saves_a_two_step_rule_that_the_next_order_fol
     page.get_by_role("button", name="+ Add a step").click()
     page.select_option("#id_step-1-kind", "GROUP")
     page.select_option("#id_step-1-group", label="IT")
-    page.fill("#id_step-1-reminder_delay_hours", "24")
-    page.fill("#id_step-1-escalation_delay_hours", "72")
+    page.fill("#id_step-1-reminder_delay_minutes", "1440")
+    page.fill("#id_step-1-escalation_delay_minutes", "4320")
     page.evaluate("window.scrollTo(0, 0)")
     screenshot(page, "workflow_editor")
 
@@ -227,7 +227,9 @@ def test_the_editor_works_without_javascript(browser, live_server, world):
         page.wait_for_url(re.compile(r".*/manage/workflows/#workflow-\d+$"))
 
         saved = ApprovalWorkflow.objects.get(name="Plans")
-        assert list(saved.steps.values_list("position", "kind", "manager_levels")) == [
+        assert list(
+            saved.steps.values_list("position", "sources__kind", "sources__manager_levels")
+        ) == [
             (1, "MANAGER", 2),
             (2, "GROUP", 1),
         ]

@@ -41,6 +41,8 @@ from tests.demo_data import (
 from tests.demo_data import (
     employee as person,
 )
+from tests.portal import isolation_admin as admin_probes
+from tests.portal import isolation_audit as audit_probes
 
 SCHEMA_URL = f"{API}/schema?format=json"
 HTTP_METHODS = {"get", "put", "post", "delete", "patch", "head", "options", "trace"}
@@ -150,7 +152,7 @@ def snapshot() -> dict:
         "workflows": sorted(
             ApprovalWorkflow.objects.values_list("pk", "tenant_id", "name", "priority", "is_active")
         ),
-        "workflow_steps": sorted(ApprovalStep.objects.values_list("pk", "workflow_id", "kind")),
+        "workflow_steps": sorted(ApprovalStep.objects.values_list("pk", "workflow_id", "rule")),
         "services": sorted(ServiceAsset.objects.values_list("pk", "tenant_id", "status")),
     }
 
@@ -295,6 +297,16 @@ def approval_workflow_delete(w) -> None:
 def approval_workflow_preview(w) -> None:
     # seed 002's request names acme's service and accessories.
     assert_body_refused(w.greta.post("approval-workflows/preview", seed_order_request()))
+
+
+def approval_workflow_impact(w) -> None:
+    # greta names acme's workflows; her own replay counts globex's orders only.
+    for pk in w.acme_workflows:
+        assert_body_refused(w.greta.post("approval-workflows/impact", {"delete": str(pk)}))
+    response = w.greta.post("approval-workflows/impact", {"workflow": workflow_body()})
+    assert response.status_code == 200, response.json()
+    globex_orders = Order.objects.filter(tenant_id=w.globex_order.tenant_id).count()
+    assert response.json()["ordersReplayed"] == globex_orders
 
 
 def approvals_inbox(w) -> None:
@@ -554,6 +566,17 @@ approval_read, approval_decide = order_approval("approval")
 approve_read, approve_decide = order_approval("approve")
 
 
+def approvals_bulk(w) -> None:
+    # Another tenant's orders are NOT_FOUND, like unknown ids; nothing is decided or audited.
+    probes = [(w.gina, w.acme_order), (w.greta, w.acme_order), (w.maria, w.globex_order)]
+    for client, foreign in probes:
+        body = {"orderIds": [str(foreign.pk)], "action": "APPROVE"}
+        response = client.post("approvals/bulk", body)
+        assert response.status_code == 200, response.json()
+        expected = [{"orderId": str(foreign.pk), "status": "NOT_FOUND"}]
+        assert response.json() == {"results": expected}
+
+
 def manufacturer_model_detail(w) -> None:
     # A model is one of the catalog devices a tenant offers or holds: acme's LG Cookie Plus is
     # not globex's; the Galaxy S24 both offer answers both the same.
@@ -564,6 +587,48 @@ def manufacturer_model_detail(w) -> None:
         w.gina.get("manufacturers/Samsung/models/Galaxy%20S24"),
     ]
     assert [r.status_code for r in answers] == [200, 200]
+
+
+def acknowledgements_list(w) -> None:
+    # Each tenant's own configuration of a vendor: a point only globex asks is not acme's.
+    from catalog.models import Acknowledgement, Vendor
+
+    att = Vendor.objects.get(name="AT&T Wireless")
+    Acknowledgement.objects.create(
+        tenant=w.globex, vendor=att, transaction_type="XFER_SERVICE_IN", ack_id="GLOBEX_ONLY",
+        label="Globex asks this.",
+    )  # fmt: skip
+    query = f"acknowledgements?vendor={att.pk}&transactionType=XFER_SERVICE_IN"
+    for client, tenant in ((w.peter, w.acme), (w.ada, w.acme), (w.gina, w.globex)):
+        response = client.get(query)
+        assert response.status_code == 200, response.json()
+        shown = [a["id"] for a in response.json()["acknowledgements"]]
+        expected = Acknowledgement.objects.filter(
+            tenant=tenant, vendor=att, transaction_type="XFER_SERVICE_IN"
+        ).order_by("position", "pk")
+        assert shown == list(expected.values_list("ack_id", flat=True))
+    assert "GLOBEX_ONLY" not in [a["id"] for a in w.ada.get(query).json()["acknowledgements"]]
+
+
+def service_move(w) -> None:
+    # Another tenant's line is not found; another tenant's employee is nobody to move it to.
+    holders = dict(ServiceAsset.objects.values_list("pk", "account_holder_id"))
+    charges = {"moveCharges": "MOVE_NO_CHARGES"}
+    for client, line in ((w.gina, w.lines.peter), (w.greta, w.lines.peter), (w.ada, w.lines.gina)):
+        response = client.post(
+            f"assets/services/{line}/move", {"newOwnerEmployeeId": "28673737", **charges}
+        )
+        assert_not_found(response)
+    gina, peter = w.people.gina, w.people.peter
+    foreign = [
+        (w.ada, w.lines.peter, {"newOwnerEmployeeId": str(gina.pk)}),
+        (w.ada, w.lines.peter, {"newOwnerCompanyEmployeeId": gina.company_employee_id}),
+        (w.greta, w.lines.gina, {"newOwnerEmployeeId": str(peter.pk)}),
+    ]
+    for client, line, owner in foreign:
+        response = client.post(f"assets/services/{line}/move", {**owner, **charges})
+        assert_body_refused(response)
+    assert dict(ServiceAsset.objects.values_list("pk", "account_holder_id")) == holders
 
 
 @dataclass(frozen=True)
@@ -579,11 +644,17 @@ CASES: dict[tuple[str, str], Case] = {
     ("PUT", "/api/v1/approval-workflows/{id}"): Case(approval_workflow_update, "path"),
     ("DELETE", "/api/v1/approval-workflows/{id}"): Case(approval_workflow_delete, "path"),
     ("POST", "/api/v1/approval-workflows/preview"): Case(approval_workflow_preview, "body"),
+    ("POST", "/api/v1/approval-workflows/impact"): Case(approval_workflow_impact, "body"),
+    ("GET", "/api/v1/acknowledgements"): Case(acknowledgements_list, "the tenant's own"),
     ("GET", "/api/v1/approvals"): Case(approvals_inbox, "list"),
+    ("POST", "/api/v1/approvals/bulk"): Case(approvals_bulk, "foreign ids in body, write"),
     ("GET", "/api/v1/assets/devices"): Case(device_assets_list, "list"),
     ("GET", "/api/v1/assets/devices/{id}"): Case(device_asset_detail, "path"),
     ("GET", "/api/v1/assets/services"): Case(services_list, "list + foreign query"),
     ("GET", "/api/v1/assets/services/{id}"): Case(service_detail, "path"),
+    ("POST", "/api/v1/assets/services/{id}/move"): Case(
+        service_move, "path + foreign ids in body, write"
+    ),
     ("GET", "/api/v1/catalog/accessories"): Case(accessories_list, "list + foreign query"),
     ("GET", "/api/v1/catalog/accessories/{id}"): Case(accessory_detail, "path"),
     ("GET", "/api/v1/catalog/devices"): Case(devices_list, "list + query"),
@@ -617,6 +688,9 @@ CASES: dict[tuple[str, str], Case] = {
     ("GET", "/api/v1/vendors"): Case(vendors_list, "global reference data"),
     ("GET", "/api/v1/vendors/{id}"): Case(vendor_detail, "global reference data"),
 }
+# The tenant admin API's probes (people, departments, groups, hierarchies, delegations).
+CASES.update({op: Case(probe, note) for op, (probe, note) in admin_probes.PROBES.items()})
+CASES.update({op: Case(probe, note) for op, (probe, note) in audit_probes.PROBES.items()})
 
 
 def openapi_operations() -> set[tuple[str, str]]:
