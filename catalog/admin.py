@@ -70,3 +70,20 @@ class DeviceAssetAdmin(admin.ModelAdmin):
     list_display = ["__str__", "tenant", "holder", "service"]
     list_filter = ["tenant"]
     raw_id_fields = ["holder", "service"]
+
+
+@admin.register(models.Acknowledgement)
+class AcknowledgementAdmin(admin.ModelAdmin):
+    """What a vendor asks to accept per tenant and type (tenant admins: Manage >
+    Acknowledgements, audited there)."""
+
+    list_display = ["ack_id", "tenant", "vendor", "transaction_type", "validation", "position"]
+    list_filter = ["tenant", "vendor", "transaction_type", "validation"]
+    search_fields = ["ack_id", "label"]
+
+
+@admin.register(models.InfoBlock)
+class InfoBlockAdmin(admin.ModelAdmin):
+    formfield_overrides = STORABLE_JSON
+    list_display = ["header", "tenant", "vendor", "transaction_type", "position"]
+    list_filter = ["tenant", "vendor", "transaction_type"]

@@ -271,6 +271,7 @@ def load(tenants: dict[str, Tenant]) -> None:
         accessory.offered_to.set(offered)
 
     _load_assets(acme, globex, plans, devices)
+    _load_acknowledgements([acme, globex], verizon=verizon, att=att)
 
 
 def _load_assets(acme: Tenant, globex: Tenant, plans: dict, devices: dict) -> None:
@@ -318,3 +319,88 @@ def _load_assets(acme: Tenant, globex: Tenant, plans: dict, devices: dict) -> No
             service=service,
             **extras,
         )
+
+
+# --- What the carriers ask of a transfer of ownership (tutorials/acknowledgements) --------------
+
+FAMILY_PLANS = (
+    "Family & Shared Minute Plans",
+    [
+        "PLEASE READ: In order to transfer a personally-liable account to a corporate-liable "
+        "account, the user may be required to have service with the corporate carrier currently.",
+        "Before transferring your number, please contact your current carrier to resolve an "
+        "outstanding balance, if required.",
+    ],
+)
+AUTHORIZATION = (
+    "Authorization of Transfer",
+    [
+        "PLEASE READ: By transferring your number to the company, you agree to give up all rights "
+        "to that number. Depending upon the company's policy, the number may not be transferrable "
+        "back to you."
+    ],
+)
+TERMINATION = (
+    "Termination Fee Notice",
+    [
+        "PLEASE READ: You may be required to pay a termination fee when moving your service "
+        "number to a new carrier. Please contact your cellular provider to determine if a "
+        "termination fee will be charged."
+    ],
+)
+REQUIRED = models.Acknowledgement.Validation.REQUIRED
+OPTIONAL = models.Acknowledgement.Validation.OPTIONAL
+SHARED_PLAN = (
+    "SHARED_PLAN",
+    "I verify that the service number to be transferred is no longer on a family shared plan. "
+    "This has been confirmed with my current carrier.",
+    REQUIRED,
+)
+LIABILITY = (
+    "LIABILITY_TRANSFER",
+    "I authorize the transfer of liability for this service number to the company.",
+    REQUIRED,
+)
+TERMINATION_FEE = (
+    "TERMINATION_FEE",
+    "I authorize this port of service to the new carrier. I accept personal responsibility for "
+    "any termination fees or other charges incurred.",
+    REQUIRED,
+)
+
+
+def _load_acknowledgements(tenants: list[Tenant], *, verizon, att) -> None:
+    """Verizon's for the three transfers (the ids its tutorials' orders send back), and AT&T's
+    transfer in as the acknowledgements tutorial's example has it."""
+    tt = models.TransactionType
+    config = [
+        # (vendor, type, info blocks, acknowledgements (id, label, validation))
+        (verizon, tt.XFER_SERVICE_IN, [FAMILY_PLANS, AUTHORIZATION], [SHARED_PLAN, LIABILITY]),
+        (verizon, tt.XFER_SERVICE_IN_AND_PORT, [FAMILY_PLANS, TERMINATION],
+         [SHARED_PLAN, TERMINATION_FEE]),
+        (verizon, tt.XFER_SERVICE_OUT, [], [(
+            "PERSONAL_LIABILITY",
+            "I understand that the line and its charges are mine once it is transferred.",
+            OPTIONAL,
+        )]),
+        (att, tt.XFER_SERVICE_IN, [FAMILY_PLANS, AUTHORIZATION, TERMINATION], [
+            ("FAMILY_SHARED_MINUTE_PLAN", SHARED_PLAN[1], REQUIRED),
+            ("AUTHORIZATION_OF_TRANSFER", LIABILITY[1], REQUIRED),
+            ("TERMINATION_FEES", TERMINATION_FEE[1], REQUIRED),
+        ]),
+    ]  # fmt: skip
+    for tenant in tenants:
+        models.InfoBlock.objects.filter(tenant=tenant).delete()
+        models.Acknowledgement.objects.filter(tenant=tenant).delete()
+        for vendor, kind, blocks, acks in config:
+            where = {"tenant": tenant, "vendor": vendor, "transaction_type": kind}
+            models.InfoBlock.objects.bulk_create(
+                models.InfoBlock(**where, position=i, header=header, paragraphs=paragraphs)
+                for i, (header, paragraphs) in enumerate(blocks)
+            )
+            models.Acknowledgement.objects.bulk_create(
+                models.Acknowledgement(
+                    **where, position=i, ack_id=ack_id, label=label, validation=validation
+                )
+                for i, (ack_id, label, validation) in enumerate(acks)
+            )

@@ -9,7 +9,7 @@ from decimal import Decimal
 from django.db import models
 from django.db.models import Q
 
-from portal.models import Employee, Tenant
+from portal.models import Employee, Tenant, TracksUpdates
 
 
 def add_months(moment: datetime, months: int) -> datetime:
@@ -21,7 +21,8 @@ def add_months(moment: datetime, months: int) -> datetime:
 
 
 class TransactionType(models.TextChoices):
-    """The nine MobProc order types: procurement obtains things, care changes a service."""
+    """The twelve MobProc order types: procurement obtains things, care changes a service (or,
+    the three transfers of release 1.3.6, who owns it)."""
 
     NEW_ACTIVATION = "NEW_ACTIVATION", "New activation"
     UPGRADE = "UPGRADE", "Upgrade"
@@ -32,13 +33,24 @@ class TransactionType(models.TextChoices):
     DEACTIVATE = "DEACTIVATE", "Deactivate"
     UPDATE_FEATURES = "UPDATE_FEATURES", "Update features"
     SWAP_DEVICES = "SWAP_DEVICES", "Swap devices"
+    # Release 1.3.6: a company line becomes the employee's own, or an employee's own line
+    # becomes a company line (on the same carrier, or ported from another one).
+    XFER_SERVICE_OUT = "XFER_SERVICE_OUT", "Transfer out"
+    XFER_SERVICE_IN = "XFER_SERVICE_IN", "Transfer in"
+    XFER_SERVICE_IN_AND_PORT = "XFER_SERVICE_IN_AND_PORT", "Transfer in and port"
 
     @classmethod
     def care(cls) -> frozenset[TransactionType]:
         """Care orders change a line the employee has; the rest procure something new."""
         return frozenset(
-            {cls.SUSPEND, cls.UNSUSPEND, cls.DEACTIVATE, cls.UPDATE_FEATURES, cls.SWAP_DEVICES}
-        )
+            {cls.SUSPEND, cls.UNSUSPEND, cls.DEACTIVATE, cls.UPDATE_FEATURES, cls.SWAP_DEVICES,
+             cls.XFER_SERVICE_OUT, cls.XFER_SERVICE_IN, cls.XFER_SERVICE_IN_AND_PORT}
+        )  # fmt: skip
+
+    @classmethod
+    def transfers_in(cls) -> frozenset[TransactionType]:
+        """The types that bring an employee's own number into the company as a new line."""
+        return frozenset({cls.XFER_SERVICE_IN, cls.XFER_SERVICE_IN_AND_PORT})
 
     @property
     def is_care(self) -> bool:
@@ -235,13 +247,19 @@ class Accessory(PriceFields):
         return self.name
 
 
-class ServiceAsset(models.Model):
+class ServiceAsset(TracksUpdates, models.Model):
     """A line (phone number) held by an employee."""
 
     class Status(models.TextChoices):
         ACTIVE = "ACTIVE"
         SUSPENDED = "SUSPENDED"
         DEACTIVATED = "DEACTIVATED"
+        # Transferred out (XFER_SERVICE_OUT): the number is the employee's own now; the row
+        # stays as the company's record of the line it was.
+        TRANSFERRED = "TRANSFERRED"
+
+    # No longer a line of the company: its number may come back (ported or transferred in).
+    GONE = (Status.DEACTIVATED, Status.TRANSFERRED)
 
     # The care orders each status allows (MobProc `orderActions`).
     ORDER_ACTIONS = {
@@ -252,9 +270,11 @@ class ServiceAsset(models.Model):
             TransactionType.DEACTIVATE,
             TransactionType.UPDATE_FEATURES,
             TransactionType.SWAP_DEVICES,
+            TransactionType.XFER_SERVICE_OUT,
         ],
         Status.SUSPENDED: [TransactionType.UNSUSPEND, TransactionType.DEACTIVATE],
         Status.DEACTIVATED: [],
+        Status.TRANSFERRED: [],
     }
 
     id = models.BigAutoField(primary_key=True)
@@ -271,14 +291,18 @@ class ServiceAsset(models.Model):
     contract_start = models.DateTimeField(null=True, blank=True)
     contract_end = models.DateTimeField(null=True, blank=True)
     last_device_upgrade = models.DateTimeField(null=True, blank=True)
+    # The row's last change (MobProc 1.1.0 `updated`, `dateTimeUpdated`, `UPDATED_DATE`).
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["service_number"]
+        indexes = [models.Index(fields=["tenant", "updated_at"], name="service_updated")]
         constraints = [
-            # One active or suspended line per number in a tenant; deactivated numbers may return.
+            # One active or suspended line per number in a tenant; deactivated or transferred
+            # numbers may return.
             models.UniqueConstraint(
                 fields=["tenant", "service_number"],
-                condition=~Q(status="DEACTIVATED"),
+                condition=~Q(status__in=["DEACTIVATED", "TRANSFERRED"]),
                 name="service_unique_live_number",
             ),
         ]
@@ -310,7 +334,7 @@ class ServiceAsset(models.Model):
         return add_months(since, self.tenant.upgrade_eligibility_months)
 
 
-class DeviceAsset(models.Model):
+class DeviceAsset(TracksUpdates, models.Model):
     """A physical device an employee holds, attached to at most one service."""
 
     class SerialNumberType(models.TextChoices):
@@ -351,9 +375,12 @@ class DeviceAsset(models.Model):
     mac_address = models.CharField(max_length=40, blank=True)
     company_asset_id = models.CharField(max_length=100, blank=True)
     access_method = models.CharField(max_length=20, blank=True)
+    # The row's last change (MobProc 1.1.0 `updated`, `dateTimeUpdated`, `UPDATED_DATE`).
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["id"]
+        indexes = [models.Index(fields=["tenant", "updated_at"], name="device_asset_updated")]
 
     def __str__(self) -> str:
         return f"{self.make_model} ({self.serial_number})"
@@ -372,3 +399,71 @@ class DeviceAsset(models.Model):
         make = self.make
         parts = (make.name if make else "", self.model_name)
         return " ".join(part for part in parts if part) or "Unknown device"
+
+
+class Disclosure(models.Model):
+    """What a vendor asks of a tenant's employees for one transaction type (MobProc 1.3.6
+    `/acknowledgements`, tutorials/acknowledgements): info blocks to read and acknowledgements
+    to accept. Configured per tenant by its admins; kept with the catalog because it belongs to
+    what is ordered from a vendor, as the vendor's plans do."""
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
+    vendor = models.ForeignKey(Vendor, on_delete=models.CASCADE, related_name="+")
+    transaction_type = models.CharField(max_length=30, choices=TransactionType.choices)
+    position = models.PositiveSmallIntegerField(default=0, help_text="Shown in this order.")
+
+    class Meta:
+        abstract = True
+        ordering = ["position", "pk"]
+
+
+class InfoBlock(Disclosure):
+    """A header and its paragraphs the vendor wants the employee to read."""
+
+    header = models.CharField(max_length=200)
+    # ["text", ...]: each paragraph as the vendor wrote it (the API shows [{"text": ...}]).
+    paragraphs = models.JSONField(default=list, blank=True)
+
+    class Meta(Disclosure.Meta):
+        indexes = [
+            models.Index(fields=["tenant", "vendor", "transaction_type"], name="infoblock_for")
+        ]
+
+    def __str__(self) -> str:
+        return self.header
+
+
+class Acknowledgement(Disclosure):
+    """A point the employee accepts (a BOOLEAN, true to accept); a REQUIRED one must be
+    accepted before an order of its type to its vendor is accepted (orders.acknowledgements)."""
+
+    class Type(models.TextChoices):
+        BOOLEAN = "BOOLEAN"
+
+    class Validation(models.TextChoices):
+        REQUIRED = "REQUIRED", "Required"
+        OPTIONAL = "OPTIONAL", "Optional"
+
+    ack_id = models.CharField(
+        max_length=50, help_text="The id orders send it back under, e.g. AUTHORIZATION_OF_TRANSFER."
+    )
+    label = models.CharField(max_length=500)
+    type = models.CharField(max_length=10, choices=Type.choices, default=Type.BOOLEAN)
+    validation = models.CharField(
+        max_length=10, choices=Validation.choices, default=Validation.REQUIRED
+    )
+
+    class Meta(Disclosure.Meta):
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "vendor", "transaction_type", "ack_id"],
+                name="acknowledgement_unique_id",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.ack_id
+
+    @property
+    def is_required(self) -> bool:
+        return self.validation == self.Validation.REQUIRED

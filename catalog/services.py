@@ -8,6 +8,7 @@ from datetime import datetime
 
 from django.db import transaction
 from django.db.models import Q
+from django.utils import timezone
 
 from catalog.models import (
     Accessory,
@@ -19,6 +20,7 @@ from catalog.models import (
     ServiceAsset,
     add_months,
 )
+from portal import audit
 from portal.exceptions import FieldProblem, RequestInvalid
 from portal.ids import is_id
 from portal.models import Employee, Tenant
@@ -52,13 +54,26 @@ def set_offered(
         unknown = ", ".join(str(pk) for pk in sorted(wanted - known))
         raise RequestInvalid([FieldProblem("ids", "NOT_FOUND", f"No such items: {unknown}.")])
     offered = getattr(tenant, model._meta.get_field("offered_to").remote_field.related_name)
+    before = sorted(str(item) for item in offered.all())
     offered.set(wanted)
+    label = model._meta.verbose_name_plural
+    audit.record_change(
+        tenant=tenant,
+        actor=actor,
+        action=audit.UPDATED,
+        target_type=audit.CATALOG_OFFERING,
+        target_id=model.__name__,
+        target_name=f"{label[:1].upper()}{label[1:]} offered",
+        before={"offered": before},
+        after={"offered": sorted(str(item) for item in model.objects.filter(pk__in=wanted))},
+    )
     logger.info(
         "%s offered to tenant %s set by %s (%d items)",
         model._meta.verbose_name_plural, tenant.pk, actor.pk, len(wanted),
     )  # fmt: skip
 
 
+@transaction.atomic
 def set_upgrade_period(tenant: Tenant, months: int | str, actor: Employee) -> None:
     """Set how many months after its last device upgrade (or its contract start) a line of the
     tenant may be upgraded again; every line's ServiceAsset.upgrade_eligibility_date follows.
@@ -82,6 +97,16 @@ def set_upgrade_period(tenant: Tenant, months: int | str, actor: Employee) -> No
     before = tenant.upgrade_eligibility_months
     tenant.upgrade_eligibility_months = int(text)
     tenant.save(update_fields=["upgrade_eligibility_months"])
+    audit.record_change(
+        tenant=tenant,
+        actor=actor,
+        action=audit.UPDATED,
+        target_type=audit.UPGRADE_PERIOD,
+        target_id=tenant.pk,
+        target_name="Upgrade period",
+        before={"upgrade_eligibility_months": before},
+        after={"upgrade_eligibility_months": tenant.upgrade_eligibility_months},
+    )
     logger.info(
         "upgrade period of tenant %s set from %d to %d months by %s",
         tenant.pk, before, tenant.upgrade_eligibility_months, actor.pk,
@@ -176,4 +201,86 @@ def set_line_status(service: ServiceAsset, status: str) -> None:
 
 def _take_device_off(service: ServiceAsset) -> None:
     """The line's device stays with its holder, on no line."""
-    DeviceAsset.objects.filter(service=service).update(service=None)
+    DeviceAsset.objects.filter(service=service).update(service=None, updated_at=timezone.now())
+
+
+def transfer_line_out(service: ServiceAsset) -> None:
+    """The line is its holder's own now (XFER_SERVICE_OUT): TRANSFERRED, no longer one of the
+    company's; the number may come back later. The device goes with it and is no longer on
+    record as on a line of the company (it stays with its holder)."""
+    set_line_status(service, ServiceAsset.Status.TRANSFERRED)
+    _take_device_off(service)
+
+
+# --- Moving a line to another holder (tutorials/move) ------------------------------------------
+
+SERVICE_ASSIGNMENT = audit.SERVICE_ASSIGNMENT
+
+
+class MoveCharges:
+    """Which charges go with a moved line (MobProc `moveCharges`). Procure keeps no bill: the
+    choice is recorded with the move, for the billing system to act on."""
+
+    NONE = "MOVE_NO_CHARGES"
+    LAST_MONTH = "MOVE_CHARGES_FOR_LAST_MONTH_ONLY"
+    ALL = "MOVE_ALL_CHARGES"
+    CHOICES = (NONE, LAST_MONTH, ALL)
+
+
+def move_charges_problems(move_charges: str) -> list[FieldProblem]:
+    if move_charges in MoveCharges.CHOICES:
+        return []
+    choices = ", ".join(MoveCharges.CHOICES)
+    return [FieldProblem("moveCharges", "INVALID_VALUE", f"Give moveCharges: one of {choices}.")]
+
+
+@transaction.atomic
+def move_service(
+    *, service: ServiceAsset, new_owner: Employee, move_charges: str, actor: Employee
+) -> ServiceAsset:
+    """Give the line (and the device on it) to `new_owner`, recording the move and the
+    charges asked to move with it in the audit trail. Who may move it, and whether an open
+    order stands in the way, is the caller's to check (catalog.permissions, orders.moves).
+
+    Raises RequestInvalid for the same holder, another tenant's or an inactive employee, or
+    an unknown moveCharges.
+    """
+    service = ServiceAsset.objects.select_for_update(of=("self",)).get(pk=service.pk)
+    problems = move_charges_problems(move_charges)
+    if new_owner.tenant_id != service.tenant_id:
+        problems.append(FieldProblem("newOwner", "NOT_FOUND", "No such employee."))
+    elif new_owner.pk == service.account_holder_id:
+        problems.append(
+            FieldProblem(
+                "newOwner", "SAME_OWNER", f"{new_owner.full_name} holds this line already."
+            )
+        )
+    elif new_owner.status != Employee.Status.ACTIVE:
+        problems.append(
+            FieldProblem("newOwner", "NOT_ACTIVE", f"{new_owner.full_name} is not active.")
+        )
+    if problems:
+        raise RequestInvalid(problems)
+    before = service.account_holder
+    service.account_holder = new_owner
+    service.save(update_fields=["account_holder", "updated_at"])
+    DeviceAsset.objects.filter(service=service).update(holder=new_owner, updated_at=timezone.now())
+    audit.record_change(
+        tenant=service.tenant_id,
+        actor=actor,
+        action=audit.UPDATED,
+        target_type=SERVICE_ASSIGNMENT,
+        target_id=service.pk,
+        target_name=f"Line {service.service_number}",
+        before={"holder": before.full_name, "holderId": before.pk},
+        after={
+            "holder": new_owner.full_name,
+            "holderId": new_owner.pk,
+            "moveCharges": move_charges,
+        },
+    )
+    logger.info(
+        "line %s moved from employee %s to %s by %s (%s)",
+        service.service_number, before.pk, new_owner.pk, actor.pk, move_charges,
+    )  # fmt: skip
+    return service

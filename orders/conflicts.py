@@ -3,6 +3,8 @@
 Each transaction type changes some aspects of a line and relies on others being as they are
 now. Two open orders conflict when one changes what the other changes or relies on: a line
 cannot be suspended while its upgrade is on its way, nor get two feature changes at once.
+The types that bring a number in (a port, a transfer in) have no line yet: they conflict with
+each other on the number.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from orders.models import Order
 from portal.models import Tenant
 
 T = TransactionType
-STATUS, DEVICE, PLAN, FEATURES = "status", "device", "plan", "features"
+STATUS, DEVICE, PLAN, FEATURES, OWNER = "status", "device", "plan", "features", "owner"
 
 # type: (aspects it changes, aspects it relies on besides those)
 ASPECTS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
@@ -23,7 +25,13 @@ ASPECTS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     T.DEACTIVATE: (frozenset({STATUS, DEVICE}), frozenset()),
     T.UPDATE_FEATURES: (frozenset({FEATURES}), frozenset({STATUS, PLAN})),
     T.SWAP_DEVICES: (frozenset({DEVICE}), frozenset({STATUS})),
+    # The line leaves the company with its device, as it is: nothing else may change it (nor
+    # accessories be bought for the device) meanwhile.
+    T.XFER_SERVICE_OUT: (frozenset({OWNER, STATUS, DEVICE}), frozenset({PLAN, FEATURES})),
 }
+
+# The types about a number not yet a line of the company: one open order per number.
+NUMBER_TYPES = frozenset({T.PORT_NUMBER, *T.transfers_in()})
 
 OPEN_STATUSES = [
     Order.Status.ORDER_SUBMITTED,
@@ -55,8 +63,8 @@ def conflicting_order(
     open_orders = Order.objects.filter(tenant=tenant, status__in=OPEN_STATUSES)
     if exclude_external_number:
         open_orders = open_orders.exclude(external_order_number=exclude_external_number)
-    if transaction_type == T.PORT_NUMBER:
-        rivals = open_orders.filter(transaction_type=T.PORT_NUMBER, service_number=port_number)
+    if transaction_type in NUMBER_TYPES:
+        rivals = open_orders.filter(transaction_type__in=NUMBER_TYPES, service_number=port_number)
     elif service is not None:
         rival_types = [other for other in ASPECTS if conflicts(transaction_type, other)]
         rivals = open_orders.filter(service=service, transaction_type__in=rival_types)

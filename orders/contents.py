@@ -15,7 +15,15 @@ from typing import TYPE_CHECKING
 
 from django.db.models import Q
 
-from catalog.models import Accessory, Device, DeviceAsset, Feature, Plan, ServiceAsset
+from catalog.models import (
+    Accessory,
+    Device,
+    DeviceAsset,
+    Feature,
+    Plan,
+    ServiceAsset,
+    TransactionType,
+)
 from orders.models import OrderItem
 from orders.rules import Blocker
 
@@ -60,7 +68,7 @@ def accessory_blockers(
 def line_cart_blockers(
     tenant: Tenant,
     *,
-    device: Device,
+    device: Device | None,
     plan: Plan | None,
     features: list[Feature],
     carrier: Vendor | None = None,
@@ -69,10 +77,13 @@ def line_cart_blockers(
     """Problems of a device-plan-features choice: {"device": blocker, "plan": blocker,
     "features": {index: blocker}}, each only when there is one. Everything must be offered to
     the tenant, the plan from the device's carrier (`carrier` when the line has one already),
-    the features of that plan (`current_plan` when the line keeps its own), no feature twice."""
+    the features of that plan (`current_plan` when the line keeps its own), no feature twice.
+    No device: a line transferred in on the employee's own phone."""
     blockers: dict = {}
-    carrier = carrier or device.vendor
-    if device.pk not in offered_ids(Device.objects, tenant, [device]):
+    carrier = carrier or (device.vendor if device is not None else None)
+    if device is None:
+        pass
+    elif device.pk not in offered_ids(Device.objects, tenant, [device]):
         blockers["device"] = Blocker("NOT_AVAILABLE", f"Device {device.pk} is not offered.")
     elif carrier is not None and device.vendor_id not in (None, carrier.pk):
         blockers["device"] = Blocker(
@@ -211,18 +222,42 @@ def port_number(value: str) -> tuple[str, Blocker | None]:
     return number, None
 
 
-def live_number_blocker(tenant: Tenant, number: str) -> Blocker | None:
+def live_number_blocker(tenant: Tenant, number: str, *, bring: str = "port") -> Blocker | None:
     """The number is a live line of the tenant already (written with or without a country
-    code): there is nothing to bring over."""
+    code): there is nothing to bring over (`bring`: "port", "transfer in")."""
     same_number = Q(service_number__in=[number[-n:] for n in range(7, len(number) + 1)]) | Q(
         service_number__endswith=number
     )
     live = ServiceAsset.objects.filter(same_number, tenant=tenant).exclude(
-        status=ServiceAsset.Status.DEACTIVATED
+        status__in=ServiceAsset.GONE
     )
     if live.exists():
         return Blocker(
             "NUMBER_ALREADY_ACTIVE",
-            f"{number} is already an active line of {tenant.name}: there is nothing to port.",
+            f"{number} is already an active line of {tenant.name}: there is nothing to {bring}.",
+        )
+    return None
+
+
+# --- An employee's own line transferred in (XFER_SERVICE_IN, XFER_SERVICE_IN_AND_PORT) -----------
+
+
+def transfer_carrier_blocker(
+    transaction_type: str, current_carrier: Vendor, plan: Plan
+) -> Blocker | None:
+    """A transfer in keeps the line with its carrier, whose plan the company must offer; a
+    transfer with a port moves it to the plan's carrier, another one."""
+    same = plan.vendor_id == current_carrier.pk
+    if transaction_type == TransactionType.XFER_SERVICE_IN and not same:
+        return Blocker(
+            "NOT_COMPATIBLE",
+            f"{plan} is a {plan.vendor.name} plan, not one of {current_carrier.name}: a line "
+            f"moving to another carrier is transferred in with a port (XFER_SERVICE_IN_AND_PORT).",
+        )
+    if transaction_type == TransactionType.XFER_SERVICE_IN_AND_PORT and same:
+        return Blocker(
+            "NOT_COMPATIBLE",
+            f"The line is with {current_carrier.name} already: it is transferred in without a "
+            f"port (XFER_SERVICE_IN).",
         )
     return None

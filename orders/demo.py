@@ -24,6 +24,52 @@ ACCESSORY_PROPERTIES = [
 ]  # fmt: skip
 
 
+# Release 1.3.6's transfers (tutorials/orders/xfer_*): the personal account's side, in the
+# tutorials' MISCELLANEOUS group and words. SERVICE_NUMBER is the number transferred in.
+CONTACT = (
+    "CONTACT_NUMBER",
+    "Contact Phone Number",
+    T.TEXT,
+    REQUIRED,
+    {
+        "min_length": 7,
+        "max_length": 20,
+        "reg_ex": r"[0-9+() -]{7,20}",
+        "pattern": "digits, spaces, + ( ) -",
+    },
+    [],
+)
+INSTRUCTIONS = (
+    "ADDITIONAL_INSTRUCTIONS",
+    "Additional Instructions",
+    T.TEXT,
+    OPTIONAL,
+    {"max_length": 500},
+    [],
+)
+PERSONAL_EMAIL = (
+    "PERSONAL_EMAIL",
+    "Personal E-mail Address",
+    T.TEXT,
+    REQUIRED,
+    {"max_length": 200, "reg_ex": r"[^@\s]+@[^@\s]+\.[^@\s]+", "pattern": "name@example.com"},
+    [],
+)
+
+
+def transfer_in_properties(*, pin: str) -> list:
+    return [
+        ("CARRIER_ACCT_NUMBER", "Carrier Account Number", T.TEXT, REQUIRED,
+         {"min_length": 4, "max_length": 30}, []),
+        CONTACT,
+        ("NAME_ON_INVOICE", "Name on Invoice", T.TEXT, REQUIRED, {"max_length": 100}, []),
+        INSTRUCTIONS,
+        (*PERSONAL_EMAIL[:3], OPTIONAL, *PERSONAL_EMAIL[4:]),
+        ("SERVICE_NUMBER", "Service Number", T.TEXT, REQUIRED, {"max_length": 20}, []),
+        ("PIN_PASSWORD", "Account PIN or Password", T.TEXT, pin, {"max_length": 20}, []),
+    ]  # fmt: skip
+
+
 TT = TransactionType
 # transaction type: (group id, fields as above). UNSUSPEND and UPDATE_FEATURES ask nothing (a
 # feature change has its own comment).
@@ -41,6 +87,11 @@ PROPERTIES = {
         ("REASON", "Reason for the upgrade", T.CHOICE, OPTIONAL, {},
          [("ELIGIBLE", "Due for an upgrade", False), ("BROKEN", "Device broken", False),
           ("OTHER", "Other", True)]),
+        # Device- and plan-specific (orders.properties: DEVICE_ / PLAN_ ids), left out of an
+        # upgrade without a new device or plan (?orderExcludesDevice= / ?orderExcludesPlan=).
+        ("DEVICE_COLOR", "Preferred colour of the new device", T.TEXT, OPTIONAL,
+         {"max_length": 40}, []),
+        ("PLAN_START", "New plan starts on", T.DATE, OPTIONAL, {}, []),
     ]),
     TT.PORT_NUMBER: ("PORT_IN", [
         ("LOSING_CARRIER", "Current carrier", T.TEXT, REQUIRED, {"max_length": 60}, []),
@@ -64,6 +115,13 @@ PROPERTIES = {
           ("OTHER", "Other", True)]),
         ("DEVICE_RETURNED", "The device goes back to IT", T.BOOLEAN, OPTIONAL, {}, []),
     ]),
+    TT.XFER_SERVICE_OUT: ("MISCELLANEOUS", [
+        CONTACT, INSTRUCTIONS, PERSONAL_EMAIL,
+        ("SERVICE_NUMBER", "Service Number", T.TEXT, OPTIONAL, {"max_length": 20}, []),
+    ]),
+    # A port needs the losing carrier's PIN; a transfer on the same carrier may do without.
+    TT.XFER_SERVICE_IN: ("MISCELLANEOUS", transfer_in_properties(pin=OPTIONAL)),
+    TT.XFER_SERVICE_IN_AND_PORT: ("MISCELLANEOUS", transfer_in_properties(pin=REQUIRED)),
     TT.SWAP_DEVICES: ("SWAP", [
         ("REASON", "Why swap devices", T.CHOICE, OPTIONAL, {},
          [("BROKEN", "Device broken", False), ("PERSONAL", "Using my own device", False),

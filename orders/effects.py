@@ -84,6 +84,33 @@ def port_number(order: Order) -> str:
     return _new_line(order, order.service_number)
 
 
+def transfer_in(order: Order) -> str:
+    """The employee's own number, a company line of theirs now, on the plan ordered; on the
+    device the carrier sent, or (no device ordered) on the phone they have, not on record."""
+    items = _items(order)
+    (plan_item,) = _of(items, K.PLAN)
+    service = assets.activate_line(
+        tenant=order.tenant,
+        holder=order.account_holder,
+        service_number=order.service_number,
+        plan=plan_item.plan,
+        features=[item.feature for item in _of(items, K.FEATURE)],
+        when=timezone.now(),
+    )
+    order.service = service
+    order.save(update_fields=["service"])
+    if not _of(items, K.DEVICE):
+        return f"Line {service.service_number} is a company line now, on {plan_item.name}."
+    device_item, reported = _delivered_device(items)
+    _put_delivered_device(service, device_item, reported)
+    return f"Line {service.service_number} is a company line now, on the {device_item.name}."
+
+
+def transfer_out(order: Order) -> str:
+    assets.transfer_line_out(order.service)
+    return f"Line {order.service.service_number} is {order.account_holder.full_name}'s own now."
+
+
 def _change_features(service: ServiceAsset, items: list[OrderItem]) -> None:
     new_plans = _of(items, K.PLAN)
     assets.change_plan(
@@ -148,4 +175,7 @@ EFFECTS: dict[str, Callable[[Order], str]] = {
     ),
     T.UPDATE_FEATURES: update_features,
     T.SWAP_DEVICES: swap_devices,
+    T.XFER_SERVICE_OUT: transfer_out,
+    T.XFER_SERVICE_IN: transfer_in,
+    T.XFER_SERVICE_IN_AND_PORT: transfer_in,
 }

@@ -18,7 +18,7 @@ from catalog.models import (
     TransactionType,
     Vendor,
 )
-from portal.models import Employee, Tenant
+from portal.models import Employee, Tenant, TracksUpdates
 
 
 class OrderStatus(models.TextChoices):
@@ -36,7 +36,7 @@ class OrderStatus(models.TextChoices):
 S = OrderStatus
 
 
-class Order(ConcurrentTransitionMixin, models.Model):
+class Order(TracksUpdates, ConcurrentTransitionMixin, models.Model):
     """One order of one transaction type, split into one segment per vendor.
 
     The model owns the life cycle graph (SPEC "Order life cycle"); orders.services owns the
@@ -54,7 +54,7 @@ class Order(ConcurrentTransitionMixin, models.Model):
     # resubmit under the same externalOrderNumber is a retry only when it matches. Empty for
     # orders stored before it was kept, and for orders the pages submit (their own numbers).
     request_digest = models.CharField(max_length=64, blank=True, default="")
-    transaction_type = models.CharField(max_length=20, choices=TransactionType.choices)
+    transaction_type = models.CharField(max_length=30, choices=TransactionType.choices)
     status = FSMField(default=S.ORDER_SUBMITTED, choices=S.choices, protected=True)
     requested_by = models.ForeignKey(Employee, on_delete=models.PROTECT, related_name="+")
     account_holder = models.ForeignKey(Employee, on_delete=models.PROTECT, related_name="+")
@@ -380,7 +380,7 @@ class PropertyGroup(models.Model):
     """A group of order properties asked for one transaction type in one tenant."""
 
     tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="property_groups")
-    transaction_type = models.CharField(max_length=20, choices=TransactionType.choices)
+    transaction_type = models.CharField(max_length=30, choices=TransactionType.choices)
     group_id = models.CharField(max_length=50)
     position = models.PositiveSmallIntegerField(default=0)
 

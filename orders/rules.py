@@ -36,6 +36,7 @@ DONE_TO_LINES = {
     T.DEACTIVATE: "are deactivated",
     T.UPDATE_FEATURES: "have their features changed",
     T.SWAP_DEVICES: "are moved to another device",
+    T.XFER_SERVICE_OUT: "are transferred to their holder",
 }
 
 # An order as a sentence names it: "an open suspend order", "order #2 (accessories)".

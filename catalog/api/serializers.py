@@ -19,11 +19,13 @@ from catalog.models import (
     Vendor,
 )
 from portal.api.serializers import (
+    EmployeeDetailSerializer,
     EmployeeSerializer,
     HrefSerializer,
     PriceField,
     StringIdField,
     absolute_url,
+    built_once,
 )
 
 
@@ -330,11 +332,56 @@ class DeviceAssetSummarySerializer(serializers.ModelSerializer):
         ]
 
 
+@extend_schema_field(
+    {
+        "allOf": [
+            {"$ref": "#/components/schemas/Service"},
+            {
+                "type": "object",
+                "properties": {
+                    "upgradeEligibleDate": {
+                        "type": "string",
+                        "format": "date-time",
+                        "nullable": True,
+                        "description": "With ?includeUpgradeEligibleDate=true",
+                    }
+                },
+            },
+        ],
+        "nullable": True,
+        "description": "With ?includeServiceDetails=true: the line the device is on, in full",
+    }
+)
+class LineDetailsField(serializers.Field):
+    """A device asset's line in full, as /assets/services/{id} shows it (null: on no line),
+    with its `upgradeEligibleDate` when asked (MobProc 1.3.1). Only where the view asks for it
+    (context `include_service_details`, `include_upgrade_eligible_date`): left out otherwise,
+    so not required in the OpenAPI document."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(source="*", required=False, allow_null=True, **kwargs)
+
+    def get_attribute(self, device: DeviceAsset):
+        if not self.context.get("include_service_details"):
+            raise serializers.SkipField
+        return device
+
+    def to_representation(self, device: DeviceAsset) -> dict | None:
+        if device.service is None:
+            return None
+        shown = dict(built_once(self.parent, ServiceSerializer).to_representation(device.service))
+        if self.context.get("include_upgrade_eligible_date"):
+            shown["upgradeEligibleDate"] = shown["upgradeEligibilityDate"]
+        return shown
+
+
 class DeviceAssetSerializer(HrefSerializer, DeviceAssetSummarySerializer):
     href_view = "device-asset-detail"
     catalogDeviceId = serializers.CharField(source="device_id", allow_null=True)
     serviceId = serializers.CharField(source="service_id", allow_null=True)
     holderId = serializers.CharField(source="holder_id", allow_null=True)
+    updated = serializers.DateTimeField(source="updated_at", read_only=True)
+    service = LineDetailsField()
 
     class Meta(DeviceAssetSummarySerializer.Meta):
         fields = [
@@ -342,6 +389,8 @@ class DeviceAssetSerializer(HrefSerializer, DeviceAssetSummarySerializer):
             "catalogDeviceId",
             "serviceId",
             "holderId",
+            "updated",
+            "service",
         ]
 
 
@@ -368,11 +417,13 @@ class ServiceSerializer(ServiceSummarySerializer):
     upgradeEligibilityDate = serializers.DateTimeField(
         source="upgrade_eligibility_date", allow_null=True
     )
+    updated = serializers.DateTimeField(source="updated_at", read_only=True)
 
     class Meta(ServiceSummarySerializer.Meta):
         fields = [
             *ServiceSummarySerializer.Meta.fields,
             "upgradeEligibilityDate",
+            "updated",
             "accountHolder",
             "vendor",
             "plan",
@@ -386,3 +437,31 @@ class ServiceSerializer(ServiceSummarySerializer):
         if device is None:
             return None
         return DeviceAssetSummarySerializer(device, context=self.context).data
+
+
+class MeTenantSerializer(serializers.Serializer):
+    id = serializers.CharField()
+    name = serializers.CharField()
+
+
+class MeUserSerializer(serializers.Serializer):
+    username = serializers.CharField()
+
+
+class MeSerializer(serializers.Serializer):
+    """`GET /me`'s shape, for the OpenAPI document (the view builds the answer): `employee` is
+    the signed-in person (null for a client without a user), `actor` whom the call acts as
+    (context headers), both with their custom attributes; what the actor may do."""
+
+    tenant = MeTenantSerializer()
+    clientId = serializers.CharField()
+    user = MeUserSerializer(allow_null=True)
+    employee = EmployeeDetailSerializer(allow_null=True)
+    actor = EmployeeDetailSerializer()
+    transactionTypes = serializers.ListField(child=serializers.CharField())
+    isApprover = serializers.BooleanField()
+    isTenantAdmin = serializers.BooleanField()
+    canMoveService = serializers.BooleanField(
+        help_text="May move a line to another holder (catalog.rules.may_move_service)"
+    )
+    scopes = serializers.ListField(child=serializers.CharField())

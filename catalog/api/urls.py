@@ -1,6 +1,6 @@
 from django.urls import path
 
-from catalog.api import views
+from catalog.api import acknowledgements, offering, views
 
 
 def collection(route: str, name: str, list_view, detail_view, pk: str = "int") -> list:
@@ -14,6 +14,10 @@ def collection(route: str, name: str, list_view, detail_view, pk: str = "int") -
 
 urlpatterns = [
     path("me", views.MeView.as_view(), name="me"),
+    path(
+        "acknowledgements", acknowledgements.AcknowledgementList.as_view(), name="acknowledgements"
+    ),
+    path("catalog-offering", offering.CatalogOffering.as_view(), name="catalog-offering"),
     *collection("catalog/accessories", "accessory", views.AccessoryList, views.AccessoryDetail),
     *collection("catalog/devices", "device", views.DeviceList, views.DeviceDetail),
     *collection("catalog/plans", "plan", views.PlanList, views.PlanDetail),

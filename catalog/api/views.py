@@ -10,15 +10,21 @@ from rest_framework import generics
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from catalog import selectors
+from catalog import rules, selectors
 from catalog.api import serializers as s
 from catalog.models import Device, DeviceAsset, Manufacturer, ServiceAsset, TransactionType, Vendor
 from portal import selectors as people
 from portal.api.exceptions import ApiError
-from portal.api.filters import EmployeeFilterMixin, IdFilter
-from portal.api.serializers import EmployeeSerializer
-from portal.api.views import ResourceDetail, ScopedQuerysetMixin, api_context
+from portal.api.filters import EmployeeFilterMixin, IdFilter, UpdatedSortMixin, query_flag
+from portal.api.serializers import EmployeeDetailSerializer
+from portal.api.views import (
+    ResourceDetail,
+    ScopedQuerysetMixin,
+    api_context,
+    with_custom_attributes,
+)
 from portal.ids import is_id
+from portal.models import Employee
 
 
 @extend_schema_view(
@@ -275,12 +281,21 @@ class ManufacturerModelDetail(ResourceDetail):
         return s.MakeModel(maker_id, name, next((url for url in images if url), ""))
 
 
-class ServiceFilter(EmployeeFilterMixin):
+UPDATED_FILTER_HELP = "Only those changed at or after this time (ISO 8601)"
+
+
+class ServiceFilter(UpdatedSortMixin, EmployeeFilterMixin):
+    """The employee filter, `status`, `serviceNumber`, `accountHolder`; `dateTimeUpdated` (on
+    or after) and the UPDATED_DATE sort (MobProc 1.1.0)."""
+
     employee_field = "account_holder"
 
     status = filters.ChoiceFilter(choices=ServiceAsset.Status.choices)
     serviceNumber = filters.CharFilter(field_name="service_number")
     accountHolder = filters.NumberFilter(field_name="account_holder_id")
+    dateTimeUpdated = filters.IsoDateTimeFilter(
+        field_name="updated_at", lookup_expr="gte", help_text=UPDATED_FILTER_HELP
+    )
 
 
 class ServiceList(ScopedQuerysetMixin, generics.ListAPIView):
@@ -304,20 +319,56 @@ class ServiceDetail(ScopedQuerysetMixin, ResourceDetail):
         return selectors.service_assets_for(ctx.actor)
 
 
-class DeviceAssetFilter(EmployeeFilterMixin):
+class DeviceAssetFilter(UpdatedSortMixin, EmployeeFilterMixin):
+    """The employee filter; `dateTimeUpdated` (on or after) and the UPDATED_DATE sort (MobProc
+    1.1.0)."""
+
     employee_field = "holder"
 
+    dateTimeUpdated = filters.IsoDateTimeFilter(
+        field_name="updated_at", lookup_expr="gte", help_text=UPDATED_FILTER_HELP
+    )
 
+
+@extend_schema_view(
+    get=extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "includeServiceDetails",
+                bool,
+                description="Add `service`: the line the device is on, in full (null: none)",
+            ),
+            OpenApiParameter(
+                "includeUpgradeEligibleDate",
+                bool,
+                description="With includeServiceDetails: add the line's `upgradeEligibleDate`",
+            ),
+        ]
+    )
+)
 class DeviceAssetList(ScopedQuerysetMixin, generics.ListAPIView):
     """The device assets the acting employee holds and, for a manager, her reports' (a tenant
-    admin: all of the tenant's); `employee` / `companyEmployeeId` narrow them to one person's."""
+    admin: all of the tenant's); `employee` / `companyEmployeeId` narrow them to one person's.
+    `?includeServiceDetails=true` adds each one's line in full, as the detail shows it, and
+    `&includeUpgradeEligibleDate=true` that line's upgrade date (MobProc 1.3.1)."""
 
     serializer_class = s.DeviceAssetSerializer
     collection_name = "devices"
     filterset_class = DeviceAssetFilter
 
     def scoped_queryset(self, ctx):
-        return selectors.device_assets_for(ctx.actor)
+        devices = selectors.device_assets_for(ctx.actor)
+        if query_flag(self.request, "includeServiceDetails"):
+            devices = selectors.with_service_details(devices)
+        return devices
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        details = query_flag(self.request, "includeServiceDetails")
+        eligible = query_flag(self.request, "includeUpgradeEligibleDate")  # checked alone too
+        context["include_service_details"] = details
+        context["include_upgrade_eligible_date"] = details and eligible
+        return context
 
 
 class DeviceAssetDetail(ScopedQuerysetMixin, ResourceDetail):
@@ -331,21 +382,26 @@ class DeviceAssetDetail(ScopedQuerysetMixin, ResourceDetail):
 class MeView(APIView):
     """The signed-in user, the employee the call acts as, and what that employee may do."""
 
-    @extend_schema(responses={200: dict})
+    @extend_schema(responses={200: s.MeSerializer})
     def get(self, request):
         ctx = api_context(request)
         ser = {"context": {"request": request}}
         user = ctx.token.user
+        # The caller and the actor with their custom attributes (MobProc 1.1.0), read at once.
+        wanted = {e.pk for e in (ctx.caller, ctx.actor) if e is not None}
+        shown = {e.pk: e for e in with_custom_attributes(Employee.objects.filter(pk__in=wanted))}
+        caller = EmployeeDetailSerializer(shown[ctx.caller.pk], **ser).data if ctx.caller else None
         return Response(
             {
                 "tenant": {"id": ctx.tenant.slug, "name": ctx.tenant.name},
                 "clientId": ctx.client_id,
                 "user": {"username": user.get_username()} if user else None,
-                "employee": EmployeeSerializer(ctx.caller, **ser).data if ctx.caller else None,
-                "actor": EmployeeSerializer(ctx.actor, **ser).data,
+                "employee": caller,
+                "actor": EmployeeDetailSerializer(shown[ctx.actor.pk], **ser).data,
                 "transactionTypes": TransactionType.values,
                 "isApprover": people.is_approver(ctx.actor),
                 "isTenantAdmin": ctx.actor.is_tenant_admin,
+                "canMoveService": rules.may_move_service(ctx.actor),
                 "scopes": sorted(ctx.token.scope.split()),
             }
         )

@@ -11,12 +11,13 @@ from catalog.api.serializers import (
     ServiceSummarySerializer,
     VendorSerializer,
 )
-from catalog.models import Recurrence, Region
+from catalog.models import Recurrence, Region, TransactionType
 from orders.models import Order, OrderHistory, OrderItem, OrderSegment, Shipment
 from orders.services import OrderDraft
 from portal.api.serializers import EmployeeSerializer, absolute_url, built_once, price
 
 STAMP = serializers.DateTimeField().to_representation
+TRANSFER_TYPES = frozenset({TransactionType.XFER_SERVICE_OUT, *TransactionType.transfers_in()})
 
 
 def cost_summary(onetime, monthly, currency: str) -> list[dict]:
@@ -136,15 +137,24 @@ def confirmation_representation(draft: OrderDraft, context: dict) -> dict:
         confirmation["shipTo"] = ship_to_representation(request.ship_to, region, context)
     if request.region is not None:  # where a new line is registered
         confirmation["region"] = RegionRefSerializer(request.region, context=context).data
+    elif request.transaction_type == TransactionType.XFER_SERVICE_OUT:
+        # Where the line leaving the company is served: its carrier's region.
+        region = request.service.vendor.region
+        if region is not None:
+            confirmation["region"] = RegionRefSerializer(region, context=context).data
     if request.port_number:
         confirmation["serviceNumber"] = request.port_number
+    if request.transaction_type in TRANSFER_TYPES and "shipTo" in confirmation:
+        # The transfer tutorials' confirmation echoes the ship-to's country as sent, too.
+        confirmation["shipTo"]["regionId"] = str(region.pk)
     confirmation.update(details_representation(request.details))
     return dict(sorted(confirmation.items()))
 
 
 def details_representation(details: dict) -> dict:
-    """The described devices and the line's postal code, as the request gave them."""
-    shown = {}
+    """The described devices and the line's postal code, as the request gave them; a
+    transfer's acknowledgements and the carrier the line comes from (`currentVendor`)."""
+    shown = {key: details[key] for key in ("acknowledgements", "currentVendor") if key in details}
     for key in ("existingDevice", "newDevice"):
         if key in details:
             device = dict(details[key])
@@ -270,6 +280,8 @@ class OrderSegmentSerializer(serializers.ModelSerializer):
         devices = [row for row, _item in self._items(segment, OrderItem.Kind.DEVICE)]
         if devices:
             data["devices"] = devices
+            if segment.order.transaction_type in TRANSFER_TYPES:
+                data["device"] = devices[0]  # the transfer tutorials' one device
         if self.context.get("include_shipments"):
             shipments = built_once(self, ShipmentSerializer)
             data["shipments"] = [shipments.to_representation(s) for s in segment.shipments.all()]
@@ -287,6 +299,9 @@ class OrderSerializer(serializers.ModelSerializer):
     requestedBy = EmployeeSerializer(source="requested_by")
     dateSubmitted = serializers.DateTimeField(source="submitted_at")
     dateTimeUpdated = serializers.DateTimeField(source="updated_at")
+    # The last change as MobProc 1.1.0 names it on every order (POST /orders answers, lists
+    # and /orders/{id}; the transfer tutorials of 1.3.6 show it too).
+    updated = serializers.DateTimeField(source="updated_at", read_only=True)
     costSummary = serializers.SerializerMethodField()
     serviceNumber = serializers.SerializerMethodField()
     shipTo = serializers.SerializerMethodField()
@@ -306,6 +321,7 @@ class OrderSerializer(serializers.ModelSerializer):
             "shipTo",
             "status",
             "transactionType",
+            "updated",
         ]
 
     def get_costSummary(self, order: Order) -> list[dict]:

@@ -24,6 +24,8 @@ from orders.models import Order, OrderStatus
 from orders.requests import external_order_number, parse_order_request
 from portal import selectors as people
 from portal.api.exceptions import ApiError
+from portal.api.filters import UpdatedSortMixin
+from portal.api.schema import ResourceDetailSchema
 from portal.api.views import ScopedQuerysetMixin, api_context
 from portal.ids import is_id
 
@@ -50,12 +52,19 @@ def flag(request, name: str) -> bool:
     return FLAG_VALUES[raw]
 
 
-class OrderFilter(filters.FilterSet):
+class OrderFilter(UpdatedSortMixin, filters.FilterSet):
+    """`dateTimeUpdated`: changed at or after that time; the UPDATED_DATE sort (MobProc
+    1.1.0, portal.api.filters.UpdatedSortMixin)."""
+
     status = filters.MultipleChoiceFilter(choices=OrderStatus.choices)
     transactionType = filters.ChoiceFilter(
         field_name="transaction_type", choices=TransactionType.choices
     )
-    dateTimeUpdated = filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    dateTimeUpdated = filters.IsoDateTimeFilter(
+        field_name="updated_at",
+        lookup_expr="gte",
+        help_text="Only those changed at or after this time (ISO 8601)",
+    )
     employee = filters.NumberFilter(method="filter_employee")
     companyEmployeeId = filters.CharFilter(method="filter_company_employee_id")
     eligibleToApproveEmployeeId = filters.NumberFilter(method="filter_eligible_to_approve")
@@ -119,9 +128,12 @@ class OrderCollection(ScopedQuerysetMixin, generics.ListAPIView):
         return selectors.count_visible_to(api_context(self.request).actor)
 
     def page_rows(self, ids: list[int]):
-        """The page's orders (the visibility filter picked their ids: not applied again)."""
+        """The page's orders (the visibility filter picked their ids: not applied again), in
+        the order of the ids (the list's own, or the one ?sort= asked for)."""
         tenant = api_context(self.request).tenant
-        return self._with_included(Order.objects.filter(tenant=tenant, pk__in=ids))
+        rows = self._with_included(Order.objects.filter(tenant=tenant, pk__in=ids))
+        by_id = {order.pk: order for order in rows}
+        return [by_id[pk] for pk in ids if pk in by_id]
 
     def get_serializer_context(self):
         context = super().get_serializer_context()
@@ -189,6 +201,8 @@ def visible_order(request, pk: int) -> Order:
 @extend_schema_view(get=extend_schema(parameters=INCLUDE_FLAGS))
 class OrderDetail(ScopedQuerysetMixin, generics.RetrieveAPIView):
     serializer_class = OrderSerializer
+    resource_name = "order"
+    schema = ResourceDetailSchema()
 
     def scoped_queryset(self, ctx):
         return selectors.with_details(
@@ -209,7 +223,7 @@ class OrderDetail(ScopedQuerysetMixin, generics.RetrieveAPIView):
         return context
 
     def retrieve(self, request, *args, **kwargs):
-        return Response({"order": self.get_serializer(self.get_object()).data})
+        return Response({self.resource_name: self.get_serializer(self.get_object()).data})
 
 
 @extend_schema_view(get=extend_schema(parameters=[SEGMENT_PARAMETER]))
@@ -272,6 +286,16 @@ class OrderCancel(APIView):
 class PropertyListSerializer(serializers.Serializer):
     transactionType = serializers.ChoiceField(choices=TransactionType.choices)
     service = serializers.IntegerField(required=False, min_value=1)
+    orderExcludesDevice = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="An UPGRADE without a new device: leave out the device-specific properties",
+    )
+    orderExcludesPlan = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="An UPGRADE without a new plan: leave out the plan-specific properties",
+    )
 
 
 class OrderPropertyList(APIView):
@@ -284,14 +308,27 @@ class OrderPropertyList(APIView):
         if not query.is_valid():
             problems = "; ".join(f"{k}: {' '.join(map(str, v))}" for k, v in query.errors.items())
             raise ApiError(400, "INVALID_QUERY", problems)
-        service_id = query.validated_data.get("service")
-        if (
-            service_id
-            and not catalog_selectors.services_visible_to(ctx.actor).filter(pk=service_id).exists()
-        ):
-            raise ApiError(404, "SERVICE_NOT_FOUND", f"Service {service_id} does not exist.")
-        groups = properties.groups_for(ctx.tenant, query.validated_data["transactionType"])
-        items = [properties.group_representation(group) for group in groups]
+        asked = query.validated_data
+        service_id = asked.get("service")
+        service = None
+        if service_id:
+            service = catalog_selectors.services_visible_to(ctx.actor).filter(pk=service_id).first()
+            if service is None:
+                raise ApiError(404, "SERVICE_NOT_FOUND", f"Service {service_id} does not exist.")
+        groups = properties.groups_for(ctx.tenant, asked["transactionType"])
+        holder = service.account_holder if service is not None else ctx.actor
+        contact_number = ""
+        if any(properties.asks_contact_number(f) for g in groups for f in g.fields.all()):
+            contact_number = properties.known_contact_number(holder, service)
+        items = [
+            properties.group_representation(
+                group,
+                contact_number=contact_number,
+                excludes_device=asked["orderExcludesDevice"],
+                excludes_plan=asked["orderExcludesPlan"],
+            )
+            for group in groups
+        ]
         meta = {
             "href": request.build_absolute_uri(),
             "limit": max(len(items), 1),

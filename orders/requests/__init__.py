@@ -28,6 +28,11 @@ from orders.requests.status import (
     SuspendRequestSerializer,
     UnsuspendRequestSerializer,
 )
+from orders.requests.transfers import (
+    TransferInAndPortRequestSerializer,
+    TransferInRequestSerializer,
+    TransferOutRequestSerializer,
+)
 from portal.exceptions import FieldProblem, RequestInvalid
 from portal.models import Employee, Tenant
 from portal.validation import flatten_errors
@@ -46,6 +51,9 @@ REQUEST_SERIALIZERS: dict[str, type[OrderRequestSerializer]] = {
         DeactivateRequestSerializer,
         UpdateFeaturesRequestSerializer,
         SwapDevicesRequestSerializer,
+        TransferOutRequestSerializer,
+        TransferInRequestSerializer,
+        TransferInAndPortRequestSerializer,
     )
 }
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from django import forms
 
-from catalog.models import Region, TransactionType
+from catalog.models import Acknowledgement, InfoBlock, Region, TransactionType
 from orders import properties as order_properties
 from orders.models import PropertyField, PropertyGroup
 from portal.exceptions import FieldProblem
@@ -105,6 +105,16 @@ def _property_input(group: PropertyGroup, config: PropertyField) -> Input:
     )
 
 
+def _acknowledgement_input(ack: Acknowledgement) -> Input:
+    return Input(
+        name=f"ack-{ack.ack_id}",
+        label=ack.label,
+        kind="boolean",
+        path=f"acknowledgements.{ack.ack_id}",
+        required=ack.is_required,
+    )
+
+
 def _address_input(spec: dict, region: Region) -> Input:
     # A phone shows its digit keyboard for a postal code of digits alone (not for "A9A 9A9").
     numeric = spec["id"] == "POSTAL_CODE" and DIGITS_ONLY.fullmatch(region.postal_code_pattern)
@@ -158,8 +168,14 @@ class OrderForm:
         data: Mapping[str, str] | None = None,
         initial: Mapping[str, str] | None = None,
         contact_number: str = "",
+        acknowledgements: Iterable[Acknowledgement] = (),
+        info_blocks: Iterable[InfoBlock] = (),
     ) -> None:
         self.transaction_type = transaction_type
+        # What the vendor asks (orders.acknowledgements.asked): read, and accept, each a
+        # checkbox whose problem (not accepted) the request reader puts at its path.
+        self.info_blocks = list(info_blocks)
+        self.acknowledgements = [_acknowledgement_input(ack) for ack in acknowledgements]
         self.region = region
         initial = dict(initial or {})
         self.groups = []
@@ -203,7 +219,7 @@ class OrderForm:
     @property
     def inputs(self) -> list[Input]:
         properties = [item for group in self.groups for item in group.inputs]
-        return [*properties, *self.extra, *self.ship_inputs]
+        return [*properties, *self.extra, *self.acknowledgements, *self.ship_inputs]
 
     def values(self) -> dict[str, str]:
         """What the employee typed, to keep in the session between the form and the review."""
@@ -225,6 +241,11 @@ class OrderForm:
             **fields,
             "properties": groups,
         }
+        if self.acknowledgements:
+            request["acknowledgements"] = [
+                {"id": item.path.split(".", 1)[1], "type": "BOOLEAN", "boolean": item.checked}
+                for item in self.acknowledgements
+            ]
         if self.ships:
             request["shipTo"] = {
                 "name": self.ship_name.value,

@@ -1,5 +1,6 @@
 """Line pages: a line with its device, plan and open orders, and the care actions its status
-allows (suspend, resume, deactivate, change features, swap devices).
+allows (suspend, resume, deactivate, change features, swap devices, transfer it to its holder
+personally).
 
 Which actions a line allows now, and why not (its status, its device, an open order in the
 way), is orders.rules', in the words the order request uses too; every other rule of a care
@@ -12,11 +13,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
+from catalog import acknowledgements as catalog_acknowledgements
+from catalog import permissions as catalog_permissions
 from catalog import selectors as catalog_selectors
 from catalog.models import (
     DeviceAsset,
@@ -26,7 +31,7 @@ from catalog.models import (
     ServiceAsset,
     TransactionType,
 )
-from orders import conflicts, rules, selectors
+from orders import conflicts, moves, rules, selectors
 from orders import properties as order_properties
 from orders.models import Order, OrderItem
 from orders.web.forms import CHECKED, Choice, Input, OrderForm
@@ -37,7 +42,10 @@ from orders.web.review import (
     posted_number,
     start_review,
 )
-from portal.exceptions import FieldProblem
+from portal import selectors as portal_selectors
+from portal.exceptions import DomainError, FieldProblem, RequestInvalid
+from portal.ids import is_id
+from portal.models import Employee
 from portal.web.pages import employee_required
 
 T = TransactionType
@@ -117,6 +125,20 @@ ACTIONS = {
             "Nothing is shipped: you have the new device already.",
         ),
     ),
+    T.XFER_SERVICE_OUT: Action(
+        T.XFER_SERVICE_OUT,
+        "Transfer to me personally",
+        "Keep the number and the device on an account of your own.",
+        slug="transfer-out",
+        danger=True,
+        explanation=(
+            "{carrier} moves the number from the company's account to a personal account in "
+            "your name; you keep the {device}.",
+            "From then on you pay the bills: the company no longer does, and the line is no "
+            "longer one of its lines.",
+            "To bring it back later, you would transfer it in again.",
+        ),
+    ),
 }
 CARE_ACTIONS = {action.slug: action for action in ACTIONS.values() if action.slug}
 
@@ -166,8 +188,11 @@ def _line_actions(service: ServiceAsset, open_orders: list[Order]) -> list[LineA
 
 @employee_required
 def line_detail(request, pk: int):
+    return _line_page(request, _line_or_404(request.employee, pk))
+
+
+def _line_page(request, service: ServiceAsset, *, move: MoveInputs | None = None, status=200):
     employee = request.employee
-    service = _line_or_404(employee, pk)
     line_orders = Order.objects.filter(tenant_id=employee.tenant_id, service=service)
     # Every open order on the line counts for conflicts, as the order request counts them.
     open_orders = list(
@@ -197,8 +222,86 @@ def line_detail(request, pk: int):
         "blocked_by_orders": any(a.rival is not None for a in actions),
         "open_orders": open_orders,
         "recent_orders": list(recent_orders),
+        # Move to another employee: for those who may (catalog.permissions), not the holder.
+        "move": move or MoveInputs.for_line(employee, service),
     }
-    return render(request, "orders/line_detail.html", context)
+    return render(request, "orders/line_detail.html", context, status=status)
+
+
+# --- Moving the line to another employee (tutorials/move, through orders.moves) ----------------
+
+
+@dataclass
+class MoveInputs:
+    """The line page's move form: the new holder (active employees of the tenant but the
+    holder) and which charges go with the line; each problem of orders.moves beside its input."""
+
+    new_owner: Input
+    move_charges: Input
+    errors: list[str]
+
+    CHARGES = [
+        Choice("MOVE_NO_CHARGES", "None"),
+        Choice("MOVE_CHARGES_FOR_LAST_MONTH_ONLY", "Last month's only"),
+        Choice("MOVE_ALL_CHARGES", "All of them"),
+    ]
+
+    @classmethod
+    def for_line(cls, employee, service: ServiceAsset, data=None) -> MoveInputs | None:
+        if not catalog_permissions.can_move_service(employee, service):
+            return None
+        people = (
+            portal_selectors.employees_of(service.tenant)
+            .filter(status=Employee.Status.ACTIVE)
+            .exclude(pk=service.account_holder_id)
+            .order_by("last_name", "first_name")
+        )
+        data = data or {}
+        owner = Input(
+            "new_owner", "New holder", "select", "newOwnerEmployeeId", required=True,
+            value=str(data.get("new_owner", "")),
+            choices=[Choice(str(p.pk), f"{p.full_name} ({p.company_employee_id})") for p in people],
+        )  # fmt: skip
+        charges = Input(
+            "move_charges", "Charges that go with it", "select", "moveCharges", required=True,
+            value=str(data.get("move_charges", "MOVE_NO_CHARGES")), choices=cls.CHARGES,
+        )  # fmt: skip
+        return cls(owner, charges, [])
+
+    def show_problems(self, problems: list[FieldProblem]) -> None:
+        by_path = {self.new_owner.path: self.new_owner, self.move_charges.path: self.move_charges}
+        for problem in problems:
+            item = by_path.get(problem.field)
+            (item.errors if item is not None else self.errors).append(problem.message)
+
+
+@employee_required
+@require_http_methods(["POST"])
+def line_move(request, pk: int):
+    """Give the line to the employee chosen; the line page again with every problem (400)."""
+    employee = request.employee
+    service = _line_or_404(employee, pk)
+    move = MoveInputs.for_line(employee, service, request.POST)
+    if move is None:
+        raise PermissionDenied("You may not move this line to someone else.")
+    raw = move.new_owner.value
+    owner = (
+        portal_selectors.employee_in_tenant(employee.tenant, pk=int(raw)) if is_id(raw) else None
+    )
+    try:
+        moves.move_line(
+            service=service, new_owner=owner, move_charges=move.move_charges.value, actor=employee
+        )
+    except RequestInvalid as exc:
+        move.show_problems(exc.problems)
+        return _line_page(request, service, move=move, status=400)
+    except DomainError as exc:
+        move.errors.append(exc.message)
+        return _line_page(request, service, move=move, status=400)
+    messages.success(request, f"Line {service.service_number} is {owner.full_name}'s now.")
+    if not catalog_selectors.services_visible_to(employee).filter(pk=pk).exists():
+        return redirect("orders:home")
+    return redirect("orders:line", pk=pk)
 
 
 # --- Care pages: one form per action, read into a MobProc body ----------------------------------
@@ -490,6 +593,8 @@ def _care_form(
     action: Action, service: ServiceAsset, employee, *, data=None, number: str
 ) -> CareForm:
     care = CARE_INPUTS.get(action.type, CareInputs)(service)
+    # What the line's carrier asks of this type (orders.acknowledgements decides what is due).
+    asked = catalog_acknowledgements.disclosures_for(service.tenant, service.vendor_id, action.type)
     form = OrderForm(
         transaction_type=action.type,
         groups=order_properties.groups_for(service.tenant, action.type),
@@ -498,6 +603,8 @@ def _care_form(
         data=data,
         initial=care.initial(),
         contact_number=order_properties.known_contact_number(employee, service),
+        acknowledgements=asked.acknowledgements,
+        info_blocks=asked.info_blocks,
     )
     return CareForm(action, service, care, form, number)
 

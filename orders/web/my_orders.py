@@ -231,7 +231,9 @@ def _detail_page(
         "timeline": _timeline(order, notifications),
         "device": getattr(order.service, "device", None) if order.service else None,
         "can_cancel": order.is_cancellable and permissions.can_cancel(employee, order),
-        "can_decide": selectors.awaiting_decision_by(employee).filter(pk=order.pk).exists(),
+        # A tenant admin may decide for an approver: approvals' decision panel says if and whom.
+        "can_decide": (employee.is_tenant_admin and order.status == Order.Status.AWAITING_APPROVAL)
+        or selectors.awaiting_decision_by(employee).filter(pk=order.pk).exists(),
         "is_own": employee.pk in (order.requested_by_id, order.account_holder_id),
         "existing_device": order.details.get("existingDevice"),
         "new_device": order.details.get("newDevice"),

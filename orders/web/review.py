@@ -149,6 +149,9 @@ HEADLINES = {
     TransactionType.DEACTIVATE: "Deactivate line {number}",
     TransactionType.UPDATE_FEATURES: "Change the features of line {number}",
     TransactionType.SWAP_DEVICES: "Move line {number} to another device",
+    TransactionType.XFER_SERVICE_OUT: "Transfer line {number} to you personally",
+    TransactionType.XFER_SERVICE_IN: "Bring your own line {port} to us",
+    TransactionType.XFER_SERVICE_IN_AND_PORT: "Bring your own line {port} to us, with a port",
 }
 
 
@@ -171,6 +174,10 @@ def review_context(draft: drafts.OrderDraft, back: str) -> dict:
         "postal_code": request.details.get("postalCode", ""),
         "region": request.region,
         "properties": property_rows(request.properties),
+        # The acknowledgements accepted (those the vendor requires were checked by the reader).
+        "acknowledged": [
+            a["id"] for a in request.details.get("acknowledgements") or [] if a.get("boolean")
+        ],
         "ship_to": request.ship_to,
         "ship_lines": address_lines(request.ship_to),
         "onetime": draft.cost(Recurrence.ONETIME),

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from orders.web import cart, home, lines, my_orders, procurement, review
+from orders.web import cart, home, lines, my_orders, procurement, review, transfers
 
 app_name = "orders"
 
@@ -16,9 +16,13 @@ urlpatterns = [
     # Procurement: guided forms.
     path("lines/new/", procurement.new_line, name="new-line"),
     path("lines/port/", procurement.port_number, name="port"),
+    # A personal line brought into the company (XFER_SERVICE_IN, _AND_PORT).
+    path("lines/bring/", transfers.bring_line, name="bring-line"),
     path("lines/<int:pk>/upgrade/", procurement.upgrade, name="upgrade"),
-    # A line and its care actions (action: suspend, unsuspend, deactivate, features, swap).
+    # A line and its care actions (action: suspend, unsuspend, deactivate, features, swap,
+    # transfer-out).
     path("lines/<int:pk>/", lines.line_detail, name="line"),
+    path("lines/<int:pk>/move/", lines.line_move, name="line-move"),
     path("lines/<int:pk>/<slug:action>/", lines.care_action, name="care"),
     path("orders/", my_orders.order_list, name="list"),
     path("orders/<int:pk>/", my_orders.order_detail, name="detail"),

@@ -26,6 +26,66 @@ class IdFilter(filters.Filter):
     field_class = IdField
 
 
+FLAG_VALUES = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
+
+
+def query_flag(request, name: str) -> bool:
+    """A true/false query parameter (MobProc writes TRUE): absent or blank is false, anything
+    but true/false (1/0, yes/no, any case) is INVALID_QUERY."""
+    raw = request.query_params.get(name, "").strip().lower()
+    if raw == "":
+        return False
+    if raw not in FLAG_VALUES:
+        raise ApiError(400, "INVALID_QUERY", f"'{name}' must be true or false.")
+    return FLAG_VALUES[raw]
+
+
+class FlagField(forms.CharField):
+    def to_python(self, value):
+        value = super().to_python(value).strip().lower()
+        if value in self.empty_values:
+            return None
+        if value not in FLAG_VALUES:
+            raise forms.ValidationError("must be true or false.", code="invalid")
+        return FLAG_VALUES[value]
+
+
+@extend_schema_field({"type": "boolean"})
+class FlagFilter(filters.Filter):
+    """A true/false parameter read by the filterset itself (sortAscending)."""
+
+    field_class = FlagField
+
+    def filter(self, qs, value):
+        return qs
+
+
+UPDATED_DATE = "UPDATED_DATE"
+
+
+class UpdatedSortMixin(filters.FilterSet):
+    """MobProc's sort on the rows' last change (1.1.0 assets and orders, 1.2.0 employees):
+    `sort=UPDATED_DATE` orders the list by `updated`, newest first, `sortAscending=true` oldest
+    first (ties: by id, the same way). Without `sort` the list keeps its own order. Another
+    sort name, or sortAscending not true/false, is INVALID_QUERY. Subclasses name the field
+    (`updated_field`); a (tenant, updated_at) index serves it."""
+
+    updated_field = "updated_at"
+
+    sort = filters.ChoiceFilter(choices=[(UPDATED_DATE, UPDATED_DATE)], method="sort_later")
+    sortAscending = FlagFilter()
+
+    def sort_later(self, queryset, name, value):
+        return queryset  # ordered in filter_queryset, once sortAscending is known too
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        if self.form.cleaned_data.get("sort") == UPDATED_DATE:
+            sign = "" if self.form.cleaned_data.get("sortAscending") else "-"
+            queryset = queryset.order_by(f"{sign}{self.updated_field}", f"{sign}pk")
+        return queryset
+
+
 class EmployeeFilterMixin(filters.FilterSet):
     """MobProc's employee filter (concepts/actor, "Context vs. Filtering"): `employee` (the
     employee id) or `companyEmployeeId` narrows a list to one employee's rows, among those the

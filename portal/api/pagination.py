@@ -26,7 +26,7 @@ class MetaPagination(LimitOffsetPagination):
 
     def get_limit(self, request) -> int:
         raw = request.query_params.get(self.limit_query_param)
-        if raw in (None, ""):
+        if raw is None:
             return self.default_limit
         limit = _non_negative_int(raw, self.limit_query_param)
         if limit == 0:
@@ -35,7 +35,17 @@ class MetaPagination(LimitOffsetPagination):
 
     def get_offset(self, request) -> int:
         raw = request.query_params.get(self.offset_query_param)
-        return 0 if raw in (None, "") else _non_negative_int(raw, self.offset_query_param)
+        return 0 if raw is None else _non_negative_int(raw, self.offset_query_param)
+
+    def get_schema_operation_parameters(self, view) -> list[dict]:
+        """As get_limit and get_offset read them: a limit of 1 or more (more than max_limit is
+        read as max_limit), an offset of 0 or more; an empty value is refused like any other
+        that is not a number."""
+        limit, offset = super().get_schema_operation_parameters(view)
+        limit["schema"] = {"type": "integer", "minimum": 1, "default": self.default_limit}
+        limit["description"] = f"Items per page, at most {self.max_limit} (more reads as that)."
+        offset["schema"] = {"type": "integer", "minimum": 0, "default": 0}
+        return [limit, offset]
 
     def _link(self, offset: int) -> str:
         url = self.request.build_absolute_uri()

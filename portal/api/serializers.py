@@ -146,7 +146,14 @@ class EmployeeSerializer(HrefSerializer, serializers.ModelSerializer):
 
 class EmployeeItemSerializer(EmployeeSerializer):
     """An employee as /employees lists and shows them (concepts/metadata): `_meta` links to the
-    devices and the lines they hold, the asset lists filtered by `employee`."""
+    devices and the lines they hold, the asset lists filtered by `employee`; `updated`, the
+    row's last change (MobProc 1.2.0; the people nested in orders and confirmations keep the
+    seed's shape)."""
+
+    updated = serializers.DateTimeField(source="updated_at", read_only=True)
+
+    class Meta(EmployeeSerializer.Meta):
+        fields = [*EmployeeSerializer.Meta.fields, "updated"]
 
     def to_representation(self, instance: Employee) -> dict:
         data = super().to_representation(instance)
@@ -157,3 +164,19 @@ class EmployeeItemSerializer(EmployeeSerializer):
             "hrefServices": absolute_url(request, "service-list") + query,
         }
         return {**data, "_meta": {**data["_meta"], **links}}
+
+
+class CustomAttributeSerializer(serializers.Serializer):
+    name = serializers.CharField(source="attribute.name")
+    value = serializers.CharField()
+
+
+class EmployeeDetailSerializer(EmployeeItemSerializer):
+    """One employee as /employees/{id} and /me show them: with their custom attributes
+    (MobProc 1.1.0), the name/value pairs their tenant defines, those set for them, by name.
+    Reads `employee.attributes` (prefetch it with their `attribute`)."""
+
+    customAttributes = CustomAttributeSerializer(source="attributes", many=True, read_only=True)
+
+    class Meta(EmployeeItemSerializer.Meta):
+        fields = [*EmployeeItemSerializer.Meta.fields, "customAttributes"]

@@ -4,6 +4,7 @@ order, is the catalog's: catalog.api.views)."""
 from __future__ import annotations
 
 from django.db import connection
+from django.db.models import Prefetch
 from django.utils import timezone
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -14,9 +15,10 @@ from rest_framework.views import APIView
 
 from portal import selectors
 from portal.api.context import ApiContext
-from portal.api.filters import EmployeeFilterMixin
-from portal.api.serializers import EmployeeItemSerializer
-from portal.models import Employee
+from portal.api.filters import EmployeeFilterMixin, UpdatedSortMixin
+from portal.api.schema import ResourceDetailSchema
+from portal.api.serializers import EmployeeDetailSerializer, EmployeeItemSerializer
+from portal.models import Employee, EmployeeAttributeValue
 
 
 def api_context(request) -> ApiContext:
@@ -56,12 +58,17 @@ class PingView(APIView):
         )
 
 
-class EmployeeFilter(EmployeeFilterMixin):
+class EmployeeFilter(UpdatedSortMixin, EmployeeFilterMixin):
     """`employee` (an id) and `companyEmployeeId` (concepts/actor's employee filter), `status`,
-    `department`."""
+    `department`; `dateTimeUpdatedOnOrAfter` and the UPDATED_DATE sort (MobProc 1.2.0)."""
 
     status = filters.ChoiceFilter(choices=Employee.Status.choices)
     department = filters.NumberFilter(field_name="department_id")
+    dateTimeUpdatedOnOrAfter = filters.IsoDateTimeFilter(
+        field_name="updated_at",
+        lookup_expr="gte",
+        help_text="Only those changed at or after this time (ISO 8601)",
+    )
 
     class Meta:
         model = Employee
@@ -81,15 +88,22 @@ class ResourceDetail(generics.RetrieveAPIView):
     """A single resource, wrapped in its singular name as MobProc does: {"order": {...}}."""
 
     resource_name = "item"
+    schema = ResourceDetailSchema()  # the OpenAPI document wraps it too
 
     def retrieve(self, request, *args, **kwargs):
         instance = self.get_object()
         return Response({self.resource_name: self.get_serializer(instance).data})
 
 
+def with_custom_attributes(employees):
+    """Employees with their custom attribute values read along (EmployeeDetailSerializer)."""
+    values = EmployeeAttributeValue.objects.select_related("attribute")
+    return employees.prefetch_related(Prefetch("attributes", queryset=values))
+
+
 class EmployeeDetail(ScopedQuerysetMixin, ResourceDetail):
-    serializer_class = EmployeeItemSerializer
+    serializer_class = EmployeeDetailSerializer
     resource_name = "employee"
 
     def scoped_queryset(self, ctx):
-        return selectors.employees_of(ctx.tenant)
+        return with_custom_attributes(selectors.employees_of(ctx.tenant))

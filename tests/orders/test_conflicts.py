@@ -153,13 +153,22 @@ def test_a_second_open_order_on_a_line_is_refused_exactly_when_the_two_conflict(
 # What each type changes or relies on, spelled out from the line's point of view:
 # accessories need the device as it is; an upgrade changes everything but the status.
 EXPECTED_RIVALS = {
-    "ORDER_ACCESSORIES": {"UPGRADE", "DEACTIVATE", "SWAP_DEVICES"},
+    "ORDER_ACCESSORIES": {"UPGRADE", "DEACTIVATE", "SWAP_DEVICES", "XFER_SERVICE_OUT"},
     "UPGRADE": set(conflicts.ASPECTS),
     "SUSPEND": set(conflicts.ASPECTS) - {"ORDER_ACCESSORIES"},
     "UNSUSPEND": set(conflicts.ASPECTS) - {"ORDER_ACCESSORIES"},
     "DEACTIVATE": set(conflicts.ASPECTS),
-    "UPDATE_FEATURES": {"UPGRADE", "SUSPEND", "UNSUSPEND", "DEACTIVATE", "UPDATE_FEATURES"},
+    "UPDATE_FEATURES": {
+        "UPGRADE",
+        "SUSPEND",
+        "UNSUSPEND",
+        "DEACTIVATE",
+        "UPDATE_FEATURES",
+        "XFER_SERVICE_OUT",
+    },
     "SWAP_DEVICES": set(conflicts.ASPECTS) - {"UPDATE_FEATURES"},
+    # The line leaves the company as it is: nothing else may happen to it meanwhile.
+    "XFER_SERVICE_OUT": set(conflicts.ASPECTS),
 }
 
 

@@ -94,6 +94,7 @@ def test_submit_returns_an_order_like_the_seed_step_5(peter_api, examples):
         {"amount": 0.0, "currencyCode": "USD", "recurrence": "MONTHLY"},
     ]
     our_order.pop("dateTimeUpdated")
+    assert our_order.pop("updated") == body["order"]["dateTimeUpdated"]  # MobProc 1.1.0
     assert {**body, "order": our_order} == expected
     assert order.status == Order.Status.ORDER_SUBMITTED
     assert [h.event for h in order.history.all()] == ["submit"]

@@ -55,6 +55,7 @@ ACTIVE_ACTIONS = [
     "DEACTIVATE",
     "UPDATE_FEATURES",
     "SWAP_DEVICES",
+    "XFER_SERVICE_OUT",
 ]
 IT = ["Ada Park", "Ian Tran"]
 OMIT = object()
@@ -1251,7 +1252,7 @@ def test_a_line_peter_may_not_see_does_not_exist_for_him(peter_api, subtests, ho
 # --- What clients are told they may order --------------------------------------------------------
 
 
-def test_me_lists_all_nine_transaction_types(peter_api):
+def test_me_lists_all_twelve_transaction_types(peter_api):
     response = peter_api.get("me")
 
     assert response.status_code == 200, response.json()
@@ -1265,6 +1266,9 @@ def test_me_lists_all_nine_transaction_types(peter_api):
         "DEACTIVATE",
         "UPDATE_FEATURES",
         "SWAP_DEVICES",
+        "XFER_SERVICE_OUT",
+        "XFER_SERVICE_IN",
+        "XFER_SERVICE_IN_AND_PORT",
     ]
 
 
@@ -1273,6 +1277,7 @@ def test_a_lines_order_actions_follow_its_status(peter_api):
         ("ACTIVE", ACTIVE_ACTIONS),
         ("SUSPENDED", ["UNSUSPEND", "DEACTIVATE"]),
         ("DEACTIVATED", []),
+        ("TRANSFERRED", []),
     ]:
         ServiceAsset.objects.filter(pk=peters_line().pk).update(status=status)
 
