@@ -66,3 +66,21 @@ screenshots: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+# Every benchmark, then their figures against the speed goals (bench/results/summary.json and
+# chart.png; bench/README.md says what each measures). Run it on an otherwise idle machine: it
+# takes about 15 minutes, most of it loading a million orders (BENCH_SIZES to change that).
+BENCH_SIZES ?= --orders 1000 --orders 1000000
+BENCH_STAMP := $(VENV)/.bench-installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+
+$(BENCH_STAMP): $(STAMP)
+	$(BIN)/pip install --quiet -e '.[dev,bench]'
+	rm -f $(VENV)/.bench-installed-*
+	touch $@
+
+bench: $(BENCH_STAMP)
+	$(BIN)/python bench/cpu.py
+	$(BIN)/python bench/notifications.py --count 1000 --rounds 3
+	$(BIN)/python bench/impact.py
+	$(BIN)/python bench/scale.py $(BENCH_SIZES)
+	$(BIN)/python bench/report.py

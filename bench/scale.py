@@ -49,6 +49,7 @@ BIG_TABLES = (
     "orders_orderitem",
     "approvals_approvalrun",
     "approvals_runstep",
+    "approvals_runseat",
     "approvals_decision",
 )
 
@@ -149,10 +150,10 @@ def clone_tenants(clones: int) -> None:
     run_sql("employees", f"""
         INSERT INTO portal_employee (company_employee_id, first_name, last_name, email,
                                      office_phone, status, is_tenant_admin, department_id,
-                                     user_id, tenant_id)
+                                     user_id, tenant_id, updated_at)
         SELECT lower(e.first_name || '.' || e.last_name || '.' || t.slug), e.first_name,
                e.last_name, lower(e.first_name || '.' || e.last_name || '@' || t.slug || '.com'),
-               e.office_phone, e.status, e.is_tenant_admin, nd.id, NULL, t.id
+               e.office_phone, e.status, e.is_tenant_admin, nd.id, NULL, t.id, e.updated_at
         FROM portal_tenant t
         JOIN portal_employee e ON e.tenant_id = {acme}
         LEFT JOIN portal_department od ON od.id = e.department_id
@@ -207,15 +208,26 @@ def clone_tenants(clones: int) -> None:
         WHERE {clone}
     """)  # fmt: skip
     run_sql("workflow steps", f"""
-        INSERT INTO approvals_approvalstep (workflow_id, position, kind, manager_levels,
-            hierarchy_id, group_id, employee_id, reminder_delay_hours, escalation_delay_hours)
-        SELECT nw.id, s.position, s.kind, s.manager_levels, NULL, ng.id, NULL,
-               s.reminder_delay_hours, s.escalation_delay_hours
+        INSERT INTO approvals_approvalstep (workflow_id, position, rule, required, reject_when,
+            reminder_delay_minutes, escalation_delay_minutes)
+        SELECT nw.id, s.position, s.rule, s.required, s.reject_when, s.reminder_delay_minutes,
+               s.escalation_delay_minutes
         FROM approvals_approvalstep s
         JOIN approvals_approvalworkflow w ON w.id = s.workflow_id AND w.tenant_id = {acme}
         JOIN approvals_approvalworkflow nw ON nw.name = w.name AND nw.tenant_id <> {acme}
         JOIN portal_tenant t ON t.id = nw.tenant_id AND {clone}
-        LEFT JOIN portal_employeegroup og ON og.id = s.group_id
+    """)  # fmt: skip
+    run_sql("workflow step sources", f"""
+        INSERT INTO approvals_approvalstepsource (step_id, position, kind, manager_levels,
+            hierarchy_id, group_id, employee_id)
+        SELECT ns.id, src.position, src.kind, src.manager_levels, NULL, ng.id, NULL
+        FROM approvals_approvalstepsource src
+        JOIN approvals_approvalstep s ON s.id = src.step_id
+        JOIN approvals_approvalworkflow w ON w.id = s.workflow_id AND w.tenant_id = {acme}
+        JOIN approvals_approvalworkflow nw ON nw.name = w.name AND nw.tenant_id <> {acme}
+        JOIN portal_tenant t ON t.id = nw.tenant_id AND {clone}
+        JOIN approvals_approvalstep ns ON ns.workflow_id = nw.id AND ns.position = s.position
+        LEFT JOIN portal_employeegroup og ON og.id = src.group_id
         LEFT JOIN portal_employeegroup ng ON ng.tenant_id = nw.tenant_id AND ng.name = og.name
     """)  # fmt: skip
     # Catalog ids are MobProc's, not the database's: the copies get ids of their own, far above.
@@ -230,18 +242,19 @@ def clone_tenants(clones: int) -> None:
     run_sql("lines", """
         INSERT INTO catalog_serviceasset (id, service_number, status, activated_at,
             contract_start, contract_end, last_device_upgrade, account_holder_id, plan_id,
-            tenant_id, vendor_id)
+            tenant_id, vendor_id, updated_at)
         SELECT l.id, s.service_number, s.status, s.activated_at, s.contract_start, s.contract_end,
-               s.last_device_upgrade, l.holder_id, s.plan_id, l.tenant_id, s.vendor_id
+               s.last_device_upgrade, l.holder_id, s.plan_id, l.tenant_id, s.vendor_id,
+               s.updated_at
         FROM scale_line l JOIN catalog_serviceasset s ON s.id = l.source_id
     """)  # fmt: skip
     run_sql("devices on the lines", """
         INSERT INTO catalog_deviceasset (id, serial_number_type, serial_number, sim_id,
             mac_address, company_asset_id, access_method, device_id, holder_id, tenant_id,
-            service_id, manufacturer_id, other_make_model)
+            service_id, manufacturer_id, other_make_model, updated_at)
         SELECT l.id, d.serial_number_type, d.serial_number, d.sim_id, d.mac_address,
                d.company_asset_id, d.access_method, d.device_id, l.holder_id, l.tenant_id, l.id,
-               d.manufacturer_id, d.other_make_model
+               d.manufacturer_id, d.other_make_model, d.updated_at
         FROM scale_line l JOIN catalog_deviceasset d ON d.service_id = l.source_id
     """)  # fmt: skip
 
@@ -657,11 +670,11 @@ def insert_orders() -> None:
         WHERE p.cur > 0
     """)  # fmt: skip
     run_sql("run steps", """
-        INSERT INTO approvals_runstep (id, run_id, position, kind, manager_levels, hierarchy_id,
-            group_id, employee_id, reminder_delay_hours, escalation_delay_hours, description,
+        INSERT INTO approvals_runstep (id, run_id, position, rule, required, reject_when,
+            reminder_delay_minutes, escalation_delay_minutes, description,
             state, escalated_to_admins, started_at, remind_at, escalate_at, reminders_sent)
-        SELECT 2 * p.id + s.position - 1, p.id, s.position, s.kind, 1, NULL, s.group_id, NULL,
-               24, 72, p.descriptions[s.position],
+        SELECT 2 * p.id + s.position - 1, p.id, s.position, 'ANY', NULL, 'ANY',
+               24 * 60, 72 * 60, p.descriptions[s.position],
                CASE WHEN s.position < p.cur THEN 'approved'
                     WHEN s.position > p.cur THEN 'waiting'
                     WHEN p.status = 'AWAITING_APPROVAL' THEN 'active'
@@ -674,16 +687,41 @@ def insert_orders() -> None:
                     THEN s.started_at + interval '72 hours' END,
                0
         FROM scale_plan p
-        CROSS JOIN LATERAL (VALUES (1, 'MANAGER', NULL::bigint, p.s1),
-                                   (2, 'GROUP', p.group_id, p.d1))
-             AS s(position, kind, group_id, started_at)
+        CROSS JOIN LATERAL (VALUES (1, p.s1), (2, p.d1)) AS s(position, started_at)
         WHERE p.cur > 0 AND s.position <= p.n_steps
     """)  # fmt: skip
+    # One seat per step (the demo's workflows name one approver source a step), with the id of
+    # its step; its approvers are the order's approvers of that level.
+    run_sql("run seats", """
+        INSERT INTO approvals_runseat (id, step_id, position, kind, manager_levels, hierarchy_id,
+            group_id, employee_id, description, state)
+        SELECT 2 * p.id + s.position - 1, 2 * p.id + s.position - 1, 1, s.kind, 1, NULL,
+               s.group_id, NULL, p.descriptions[s.position],
+               CASE WHEN s.position < p.cur THEN 'approved'
+                    WHEN s.position > p.cur THEN 'waiting'
+                    WHEN p.status = 'AWAITING_APPROVAL' THEN 'open'
+                    WHEN p.status = 'REJECTED' THEN 'rejected' ELSE 'closed' END
+        FROM scale_plan p
+        CROSS JOIN LATERAL (VALUES (1, 'MANAGER', NULL::bigint), (2, 'GROUP', p.group_id))
+             AS s(position, kind, group_id)
+        WHERE p.cur > 0 AND s.position <= p.n_steps
+    """)  # fmt: skip
+    run_sql("run seat approvers", """
+        INSERT INTO approvals_runseat_approvers (runseat_id, employee_id)
+        SELECT 2 * p.id + a.level - 1, a.employee_id
+        FROM scale_plan p
+        CROSS JOIN LATERAL (
+            SELECT 1 AS level, unnest(p.level1) AS employee_id WHERE p.cur >= 1
+            UNION ALL
+            SELECT 2, unnest(p.level2) WHERE p.n_steps = 2 AND p.cur >= 2
+        ) a
+        WHERE p.cur > 0
+    """)  # fmt: skip
     run_sql("decisions", """
-        INSERT INTO approvals_decision (id, step_id, action, reason, communication,
+        INSERT INTO approvals_decision (id, step_id, seat_id, action, reason, communication,
             decided_for_id, decided_by_id, client_id, channel, checker_access_valid, created_at,
             applied_at)
-        SELECT 2 * p.id + s.position - 1, 2 * p.id + s.position - 1,
+        SELECT 2 * p.id + s.position - 1, 2 * p.id + s.position - 1, 2 * p.id + s.position - 1,
                CASE WHEN s.position < p.cur THEN 'APPROVE' ELSE 'REJECT' END,
                CASE WHEN s.position < p.cur THEN '' ELSE 'Not in this quarter''s budget.' END,
                'Default', s.decider, s.decider,

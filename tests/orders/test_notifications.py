@@ -98,6 +98,29 @@ def test_every_event_has_an_email_with_subject_text_and_html(
     assert row.sent_at is not None and row.result
 
 
+@pytest.mark.parametrize("event", Event.values)
+def test_sending_any_events_email_reads_one_row_and_writes_it_once(
+    event, peter, django_assert_num_queries
+):
+    # Given a recorded notification of each event (the narrow read must cover every template)
+    order = place_order(peter)
+    context = {"step": 1, "step_description": "Requester's manager", "reason": "Too dear"}
+    row = Notification.objects.create(
+        tenant=order.tenant, order=order, event=event, recipient=peter, email=peter.email,
+        key=f"query-count:{event}", context=context,
+    )  # fmt: skip
+
+    # When its task sends it: the row locked and read with what the e-mail shows, then marked
+    # sent; no template reaches for a field left out (that would be a query per e-mail). The
+    # other two are the savepoint of send()'s transaction inside the test's, and its release.
+    with django_assert_num_queries(4):
+        assert notifications.send(row.pk) is True
+
+    # Then the e-mail names the order and its requester
+    (message,) = mail.outbox
+    assert f"Order #{order.pk}" in message.body and peter.full_name in message.body
+
+
 # --- communicationWorkflow ----------------------------------------------------------------------
 
 
