@@ -190,6 +190,7 @@ ORDER_FIELDS = (
     "requested_by",
     "account_holder_id",
     "placed_by_id",
+    "hierarchy",
     "submitted_at",
 )
 
@@ -232,6 +233,7 @@ def _orders(tenant: Tenant, since: datetime) -> list[Order]:
     each, with the tenant already known (manager_of reads it): two queries in all."""
     orders = list(
         Order.objects.filter(tenant=tenant, submitted_at__gte=since)
+        .select_related("hierarchy")
         .only(*ORDER_FIELDS)
         .order_by("-submitted_at", "-id")
     )
@@ -336,7 +338,8 @@ class _Approvers:
     def of(
         self, step: ApprovalStep, facts: routing.OrderFacts, *, draft: bool = False
     ) -> tuple[Employee, ...]:
-        key = (draft, step.pk, facts.requester.pk, facts.makers)
+        hierarchy = facts.hierarchy.pk if facts.hierarchy else None
+        key = (draft, step.pk, facts.requester.pk, facts.makers, hierarchy)
         if key not in self._resolved:
             self._resolved[key] = tuple(_step_approvers(step, facts))
         return self._resolved[key]

@@ -77,7 +77,8 @@ def escalate(step_id: int) -> None:
         return
     open_seats = list(step.seats.filter(state=RunSeat.State.OPEN).prefetch_related("approvers"))
     current = each_once(seat.approvers.all() for seat in open_seats)
-    added, to_admins = escalation_approvers(current, OrderFacts.of_order(order))
+    facts = OrderFacts.of_order(order)
+    added, to_admins = escalation_approvers(current, facts)
     # Who has counted on the step already cannot decide another of its seats.
     counted = set()
     for decided_for, decided_by in step.decisions.values_list("decided_for", "decided_by"):
@@ -95,7 +96,10 @@ def escalate(step_id: int) -> None:
         if to_admins:
             seat.approvers.add(*added)
             continue
-        managers = {getattr(people.manager_of(a), "pk", None) for a in seat.approvers.all()}
+        managers = {
+            getattr(people.manager_of(a, hierarchy=facts.hierarchy), "pk", None)
+            for a in seat.approvers.all()
+        }
         seat.approvers.add(*(pk for pk in managers & added_ids))
     order_services.set_approvers(order, added, level=step.position)
     order_services.record_history(

@@ -15,7 +15,7 @@ from catalog.models import Recurrence
 from orders.models import Order
 from orders.services import OrderDraft
 from portal import selectors as people
-from portal.models import Employee, Tenant
+from portal.models import Employee, Hierarchy, Tenant
 
 
 @dataclass(frozen=True)
@@ -30,6 +30,9 @@ class OrderFacts:
     requester: Employee
     # Maker-checker: these people never approve the order.
     makers: frozenset[int]
+    # The hierarchy the order was placed under (X-TNGO-CONTEXT-HIERARCHYID): manager steps that
+    # name none climb it, and escalations go up it. None: the tenant's default.
+    hierarchy: Hierarchy | None = None
 
     @classmethod
     def of_order(cls, order: Order) -> OrderFacts:
@@ -41,10 +44,14 @@ class OrderFacts:
             region_id=order.region_id,
             requester=order.requested_by,
             makers=order.maker_ids,
+            hierarchy=order.hierarchy if order.hierarchy_id else None,
         )
 
     @classmethod
-    def of_draft(cls, draft: OrderDraft, placed_by: Employee | None = None) -> OrderFacts:
+    def of_draft(
+        cls, draft: OrderDraft, placed_by: Employee | None = None,
+        hierarchy: Hierarchy | None = None,
+    ) -> OrderFacts:  # fmt: skip
         ship_to = draft.request.ship_to
         return cls(
             tenant=draft.tenant,
@@ -56,6 +63,7 @@ class OrderFacts:
             makers=rules.makers(
                 draft.requested_by.pk, draft.account_holder.pk, placed_by.pk if placed_by else None
             ),
+            hierarchy=hierarchy,
         )
 
 
@@ -94,7 +102,7 @@ def approvers_for(rule: StepRule, facts: OrderFacts) -> tuple[list[Employee], bo
     candidates: list[Employee] = []
     if rule.kind == StepRule.Kind.MANAGER:
         manager = people.manager_of(
-            facts.requester, hierarchy=rule.hierarchy, levels=rule.manager_levels
+            facts.requester, hierarchy=rule.hierarchy or facts.hierarchy, levels=rule.manager_levels
         )
         candidates = [manager] if manager else []
     elif rule.kind == StepRule.Kind.GROUP and rule.group is not None:
@@ -114,7 +122,7 @@ def escalation_approvers(current: list[Employee], facts: OrderFacts) -> tuple[li
     sharing a manager, as in a group step, add them once); failing any eligible one, the tenant
     admins. Eligible as in approvers_for (rules.eligible_approvers: active, not a maker), and
     never someone already an approver of the step."""
-    managers = [people.manager_of(approver) for approver in current]
+    managers = [people.manager_of(approver, hierarchy=facts.hierarchy) for approver in current]
     added = _besides(rules.eligible_approvers(filter(None, managers), facts.makers), current)
     if added:
         return added, False

@@ -18,7 +18,7 @@ from catalog.models import (
     TransactionType,
     Vendor,
 )
-from portal.models import Employee, Tenant, TracksUpdates
+from portal.models import Employee, Hierarchy, Tenant, TracksUpdates
 
 
 class OrderStatus(models.TextChoices):
@@ -73,6 +73,12 @@ class Order(TracksUpdates, ConcurrentTransitionMixin, models.Model):
     details = models.JSONField(default=dict, blank=True)
     region = models.ForeignKey(
         Region, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    # The hierarchy the order was placed under (X-TNGO-CONTEXT-HIERARCHYID): the manager steps
+    # of its approval climb it, unless a step names a hierarchy of its own. Empty: the tenant's
+    # default (the reporting line).
+    hierarchy = models.ForeignKey(
+        Hierarchy, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     # Submitted properties, with labels resolved: [{groupId, fields: [{id, label, type, ...}]}]
     properties = models.JSONField(default=list, blank=True)
@@ -487,7 +493,8 @@ class OrderApprover(models.Model):
 
 
 class Notification(models.Model):
-    """One message to one person about one order event; sent exactly once.
+    """One message to one person about one order event (or, DELEGATE_NAMED, about a
+    delegation: no order); sent exactly once.
 
     `key` makes it unique (event + order + step + recipient): a retried or redelivered task
     finds the row already there and does not send again.
@@ -502,6 +509,11 @@ class Notification(models.Model):
         ORDER_SHIPPED = "ORDER_SHIPPED", "Order shipped"
         ORDER_COMPLETED = "ORDER_COMPLETED", "Order completed"
         ORDER_FAILED = "ORDER_FAILED", "Order failed"
+        # About no order: someone named the recipient delegate (orders.notifications).
+        DELEGATE_NAMED = "DELEGATE_NAMED", "Named a delegate"
+
+    # The events about one order (every event but DELEGATE_NAMED).
+    ORDER_EVENTS = tuple(e for e in Event.values if e != "DELEGATE_NAMED")
 
     class Status(models.TextChoices):
         PENDING = "PENDING"
@@ -509,7 +521,10 @@ class Notification(models.Model):
         FAILED = "FAILED"
 
     tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
-    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="notifications")
+    # Empty for an event about no order (DELEGATE_NAMED).
+    order = models.ForeignKey(
+        Order, on_delete=models.CASCADE, null=True, blank=True, related_name="notifications"
+    )
     event = models.CharField(max_length=30, choices=Event.choices)
     recipient = models.ForeignKey(Employee, on_delete=models.CASCADE, related_name="+")
     email = models.EmailField()

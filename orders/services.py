@@ -34,7 +34,7 @@ from orders.models import (
 from orders.requests import external_order_number
 from portal import events, outbox
 from portal.exceptions import FieldProblem, RequestInvalid
-from portal.models import Employee, Tenant
+from portal.models import Employee, Hierarchy, Tenant
 
 logger = logging.getLogger(__name__)
 
@@ -46,6 +46,7 @@ def submit_order(
     placed_by: Employee | None = None,
     client_id: str = "",
     request_digest: str = "",
+    hierarchy: Hierarchy | None = None,
 ) -> tuple[Order, bool]:
     """Store a drafted order with its segments, items and first history entry.
 
@@ -54,7 +55,8 @@ def submit_order(
     ExternalOrderNumberTaken when that number belongs to an order the requester may not see,
     and ExternalOrderNumberReused when `request_digest` (of the submitted orderRequest, see
     `request_digest()`) differs from the stored order's. The pages pass none: they make a
-    number of their own per order.
+    number of their own per order. `hierarchy`: the one the order is placed under (the API's
+    X-TNGO-CONTEXT-HIERARCHYID), which its approval's manager steps climb.
     """
     request = draft.request
     _refuse_conflicts(draft)
@@ -71,6 +73,7 @@ def submit_order(
         account_holder=draft.account_holder,
         placed_by=placed_by if placed_by and placed_by.pk != draft.requested_by.pk else None,
         client_id=client_id,
+        hierarchy=hierarchy,
         service=request.service,
         service_number=request.port_number,
         details={

@@ -168,7 +168,9 @@ class WorkflowPreview(APIView):
         _workflows(ctx)
         order_request = parse_order_request(request.data, tenant=ctx.tenant, actor=ctx.actor)
         draft = order_drafts.draft_order(tenant=ctx.tenant, actor=ctx.actor, request=order_request)
-        result = workflows.preview(OrderFacts.of_draft(draft, placed_by=ctx.caller))
+        result = workflows.preview(
+            OrderFacts.of_draft(draft, placed_by=ctx.caller, hierarchy=ctx.hierarchy)
+        )
         workflow = result.workflow
         return Response(
             {

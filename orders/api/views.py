@@ -182,8 +182,9 @@ class OrderCollection(ScopedQuerysetMixin, generics.ListAPIView):
         # even when tasks run eagerly (routing is queued on commit).
         with transaction.atomic():
             order, _created = services.submit_order(
-                draft=draft, placed_by=ctx.caller, client_id=ctx.client_id, request_digest=digest
-            )
+                draft=draft, placed_by=ctx.caller, client_id=ctx.client_id,
+                request_digest=digest, hierarchy=ctx.hierarchy,
+            )  # fmt: skip
             return self._submitted(order)
 
     def _submitted(self, order: Order) -> Response:
