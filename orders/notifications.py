@@ -18,7 +18,7 @@ from orders.models import Notification, NotificationSetting, Order
 from portal import audit, outbox
 from portal.emails import build_email
 from portal.exceptions import FieldProblem, RequestInvalid
-from portal.models import Employee, Tenant
+from portal.models import Delegation, Employee, Tenant
 from portal.services import require_tenant_admin
 
 logger = logging.getLogger(__name__)
@@ -64,6 +64,33 @@ def notify(
             outbox.enqueue(SEND_TASK, notification.pk)
             created.append(notification)
     return created
+
+
+def notify_delegate(*, delegation: Delegation) -> Notification | None:
+    """Handles `delegation_added` (portal.events): tell the delegate whom they now decide for,
+    and from when to when. Recorded once per delegation, sent by the same task as the order
+    e-mails; nothing when the tenant switched the event off or the delegate has no address."""
+    delegate = delegation.delegate
+    if not delegate.email or not is_enabled(delegation.tenant_id, Event.DELEGATE_NAMED):
+        return None
+    notification, is_new = Notification.objects.get_or_create(
+        key=f"{Event.DELEGATE_NAMED}:delegation-{delegation.pk}:{delegate.pk}",
+        defaults={
+            "tenant_id": delegation.tenant_id,
+            "order": None,
+            "event": Event.DELEGATE_NAMED,
+            "recipient": delegate,
+            "email": delegate.email,
+            "context": {
+                "delegator": delegation.employee.full_name,
+                "starts_on": delegation.starts_on.isoformat(),
+                "ends_on": delegation.ends_on.isoformat(),
+            },
+        },
+    )
+    if is_new:
+        outbox.enqueue(SEND_TASK, notification.pk)
+    return notification
 
 
 def notify_requester(order: Order, event: str, **context) -> list[Notification]:

@@ -2,7 +2,8 @@
 
 Apps depend one way (approvals → orders → catalog → portal). When orders must let approvals
 know that an order was submitted, cancelled or failed at a vendor, it cannot call approvals; it
-publishes an event here instead, and approvals subscribes to it in its AppConfig.ready().
+publishes an event here instead, and approvals subscribes to it in its AppConfig.ready(). So
+does portal when someone is named delegate: orders, which sends the e-mails, subscribes.
 
 Deliberately small, and deliberately not Django signals:
 - the events are the names below, each documented with its payload; subscribing to or
@@ -35,9 +36,17 @@ ORDER_CANCELLED = "order_cancelled"
 # A vendor refused (part of) an order for good (orders.services._fail_segment).
 # Payload: order (the locked Order; FAILED unless it had not been sent to the vendors yet).
 ORDER_FAILED = "order_failed"
+# Someone was named delegate (portal.services.add_delegation).
+# Payload: delegation (the new Delegation).
+DELEGATION_ADDED = "delegation_added"
 
 # Event name → its handlers, in subscription order.
-_handlers: dict[str, list[Handler]] = {ORDER_SUBMITTED: [], ORDER_CANCELLED: [], ORDER_FAILED: []}
+_handlers: dict[str, list[Handler]] = {
+    ORDER_SUBMITTED: [],
+    ORDER_CANCELLED: [],
+    ORDER_FAILED: [],
+    DELEGATION_ADDED: [],
+}
 
 
 def _handlers_of(event: str) -> list[Handler]:

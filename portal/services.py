@@ -8,7 +8,7 @@ from collections.abc import Iterable
 
 from django.db import IntegrityError, transaction
 
-from portal import audit, selectors
+from portal import audit, events, selectors
 from portal.exceptions import Conflict, FieldProblem, NotAllowed, NotTenantAdmin, RequestInvalid
 from portal.models import (
     Delegation,
@@ -58,6 +58,7 @@ def add_delegation(
         ends_on=ends_on,
     )
     _record_delegation(delegation, actor, audit.CREATED)
+    events.publish(events.DELEGATION_ADDED, delegation=delegation)
     return delegation
 
 

@@ -30,6 +30,7 @@ EVENT_AUDIENCE = {
     Event.ORDER_SHIPPED: "The requester, with tracking numbers, when everything has shipped.",
     Event.ORDER_COMPLETED: "The requester, when the order is delivered and complete.",
     Event.ORDER_FAILED: "The requester, when a carrier refuses the order for good.",
+    Event.DELEGATE_NAMED: "A delegate, when someone names them to decide in their place.",
 }
 
 

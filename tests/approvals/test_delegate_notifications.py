@@ -1,7 +1,8 @@
-"""A delegate is told when something waits for the person they stand in for: the approval
-request, its reminder and its escalation reach them too, naming for whom, with a link to the
-order (the Approve / Reject links are signed for the approver alone). A delegation not in force
-today tells nobody."""
+"""A delegate is told when a delegation names them (whom they decide for, from when to when),
+and when something waits for the person they stand in for: the approval request, its reminder
+and its escalation reach them too, naming for whom, with a link to the order (the Approve /
+Reject links are signed for the approver alone). A delegation not in force today tells nobody
+of the orders."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ from django.utils import timezone
 
 from approvals import reminders
 from approvals.models import RunStep
+from orders.models import Notification, NotificationSetting
+from portal import services as people_services
 from portal.models import Delegation
 from tests.approvals.conftest import place_order, routed
 
@@ -86,3 +89,42 @@ def test_the_reminder_reaches_the_delegate_too(
     (his,) = mail_to(sam)
     assert his.subject.startswith("Reminder:")
     assert "For Maria Lopez, whose delegate you are" in his.body
+
+
+def test_naming_a_delegate_tells_them_whom_they_decide_for_and_when(
+    maria, sam, django_capture_on_commit_callbacks
+):
+    start = timezone.localdate()
+    with django_capture_on_commit_callbacks(execute=True):
+        delegation = people_services.add_delegation(
+            employee=maria, delegate=sam, starts_on=start, ends_on=start + timedelta(days=7),
+            actor=maria,
+        )  # fmt: skip
+
+    (told,) = mail_to(sam)
+    assert told.subject == (
+        f"You decide for Maria Lopez from {start.isoformat()} to "
+        f"{(start + timedelta(days=7)).isoformat()}"
+    )
+    assert "Maria Lopez named you delegate" in told.body and "/approvals/" in told.body
+    assert "Order #" not in told.body  # about no order
+    (row,) = Notification.objects.filter(event=Notification.Event.DELEGATE_NAMED)
+    assert (row.recipient, row.order, row.status) == (sam, None, Notification.Status.SENT)
+    assert delegation.delegate == sam
+    assert mail_to(maria) == []
+
+
+def test_a_tenant_that_switched_it_off_tells_no_delegate(
+    maria, sam, demo, django_capture_on_commit_callbacks
+):
+    NotificationSetting.objects.create(
+        tenant=demo.acme, event=Notification.Event.DELEGATE_NAMED, enabled=False
+    )
+    start = timezone.localdate()
+    with django_capture_on_commit_callbacks(execute=True):
+        people_services.add_delegation(
+            employee=maria, delegate=sam, starts_on=start, ends_on=start, actor=maria
+        )
+
+    assert mail_to(sam) == []
+    assert not Notification.objects.filter(event=Notification.Event.DELEGATE_NAMED).exists()
