@@ -4,9 +4,7 @@ rows. The reading is approvals.audit's, shared with the API; these views parse a
 
 from __future__ import annotations
 
-import csv
 import json
-from collections.abc import Iterator
 from urllib.parse import urlencode
 
 from django.core.paginator import Paginator
@@ -18,6 +16,7 @@ from approvals import audit
 from approvals.models import DecisionAudit
 from portal.exceptions import RequestInvalid
 from portal.models import AuditEvent
+from portal.web.downloads import csv_download
 from portal.web.pages import problems_by_field, tenant_admin_required
 
 PAGE_SIZE = 50
@@ -122,30 +121,11 @@ CSV_HEADER = [
     "refusal_code", "reason", "target_type", "target_id", "target_name", "before", "after",
     "ip_address", "client_id", "correlation_id", "channel", "order_id",
 ]  # fmt: skip
-# A spreadsheet runs a cell that starts like a formula (CSV injection): such text is quoted.
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-class _Echo:
-    """A file that hands back what is written: csv.writer's rows become the response's chunks."""
-
-    def write(self, value: str) -> str:
-        return value
 
 
 def _csv(trail: audit.AuditTrail) -> StreamingHttpResponse:
     """The trail streamed (read in batches, never held whole), one line per entry."""
-    writer = csv.writer(_Echo())
-
-    def lines() -> Iterator[str]:
-        yield writer.writerow(CSV_HEADER)
-        for entry in trail:
-            yield writer.writerow([_cell(value) for value in _csv_row(entry)])
-
-    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
-    filename = f"procure-audit-{timezone.localdate():%Y-%m-%d}.csv"
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return csv_download("audit", CSV_HEADER, (_csv_row(entry) for entry in trail))
 
 
 def _csv_row(entry: audit.AuditEntry) -> list:
@@ -173,11 +153,3 @@ def _csv_row(entry: audit.AuditEntry) -> list:
         entry.channel,
         entry.order_id,
     ]
-
-
-def _cell(value) -> object:
-    if value is None:
-        return ""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value

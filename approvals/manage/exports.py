@@ -4,50 +4,17 @@ tenant's export is never held in memory; the rows are approvals.analytics' selec
 
 from __future__ import annotations
 
-import csv
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 
-from django.http import HttpResponse, StreamingHttpResponse
+from django.http import HttpResponse
 from django.utils import timezone
 
 from approvals import analytics
 from approvals.manage.analytics import period_of
+from portal.web.downloads import csv_download
 from portal.web.pages import tenant_admin_required
 
 CHUNK = 2000
-# A spreadsheet runs a cell that starts like a formula (CSV injection): such text is quoted.
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_cell(value) -> object:
-    """The value as a CSV cell: text that a spreadsheet would read as a formula gets a leading
-    quote; numbers and dates are written as they are."""
-    if value is None:
-        return ""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
-
-
-class _Echo:
-    """A file that hands back what is written: csv.writer's rows become the response's chunks."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
-def _stream(name: str, header: list[str], rows: Iterable[list]) -> StreamingHttpResponse:
-    writer = csv.writer(_Echo())
-
-    def lines() -> Iterator[str]:
-        yield writer.writerow(header)
-        for row in rows:
-            yield writer.writerow([safe_cell(value) for value in row])
-
-    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
-    filename = f"procure-{name}-{timezone.localdate():%Y-%m-%d}.csv"
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
 
 
 def _period_or_400(request):
@@ -103,7 +70,7 @@ def orders_csv(request):
         ]
         for order in orders.iterator(chunk_size=CHUNK)
     )
-    return _stream("orders", ORDER_HEADER, rows)
+    return csv_download("orders", ORDER_HEADER, rows)
 
 
 def _workflow_of(order) -> str:
@@ -151,7 +118,7 @@ def decisions_csv(request):
         ]
         for decision in decisions.iterator(chunk_size=CHUNK)
     )
-    return _stream("decisions", DECISION_HEADER, rows)
+    return csv_download("decisions", DECISION_HEADER, rows)
 
 
 FIGURE_HEADER = [
@@ -214,4 +181,4 @@ def figures_csv(request):
     if refused:
         return refused
     figures = analytics.figures(request.employee.tenant, period)
-    return _stream("analytics", FIGURE_HEADER, _figure_rows(figures))
+    return csv_download("analytics", FIGURE_HEADER, _figure_rows(figures))

@@ -12,7 +12,7 @@ from rest_framework.views import APIView
 
 from catalog import services
 from catalog.models import Accessory, Device, Feature, Plan
-from portal.api.inputs import TenantRowListField, validated
+from portal.api.inputs import IdListField, validated
 from portal.api.people import admin_of
 from portal.api.serializers import absolute_url
 from portal.api.views import api_context
@@ -31,10 +31,10 @@ def _every(model):
 class OfferingInputSerializer(serializers.Serializer):
     """What the tenant offers; a key left out stays as it is."""
 
-    accessoryIds = TenantRowListField(name="Accessory", lookup=_every(Accessory), required=False)
-    deviceIds = TenantRowListField(name="Device", lookup=_every(Device), required=False)
-    planIds = TenantRowListField(name="Plan", lookup=_every(Plan), required=False)
-    featureIds = TenantRowListField(name="Feature", lookup=_every(Feature), required=False)
+    accessoryIds = IdListField(name="Accessory", lookup=_every(Accessory), required=False)
+    deviceIds = IdListField(name="Device", lookup=_every(Device), required=False)
+    planIds = IdListField(name="Plan", lookup=_every(Plan), required=False)
+    featureIds = IdListField(name="Feature", lookup=_every(Feature), required=False)
     upgradeEligibilityMonths = serializers.JSONField(
         required=False, help_text="Months after a device upgrade before the next (1 to 60)."
     )

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.exceptions import ErrorDetail
 
@@ -22,8 +21,8 @@ from catalog.models import (
 )
 from orders import properties as order_properties
 from orders import rules
+from portal.api.inputs import IdField, IdListField  # noqa: F401 (the request readers' import)
 from portal.exceptions import FieldProblem
-from portal.ids import is_id
 
 
 @dataclass
@@ -57,68 +56,6 @@ class OrderRequest:
 
 def _detail(problems: list[FieldProblem]) -> dict:
     return {p.field: [ErrorDetail(p.message, code=p.code)] for p in problems}
-
-
-@extend_schema_field({"type": "string", "pattern": "^[0-9]+$"})
-class IdField(serializers.Field):
-    """A MobProc id (string or number) resolved to a row of `queryset` (from the context)."""
-
-    default_error_messages = {
-        "invalid": "Must be an id.",
-        "does_not_exist": "{name} {value} does not exist.",
-    }
-
-    def __init__(self, *, name: str, lookup, **kwargs) -> None:
-        self.name, self.lookup = name, lookup
-        super().__init__(**kwargs)
-
-    def to_internal_value(self, data):
-        if isinstance(data, bool) or not isinstance(data, str | int) or not is_id(str(data)):
-            self.fail("invalid")
-        # Cross-field rules `peek` at a field again: resolve each id once per request.
-        resolved = self.root.__dict__.setdefault("_resolved_ids", {})
-        key = (self.field_name, self.name, int(data))
-        if key not in resolved:
-            resolved[key] = self.lookup(self.context).filter(pk=int(data)).first()
-        obj = resolved[key]
-        if obj is None:
-            self.fail("does_not_exist", name=self.name, value=data)
-        return obj
-
-    def to_representation(self, value):
-        return str(value.pk)
-
-
-class IdListField(serializers.ListField):
-    """A list of MobProc ids resolved with one query (an IdField per item would run one each);
-    problems are reported per index, as a ListField reports them."""
-
-    def __init__(self, *, name: str, lookup, **kwargs) -> None:
-        self.name, self.lookup = name, lookup
-        super().__init__(child=serializers.JSONField(), **kwargs)
-
-    def to_internal_value(self, data):
-        values = super().to_internal_value(data)  # a list, of the allowed length
-        wanted = {
-            index: int(value)
-            for index, value in enumerate(values)
-            if not isinstance(value, bool) and isinstance(value, str | int) and is_id(str(value))
-        }
-        found = self.lookup(self.context).in_bulk(set(wanted.values()))
-        errors = {}
-        for index, value in enumerate(values):
-            if index not in wanted:
-                errors[index] = [ErrorDetail("Must be an id.", code="invalid")]
-            elif wanted[index] not in found:
-                errors[index] = [
-                    ErrorDetail(f"{self.name} {value} does not exist.", code="does_not_exist")
-                ]
-        if errors:
-            raise serializers.ValidationError(errors)
-        return [found[wanted[index]] for index in range(len(values))]
-
-    def to_representation(self, value):
-        return [str(item.pk) for item in value]
 
 
 def _accessories(ctx):

@@ -12,7 +12,7 @@ from rest_framework.views import APIView
 
 from portal import hierarchies
 from portal.api.context import ApiContext
-from portal.api.inputs import TenantRowField, at_paths, of_tenant, validated
+from portal.api.inputs import IdField, at_paths, of_tenant, validated
 from portal.api.people import PersonField, admin_of
 from portal.api.serializers import HrefSerializer, StringIdField, absolute_url
 from portal.api.views import ScopedQuerysetMixin, api_context
@@ -128,8 +128,8 @@ class LineSerializer(serializers.ModelSerializer):
 
 
 class LineInputSerializer(serializers.Serializer):
-    employeeId = TenantRowField(name="Employee", lookup=of_tenant(Employee))
-    managerId = TenantRowField(name="Employee", lookup=of_tenant(Employee), allow_null=True)
+    employeeId = IdField(name="Employee", lookup=of_tenant(Employee))
+    managerId = IdField(name="Employee", lookup=of_tenant(Employee), allow_null=True)
 
 
 class HierarchyLines(ScopedQuerysetMixin, generics.ListAPIView):

@@ -14,7 +14,7 @@ from portal.ids import is_id
 
 
 @extend_schema_field({"type": "string", "pattern": "^[0-9]{1,18}$"})
-class TenantRowField(serializers.Field):
+class IdField(serializers.Field):
     """A MobProc id (string or number) of a row of the caller's tenant: `lookup(context)`
     gives the rows; another tenant's id does not exist (NOT_FOUND), as for any reader."""
 
@@ -23,24 +23,31 @@ class TenantRowField(serializers.Field):
         "does_not_exist": "{name} {value} does not exist.",
     }
 
-    def __init__(self, *, name: str, lookup: Callable, **kwargs) -> None:
+    def __init__(self, *, name: str, lookup, **kwargs) -> None:
         self.name, self.lookup = name, lookup
         super().__init__(**kwargs)
 
     def to_internal_value(self, data):
         if isinstance(data, bool) or not isinstance(data, str | int) or not is_id(str(data)):
             self.fail("invalid")
-        row = self.lookup(self.context).filter(pk=int(data)).first()
-        if row is None:
+        # Cross-field rules `peek` at a field again: resolve each id once per request.
+        resolved = self.root.__dict__.setdefault("_resolved_ids", {})
+        key = (self.field_name, self.name, int(data))
+        if key not in resolved:
+            resolved[key] = self.lookup(self.context).filter(pk=int(data)).first()
+        obj = resolved[key]
+        if obj is None:
             self.fail("does_not_exist", name=self.name, value=data)
-        return row
+        return obj
 
     def to_representation(self, value):
         return str(value.pk)
 
 
-class TenantRowListField(serializers.ListField):
-    """A list of ids of the tenant's rows, resolved in one query, problems per index."""
+class IdListField(serializers.ListField):
+    """A list of MobProc ids resolved with one query (an id field per item would run one each);
+    problems are reported per index, as a ListField reports them. `lookup(context)` gives the
+    rows the ids may name (the caller's tenant's)."""
 
     def __init__(self, *, name: str, lookup: Callable, **kwargs) -> None:
         self.name, self.lookup = name, lookup

@@ -13,7 +13,7 @@ from rest_framework.views import APIView
 
 from portal import people, selectors, services
 from portal.api.context import ApiContext
-from portal.api.inputs import TenantRowField, TenantRowListField, at_paths, of_tenant, validated
+from portal.api.inputs import IdField, IdListField, at_paths, of_tenant, validated
 from portal.api.serializers import EmployeeDetailSerializer, HrefSerializer, StringIdField
 from portal.api.views import (
     EmployeeDetail,
@@ -38,8 +38,8 @@ def admin_of(ctx: ApiContext) -> Employee:
 
 
 class ManagerInputSerializer(serializers.Serializer):
-    hierarchyId = TenantRowField(name="Hierarchy", lookup=of_tenant(Hierarchy))
-    managerId = TenantRowField(name="Employee", lookup=of_tenant(Employee), allow_null=True)
+    hierarchyId = IdField(name="Hierarchy", lookup=of_tenant(Hierarchy))
+    managerId = IdField(name="Employee", lookup=of_tenant(Employee), allow_null=True)
 
 
 class EmployeeInputSerializer(serializers.Serializer):
@@ -54,10 +54,10 @@ class EmployeeInputSerializer(serializers.Serializer):
         required=False, allow_blank=True, trim_whitespace=False
     )
     officePhone = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
-    departmentId = TenantRowField(
+    departmentId = IdField(
         name="Department", lookup=of_tenant(Department), required=False, allow_null=True
     )
-    managerId = TenantRowField(
+    managerId = IdField(
         name="Employee",
         lookup=of_tenant(Employee),
         required=False,
@@ -186,7 +186,7 @@ class DelegationSerializer(HrefSerializer, serializers.ModelSerializer):
 
 
 class DelegationInputSerializer(serializers.Serializer):
-    delegateId = TenantRowField(name="Employee", lookup=of_tenant(Employee))
+    delegateId = IdField(name="Employee", lookup=of_tenant(Employee))
     startsOn = serializers.DateField()
     endsOn = serializers.DateField()
 
@@ -363,7 +363,7 @@ class ApproverGroupSerializer(HrefSerializer, serializers.ModelSerializer):
 
 class ApproverGroupInputSerializer(serializers.Serializer):
     name = serializers.CharField(allow_blank=True, trim_whitespace=False)
-    memberIds = TenantRowListField(name="Employee", lookup=of_tenant(Employee), default=list)
+    memberIds = IdListField(name="Employee", lookup=of_tenant(Employee), default=list)
 
 
 GROUP_PATHS = {"members": "memberIds"}
