@@ -95,6 +95,10 @@ def static_root(tmp_path_factory) -> Path:
     return root
 
 
+# What Django's file e-mail backend writes after each message.
+MAIL_SEPARATOR = "\n" + "-" * 79 + "\n"
+
+
 class Stack:
     """The production processes of one test, all ended when it finishes."""
 
@@ -146,8 +150,16 @@ class Stack:
         return (self.tmp / "reached").exists()
 
     def mails(self) -> list[str]:
-        """Every message sent, one file each (Django's file backend)."""
-        return [path.read_text() for path in sorted(self.mail_dir.glob("*.log"))]
+        """Every message sent (Django's file backend). A file holds what one backend instance
+        wrote, its messages each ended by a line of 79 dashes; two instances made in the same
+        second that get the same id() (the first one collected) append to the same file, so
+        files are not messages."""
+        messages = []
+        for path in sorted(self.mail_dir.glob("*.log")):
+            for message in path.read_text().split(MAIL_SEPARATOR):
+                if message.strip():
+                    messages.append(message)
+        return messages
 
     def logs(self) -> str:
         return "\n".join(f"--- {p.name} {p.log_path.name} ---\n{p.log()}" for p in self.processes)
