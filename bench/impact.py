@@ -179,6 +179,10 @@ def main() -> None:
         started = time.perf_counter()
         load(options.orders)
         print(f"  loaded in {time.perf_counter() - started:.1f} s")
+    else:
+        from django.core.management import call_command
+
+        call_command("migrate", verbosity=0)  # a database kept from an older checkout
     ada = Employee.objects.select_related("tenant").get(user__username="ada")
     change = change_of(options.change, ada.tenant, ada)
 
