@@ -1,6 +1,6 @@
 from django.urls import path
 
-from orders.web import cart, home, lines, my_orders, procurement, review, transfers
+from orders.web import care, cart, home, lines, my_orders, procurement, review, transfers
 
 app_name = "orders"
 
@@ -23,7 +23,7 @@ urlpatterns = [
     # transfer-out).
     path("lines/<int:pk>/", lines.line_detail, name="line"),
     path("lines/<int:pk>/move/", lines.line_move, name="line-move"),
-    path("lines/<int:pk>/<slug:action>/", lines.care_action, name="care"),
+    path("lines/<int:pk>/<slug:action>/", care.care_action, name="care"),
     path("orders/", my_orders.order_list, name="list"),
     path("orders/<int:pk>/", my_orders.order_detail, name="detail"),
     path("orders/<int:pk>/cancel/", my_orders.order_cancel, name="cancel"),

@@ -8,8 +8,8 @@ from decimal import Decimal
 import pytest
 
 from catalog.models import Feature, Recurrence, ServiceAsset
+from orders.web.care import FeatureInputs
 from orders.web.forms import CHECKED
-from orders.web.lines import FeatureInputs
 from tests.demo_data import hotspot, iphone_15, line_of, roaming
 
 
