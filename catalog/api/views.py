@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Q
+from django.db.models import Q, prefetch_related_objects
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import generics
@@ -21,10 +21,9 @@ from portal.api.views import (
     ResourceDetail,
     ScopedQuerysetMixin,
     api_context,
-    with_custom_attributes,
+    custom_attributes,
 )
 from portal.ids import is_id
-from portal.models import Employee
 
 
 @extend_schema_view(
@@ -387,17 +386,18 @@ class MeView(APIView):
         ctx = api_context(request)
         ser = {"context": {"request": request}}
         user = ctx.token.user
-        # The caller and the actor with their custom attributes (MobProc 1.1.0), read at once.
-        wanted = {e.pk for e in (ctx.caller, ctx.actor) if e is not None}
-        shown = {e.pk: e for e in with_custom_attributes(Employee.objects.filter(pk__in=wanted))}
-        caller = EmployeeDetailSerializer(shown[ctx.caller.pk], **ser).data if ctx.caller else None
+        # The caller and the actor (as the request's context has them) with their custom
+        # attributes (MobProc 1.1.0), read in one query for both.
+        shown = [e for e in (ctx.caller, ctx.actor) if e is not None]
+        prefetch_related_objects(shown, custom_attributes())
+        caller = EmployeeDetailSerializer(ctx.caller, **ser).data if ctx.caller else None
         return Response(
             {
                 "tenant": {"id": ctx.tenant.slug, "name": ctx.tenant.name},
                 "clientId": ctx.client_id,
                 "user": {"username": user.get_username()} if user else None,
                 "employee": caller,
-                "actor": EmployeeDetailSerializer(shown[ctx.actor.pk], **ser).data,
+                "actor": EmployeeDetailSerializer(ctx.actor, **ser).data,
                 "transactionTypes": TransactionType.values,
                 "isApprover": people.is_approver(ctx.actor),
                 "isTenantAdmin": ctx.actor.is_tenant_admin,

@@ -95,10 +95,15 @@ class ResourceDetail(generics.RetrieveAPIView):
         return Response({self.resource_name: self.get_serializer(instance).data})
 
 
+def custom_attributes() -> Prefetch:
+    """An employee's custom attribute values with their attribute (EmployeeDetailSerializer)."""
+    values = EmployeeAttributeValue.objects.select_related("attribute")
+    return Prefetch("attributes", queryset=values)
+
+
 def with_custom_attributes(employees):
     """Employees with their custom attribute values read along (EmployeeDetailSerializer)."""
-    values = EmployeeAttributeValue.objects.select_related("attribute")
-    return employees.prefetch_related(Prefetch("attributes", queryset=values))
+    return employees.prefetch_related(custom_attributes())
 
 
 class EmployeeDetail(ScopedQuerysetMixin, ResourceDetail):
