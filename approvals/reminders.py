@@ -78,12 +78,11 @@ def escalate(step_id: int) -> None:
     open_seats = list(step.seats.filter(state=RunSeat.State.OPEN).prefetch_related("approvers"))
     current = each_once(seat.approvers.all() for seat in open_seats)
     facts = OrderFacts.of_order(order)
-    added, to_admins = escalation_approvers(current, facts)
     # Who has counted on the step already cannot decide another of its seats.
     counted = set()
     for decided_for, decided_by in step.decisions.values_list("decided_for", "decided_by"):
         counted |= {decided_for, decided_by}
-    added = [a for a in added if a.pk not in counted]
+    added, to_admins = escalation_approvers(current, facts, counted=frozenset(counted))
     step.escalate_at = None
     step.escalated_to_admins = step.escalated_to_admins or (to_admins and bool(added))
     step.save(update_fields=["escalate_at", "escalated_to_admins"])

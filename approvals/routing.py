@@ -115,18 +115,22 @@ def approvers_for(rule: StepRule, facts: OrderFacts) -> tuple[list[Employee], bo
     return _tenant_admins(facts, besides=[]), True
 
 
-def escalation_approvers(current: list[Employee], facts: OrderFacts) -> tuple[list[Employee], bool]:
+def escalation_approvers(
+    current: list[Employee], facts: OrderFacts, *, counted: frozenset[int] = frozenset()
+) -> tuple[list[Employee], bool]:
     """Whom a step that waited too long escalates to: (added approvers, to the tenant admins).
 
-    The managers (reporting line, one level up) of its current approvers, each once (approvers
-    sharing a manager, as in a group step, add them once); failing any eligible one, the tenant
-    admins. Eligible as in approvers_for (rules.eligible_approvers: active, not a maker), and
-    never someone already an approver of the step."""
+    The managers (one level up the order's hierarchy) of its current approvers, each once
+    (approvers sharing a manager, as in a group step, add them once); failing any eligible one,
+    the tenant admins. Eligible as in approvers_for (rules.eligible_approvers: active, not a
+    maker), never someone already an approver of the step, and never someone in `counted` (who
+    has decided on the step already: a person counts once per step)."""
     managers = [people.manager_of(approver, hierarchy=facts.hierarchy) for approver in current]
-    added = _besides(rules.eligible_approvers(filter(None, managers), facts.makers), current)
+    eligible = rules.eligible_approvers(filter(None, managers), facts.makers)
+    added = [a for a in _besides(eligible, current) if a.pk not in counted]
     if added:
         return added, False
-    return _tenant_admins(facts, besides=current), True
+    return [a for a in _tenant_admins(facts, besides=current) if a.pk not in counted], True
 
 
 def _tenant_admins(facts: OrderFacts, *, besides: list[Employee]) -> list[Employee]:

@@ -825,6 +825,34 @@ def test_escalation_reaches_the_managers_of_each_undecided_source(
     assert status_of(order) == Order.Status.APPROVED
 
 
+def test_an_escalation_whose_managers_have_all_counted_goes_to_the_tenant_admins(
+    demo, submitted_order, api_for, decide, clock, django_capture_on_commit_callbacks,
+    maria, victor, ada,
+):  # fmt: skip
+    # Given victor and maria (whose manager is victor) must both approve, within an hour
+    first_workflow(
+        demo.acme,
+        {"sources": [employee_source(victor), employee_source(maria)], "rule": "ALL",
+         "escalation_delay_minutes": 60},
+    )  # fmt: skip
+    order = submitted_order()
+    # And victor has counted on the step already, for his own seat
+    assert decide(api_for(victor), order).json() == APPROVAL_QUEUED
+
+    # When the hour passes with maria's seat still open
+    clock.advance(timedelta(minutes=61))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert tasks.sweep_due_steps.apply().get() == 1
+
+    # Then her manager (victor, who counted once already) is not added: the tenant admins are
+    assert sorted(a.full_name for a in seat(order, 1, 2).approvers.all()) == [
+        "Ada Park", "Maria Lopez",
+    ]  # fmt: skip
+    assert step(order, 1).escalated_to_admins
+    assert decide(api_for(ada), order).json() == APPROVAL_QUEUED
+    assert status_of(order) == Order.Status.APPROVED
+
+
 def test_the_order_page_says_how_far_the_parallel_step_is(
     demo, submitted_order, api_for, decide, peter, maria, victor, it
 ):
