@@ -9,6 +9,9 @@ STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 # Tests run on the PostgreSQL and Redis at their local default addresses.
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
+# The suite runs in one process per core (pytest-xdist), a test file to a process: each has a
+# test database and a Redis database of its own (tests/conftest.py). 1 runs it in one process.
+TEST_WORKERS ?= auto
 
 .PHONY: install run serve up test screenshots lint migrate demo worker beat bench
 
@@ -56,7 +59,7 @@ beat: install
 	$(BIN)/celery -A portal beat --loglevel INFO
 
 test: install
-	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(BIN)/pytest $(PYTEST_ARGS)
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 # Refresh the README's screenshots (docs/screenshots/) from the browser tests.
 screenshots: install

@@ -9,6 +9,7 @@ import shutil
 from datetime import timedelta
 from pathlib import Path
 from types import SimpleNamespace
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from django.conf import settings
@@ -31,6 +32,26 @@ settings.STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 settings.WHITENOISE_USE_FINDERS = True
+
+
+def _worker_redis_url(url: str, worker: str) -> str:
+    """The Redis database of one pytest-xdist worker: gw0 keeps the run's own, gwN takes the N-th
+    one below it. pytest-django already gives each worker a database of its own (test_<name>_gwN);
+    the broker and the cache must be as private, or one worker's embedded Celery worker takes
+    another's tasks (and finds none of their rows) and one flushes what another published."""
+    parts = urlsplit(url)
+    base = int(parts.path.lstrip("/") or 0)
+    index = int(worker.removeprefix("gw"))
+    return urlunsplit(parts._replace(path=f"/{(base - index) % 16}"))
+
+
+if settings.REDIS_URL and os.environ.get("PYTEST_XDIST_WORKER"):
+    # Settings were read before this module (pytest-django sets Django up first), so each value
+    # made from REDIS_URL is set again; Celery reads its configuration lazily, on first use.
+    settings.REDIS_URL = _worker_redis_url(settings.REDIS_URL, os.environ["PYTEST_XDIST_WORKER"])
+    settings.CACHES["default"]["LOCATION"] = settings.REDIS_URL
+    settings.CELERY_BROKER_URL = settings.REDIS_URL
+    os.environ["REDIS_URL"] = settings.REDIS_URL
 
 API = "/api/v1"
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
