@@ -104,6 +104,17 @@ def take_query_as_form(request) -> HttpResponse | None:
     return None
 
 
+class QueryAsFormMixin:
+    """Reads the URL's parameters as the form, as MobProc's clients send them there
+    (`take_query_as_form`), before the view sees the request."""
+
+    def dispatch(self, request, *args, **kwargs):
+        refused = take_query_as_form(request)
+        if refused is not None:
+            return refused
+        return super().dispatch(request, *args, **kwargs)
+
+
 @sensitive_post_parameters("client_secret", "token", "access_token")
 def validate_bearer(request, core) -> HttpResponse:
     """The validate_token call, its parameters in `request.POST` (see take_query_as_form);
@@ -168,17 +179,11 @@ def _valid_token(raw: str, application, tenant_header: str):
 
 @method_decorator(csrf_exempt, name="dispatch")
 @method_decorator(login_not_required, name="dispatch")
-class MobProcTokenView(TokenView):
+class MobProcTokenView(QueryAsFormMixin, TokenView):
     """`/as/token.oauth2`: DOT's token endpoint taking its parameters from the URL too, and the
     validate_bearer grant (by GET, as the doc sends it, or POST, as PingFederate takes it)."""
 
     http_method_names = ["get", "post"]
-
-    def dispatch(self, request, *args, **kwargs):
-        refused = take_query_as_form(request)
-        if refused is not None:
-            return refused
-        return super().dispatch(request, *args, **kwargs)
 
     def post(self, request, *args, **kwargs):
         if request.POST.get("grant_type") == VALIDATE_BEARER:
@@ -209,17 +214,11 @@ class MobProcTokenView(TokenView):
 
 @method_decorator(csrf_exempt, name="dispatch")
 @method_decorator(login_not_required, name="dispatch")
-class ValidateTokenView(OAuthLibMixin, View):
+class ValidateTokenView(QueryAsFormMixin, OAuthLibMixin, View):
     """`/o/validate_token/`: the validator host of validate_token's table, `?access_token=`
     (or `token=`), with the client's credentials as at `/as/token.oauth2`."""
 
     http_method_names = ["get", "post"]
-
-    def dispatch(self, request, *args, **kwargs):
-        refused = take_query_as_form(request)
-        if refused is not None:
-            return refused
-        return super().dispatch(request, *args, **kwargs)
 
     def get(self, request, *args, **kwargs):
         return validate_bearer(request, self.get_oauthlib_core())
