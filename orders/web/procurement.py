@@ -263,13 +263,19 @@ def _line_form(
         external_order_number=number,
         **_order_fields(kind, request.POST, device, service),
     )
+    back = f"{request.path}?device={device.pk}&review={number}"
+    return review_or_form(request, form, body, back, "orders/procure_form.html", page)
+
+
+def review_or_form(request, form: OrderForm, body: dict, back: str, template: str, page: dict):
+    """The typed order checked as the API checks it: on to its review, or the form again with
+    every problem beside its input."""
     draft, problems = draft_or_problems(request, body)
     if draft is None:
         form.show_problems(_friendlier(problems))
-        return render(request, "orders/procure_form.html", page, status=400)
+        return render(request, template, page, status=400)
     # Every value of every input (a MultiValueDict's lists), to fill the form in again on Edit.
     typed = {key: values for key, values in request.POST.lists() if key != "csrfmiddlewaretoken"}
-    back = f"{request.path}?device={device.pk}&review={number}"
     return start_review(request, body=body, back=back, typed=typed)
 
 

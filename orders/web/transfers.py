@@ -30,14 +30,13 @@ from orders.web.procurement import (
     NUMBER_FIELD,
     CostPreview,
     PreviewLine,
-    _friendlier,
     _own_inputs,
     _plan_options,
     _preview,
     _ship_region,
     _typed_values,
+    review_or_form,
 )
-from orders.web.review import draft_or_problems, start_review
 from portal.ids import is_id
 from portal.web.pages import employee_required
 
@@ -154,13 +153,8 @@ def _transfer_form(request, kind: str, carrier: Vendor, device: Device | None, p
     if request.method == "GET" or request.POST.get("action") == "region":
         return render(request, "orders/transfer_form.html", page)
     body = form.body(external_order_number=number, **_order_fields(request.POST, carrier, device))
-    draft, problems = draft_or_problems(request, body)
-    if draft is None:
-        form.show_problems(_friendlier(problems))
-        return render(request, "orders/transfer_form.html", page, status=400)
-    typed = {key: values for key, values in request.POST.lists() if key != "csrfmiddlewaretoken"}
     back = f"{request.path}?{device_query}&review={number}"
-    return start_review(request, body=body, back=back, typed=typed)
+    return review_or_form(request, form, body, back, "orders/transfer_form.html", page)
 
 
 def _asked(tenant, kind: str, carrier: Vendor, device: Device | None, plans: list):
