@@ -203,11 +203,14 @@ def checks_scheduled(monkeypatch) -> list[tuple[int, object]]:
 
 @pytest.fixture
 def run_task(django_capture_on_commit_callbacks):
-    """run_task(name, args): apply the task in-process, then what it queued after its commit."""
+    """run_task(name, args): apply the task in-process, then what it queued after its commit.
+    apply() raises what the task raised (CELERY_TASK_EAGER_PROPAGATES). No .get() on its result,
+    here or in any test: Celery refuses it in a process where a worker was started (the embedded
+    worker of tests/integration, when a test process runs both)."""
 
     def run(name: str, args: list) -> None:
         with django_capture_on_commit_callbacks(execute=True):
-            app.tasks[name].apply(args=args).get()
+            app.tasks[name].apply(args=args)
 
     return run
 

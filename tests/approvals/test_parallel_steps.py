@@ -496,7 +496,7 @@ def test_a_reminder_after_30_minutes_goes_to_those_still_to_decide(
 
     def sweep() -> int:
         with django_capture_on_commit_callbacks(execute=True):
-            return tasks.sweep_due_steps.apply().get()
+            return tasks.sweep_due_steps.apply().result
 
     clock.advance(timedelta(minutes=29))
     assert sweep() == 0
@@ -522,7 +522,7 @@ def test_no_reminder_follows_once_the_step_ended(
 
     clock.advance(timedelta(hours=2))
     with django_capture_on_commit_callbacks(execute=True):
-        assert tasks.sweep_due_steps.apply().get() == 0
+        assert tasks.sweep_due_steps.apply().result == 0
 
 
 # --- The run record -----------------------------------------------------------------------------
@@ -811,7 +811,7 @@ def test_escalation_reaches_the_managers_of_each_undecided_source(
     # When the hour has passed
     clock.advance(timedelta(minutes=61))
     with django_capture_on_commit_callbacks(execute=True):
-        assert tasks.sweep_due_steps.apply().get() == 1
+        assert tasks.sweep_due_steps.apply().result == 1
 
     # Then each seat may be decided by its approver's manager too
     approvers = [sorted(a.full_name for a in seat(order, 1, n).approvers.all()) for n in (1, 2)]
@@ -842,7 +842,7 @@ def test_an_escalation_whose_managers_have_all_counted_goes_to_the_tenant_admins
     # When the hour passes with maria's seat still open
     clock.advance(timedelta(minutes=61))
     with django_capture_on_commit_callbacks(execute=True):
-        assert tasks.sweep_due_steps.apply().get() == 1
+        assert tasks.sweep_due_steps.apply().result == 1
 
     # Then her manager (victor, who counted once already) is not added: the tenant admins are
     assert sorted(a.full_name for a in seat(order, 1, 2).approvers.all()) == [

@@ -27,7 +27,7 @@ def sweep(django_capture_on_commit_callbacks):
 
     def run() -> int:
         with django_capture_on_commit_callbacks(execute=True):
-            return tasks.sweep_due_steps.apply().get()
+            return tasks.sweep_due_steps.apply().result
 
     return run
 

@@ -250,7 +250,7 @@ def test_an_order_cancelled_before_routing_has_no_run_and_routing_leaves_it(
     # When he cancels it, and its routing task runs afterwards
     assert cancel(order).status_code == 200
     with django_capture_on_commit_callbacks(execute=True):
-        tasks.route_order.apply(args=[order.pk]).get()
+        tasks.route_order.apply(args=[order.pk])
 
     # Then there is no run, no approver and no e-mail
     assert status_of(order) == Order.Status.CANCELLED
@@ -313,7 +313,7 @@ def test_a_decision_stored_before_the_cancellation_is_never_applied(
     cancel(order)
     before = world(order)
     with django_capture_on_commit_callbacks(execute=True):
-        tasks.apply_decision.apply(args=[decision.pk]).get()
+        tasks.apply_decision.apply(args=[decision.pk])
 
     # Then the IT step is never started: nobody in IT is asked to approve
     assert step(order, 2).state == RunStep.State.WAITING
@@ -340,7 +340,7 @@ def test_the_sweep_finds_nothing_due_for_a_withdrawn_order(
     # When the reminder and escalation delays have long passed and beat's sweep runs
     clock.advance(ESCALATE_AFTER + timedelta(hours=1))
     with django_capture_on_commit_callbacks(execute=True):
-        queued = tasks.sweep_due_steps.apply().get()
+        queued = tasks.sweep_due_steps.apply().result
 
     # Then nothing is due, nothing queued, nobody written to
     assert queued == 0
@@ -362,8 +362,8 @@ def test_reminders_and_escalations_queued_before_the_cancellation_do_nothing(
     cancel(order, client=api_for(peter))
     before = world(order)
     with django_capture_on_commit_callbacks(execute=True):
-        tasks.remind.apply(args=[first.pk]).get()
-        tasks.escalate.apply(args=[first.pk]).get()
+        tasks.remind.apply(args=[first.pk])
+        tasks.escalate.apply(args=[first.pk])
 
     # Then no one is reminded or escalated to, and nothing changes
     assert world(order) == before
@@ -531,6 +531,6 @@ def test_a_vendor_refusal_fails_the_run_in_its_own_transaction_without_a_task(
 
     # And a message of the old task still in a queue changes nothing
     ended = (run.state, run.ended_at, run.checks)
-    tasks.record_fulfilment_failure.apply(args=[order.pk]).get()
+    tasks.record_fulfilment_failure.apply(args=[order.pk])
     run = run_of(order)
     assert (run.state, run.ended_at, run.checks) == ended

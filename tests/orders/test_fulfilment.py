@@ -353,7 +353,7 @@ def test_beat_sweep_queues_a_progress_check_per_due_segment(
     queued: list[int] = []
     monkeypatch.setattr(tasks.collect_progress, "delay", queued.append)
 
-    assert tasks.collect_due_progress.apply().get() == 2
+    assert tasks.collect_due_progress.apply().result == 2
 
     assert sorted(queued) == sorted([first.pk, second.pk])
     assert later.pk not in queued
