@@ -214,6 +214,18 @@ def test_the_decided_count_reads_the_decisions_alone(orders, maria):
     assert tables_read(counts[0]) == {"approvals_decision"}
 
 
+@pytest.mark.parametrize("path", ["/approvals/", "/approvals/?tab=decided"])
+def test_the_inbox_counts_what_awaits_once_for_the_page_and_the_navigation(orders, maria, path):
+    captured = captured_get(browser_for(maria), path)
+
+    counts = [
+        q["sql"]
+        for q in captured.captured_queries
+        if q["sql"].startswith("SELECT COUNT(") and "orders_orderapprover" in q["sql"]
+    ]
+    assert len(counts) == 1
+
+
 def test_the_dashboard_aggregates_decisions_in_the_database(orders, ada):
     captured = captured_get(browser_for(ada), "/manage/")
 

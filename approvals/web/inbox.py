@@ -17,6 +17,7 @@ from approvals.models import Decision, RunSeat, RunStep, approvals_needed
 from approvals.web.deciding import PROBLEMS_KEY
 from orders import selectors as order_selectors
 from orders.models import Order, OrderHistory, OrderItem, OrderSegment
+from orders.web.context_processors import awaiting_count, remember_awaiting_count
 from portal import selectors as people
 from portal.models import Employee
 from portal.pagination import DeferredJoinPaginator
@@ -54,6 +55,9 @@ def inbox(request):
         _describe_waiting(rows, deciding, request.session.pop(PROBLEMS_KEY, {}))
         # The other tab's count, shown on its tab: off the deciders' indexes unless searching.
         decided_count = decided.count() if query else _decision_ids(employee).count()
+        if not query:
+            # The same count the navigation shows: it need not count again.
+            remember_awaiting_count(request, employee, page.paginator.count)
         context.update(waiting_count=page.paginator.count, decided_count=decided_count)
     else:
         page = _decided_pages(employee, query, decided).get_page(request.GET.get("page"))
@@ -62,7 +66,9 @@ def inbox(request):
             order = decision.step.run.order
             decision.items = [item for s in order.segments.all() for item in s.items.all()]
             decision.who = _who_decided(decision, employee)
-        context.update(waiting_count=waiting.count(), decided_count=page.paginator.count)
+        # Unsearched, the waiting tab's count is the navigation's: counted once for both.
+        waiting_count = waiting.count() if query else awaiting_count(request, employee, deciding)
+        context.update(waiting_count=waiting_count, decided_count=page.paginator.count)
     context.update(page=page, rows=rows, page_query=_page_query(tab, query))
     return render(request, "approvals/inbox.html", context)
 

@@ -8,6 +8,25 @@ from orders import selectors as order_selectors
 from orders.models import OrderApprover
 from portal import selectors
 
+# Where a page that counted the orders awaiting the employee (the inbox) leaves the count, so
+# the navigation does not count them a second time in the same request.
+AWAITING_COUNT = "_procure_awaiting_count"
+
+
+def remember_awaiting_count(request, employee, count: int) -> None:
+    """Hand the navigation the count of awaiting_decision_by(employee) the page computed."""
+    setattr(request, AWAITING_COUNT, (employee.pk, count))
+
+
+def awaiting_count(request, employee, deciding: selectors.DecidingFor | None) -> int:
+    """awaiting_decision_by(employee).count(), once per request."""
+    cached = getattr(request, AWAITING_COUNT, None)
+    if cached is not None and cached[0] == employee.pk:
+        return cached[1]
+    count = order_selectors.awaiting_decision_by(employee, deciding=deciding).count()
+    remember_awaiting_count(request, employee, count)
+    return count
+
 
 def navigation(request) -> dict:
     """The navigation's context. `nav_may_approve`: whether to offer the approvals pages (the
@@ -22,7 +41,7 @@ def navigation(request) -> dict:
     # What the page (the inbox, an order's decision panel) computed already, else nothing: the
     # two queries below then ask for the delegations themselves.
     deciding = selectors.cached_deciding_for(request, employee)
-    count = order_selectors.awaiting_decision_by(employee, deciding=deciding).count()
+    count = awaiting_count(request, employee, deciding)
     return {
         "nav_employee": employee,
         "nav_inbox_count": count,
