@@ -391,6 +391,9 @@ class Decision(models.Model):
         NONE = "None"
 
     step = models.ForeignKey(RunStep, on_delete=models.CASCADE, related_name="decisions")
+    # The run's tenant, kept on the row: a tenant's recent decisions (the dashboard, analytics)
+    # are read off one index instead of joining every step of every run to find its tenant.
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+", db_index=False)
     # One decision per seat (the database refuses a second); a step has one per seat decided.
     seat = models.OneToOneField(RunSeat, on_delete=models.CASCADE, related_name="decision")
     action = models.CharField(max_length=10, choices=Action.choices)
@@ -415,6 +418,7 @@ class Decision(models.Model):
             models.UniqueConstraint(fields=["step", "decided_for"], name="decision_once_per_step"),
         ]
         indexes = [
+            models.Index(fields=["tenant", "created_at"], name="decision_tenant_created"),
             # "Decided by me", newest first: made by them, and made for them by someone else
             # (approvals.web.inbox), counted and paged off these two indexes alone.
             models.Index(fields=["decided_by", "-created_at", "-id"], name="decision_by_newest"),

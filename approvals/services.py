@@ -314,6 +314,7 @@ def _decide_locked(request: DecisionRequest) -> tuple[str, RunStep | None, Domai
     if problems:
         return "", step, RequestInvalid(problems)
     decision = Decision.objects.create(
+        tenant_id=run.tenant_id,
         step=step,
         seat=seat,
         action=request.action,

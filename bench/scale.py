@@ -718,10 +718,11 @@ def insert_orders() -> None:
         WHERE p.cur > 0
     """)  # fmt: skip
     run_sql("decisions", """
-        INSERT INTO approvals_decision (id, step_id, seat_id, action, reason, communication,
-            decided_for_id, decided_by_id, client_id, channel, checker_access_valid, created_at,
-            applied_at)
-        SELECT 2 * p.id + s.position - 1, 2 * p.id + s.position - 1, 2 * p.id + s.position - 1,
+        INSERT INTO approvals_decision (id, tenant_id, step_id, seat_id, action, reason,
+            communication, decided_for_id, decided_by_id, client_id, channel,
+            checker_access_valid, created_at, applied_at)
+        SELECT 2 * p.id + s.position - 1, p.tenant_id, 2 * p.id + s.position - 1,
+               2 * p.id + s.position - 1,
                CASE WHEN s.position < p.cur THEN 'APPROVE' ELSE 'REJECT' END,
                CASE WHEN s.position < p.cur THEN '' ELSE 'Not in this quarter''s budget.' END,
                'Default', s.decider, s.decider,
