@@ -308,6 +308,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "portal.api.pagination.MetaPagination",
     "DEFAULT_FILTER_BACKENDS": ["portal.api.filters.QueryFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_METADATA_CLASS": "portal.api.metadata.DescriptionMetadata",
     # Fails open (logged) when the cache is down: portal.api.throttling.
     "DEFAULT_THROTTLE_CLASSES": ["portal.api.throttling.ApiUserRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"user": env_str("API_RATE_LIMIT", "6000/min")},
