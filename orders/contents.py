@@ -167,11 +167,18 @@ def maker_blocker(maker: Manufacturer | None, model: Device | None) -> Blocker |
 
 
 def existing_device_blockers(
-    service: ServiceAsset, *, serial_type: str, serial: str, model: Device | None
+    service: ServiceAsset,
+    *,
+    serial_type: str,
+    serial: str,
+    model: Device | None,
+    other_model: bool = False,
 ) -> dict[str, Blocker]:
     """Where the device an order says the line is on is not the line's device: {"serial":
-    blocker, "model": blocker}, each only when it differs. The line must have a device
-    (orders.rules.device_blocker says so first)."""
+    blocker, "model": blocker}, each only when it differs. A model is its make and name (the
+    catalog lists a model once per carrier: any of those rows names it); `other_model`: the
+    order says the catalog lacks it. The line must have a device (orders.rules.device_blocker
+    says so first)."""
     device = service.device
     blockers = {}
     if (serial_type, serial) != (device.serial_number_type, device.serial_number):
@@ -180,10 +187,21 @@ def existing_device_blockers(
             f"Line {service.service_number} is on {device.serial_number_type} "
             f"{device.serial_number}, not {serial_type} {serial}.",
         )
-    if model is not None and model.pk != device.device_id:
+    on = device.device
+    if model is not None and (
+        on is None
+        or (model.manufacturer_id, model.model.casefold())
+        != (on.manufacturer_id, on.model.casefold())
+    ):
         blockers["model"] = Blocker(
             "DEVICE_MISMATCH",
             f"Line {service.service_number} is on a {device.make_model}, not a {model}.",
+        )
+    elif other_model and on is not None:
+        blockers["model"] = Blocker(
+            "DEVICE_MISMATCH",
+            f"Line {service.service_number} is on a {device.make_model}, a model of the "
+            f"catalog: name it, not Other.",
         )
     return blockers
 

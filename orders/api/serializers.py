@@ -6,12 +6,14 @@ from rest_framework import serializers
 
 from catalog.api.serializers import (
     DeviceAssetSummarySerializer,
+    MakeModel,
     ManufacturerSerializer,
     RegionRefSerializer,
     ServiceSummarySerializer,
     VendorSerializer,
+    model_href,
 )
-from catalog.models import Recurrence, Region, TransactionType
+from catalog.models import Manufacturer, Recurrence, Region, TransactionType
 from orders.models import Order, OrderHistory, OrderItem, OrderSegment, Shipment
 from orders.services import OrderDraft
 from portal.api.serializers import EmployeeSerializer, absolute_url, built_once, price
@@ -147,22 +149,48 @@ def confirmation_representation(draft: OrderDraft, context: dict) -> dict:
     if request.transaction_type in TRANSFER_TYPES and "shipTo" in confirmation:
         # The transfer tutorials' confirmation echoes the ship-to's country as sent, too.
         confirmation["shipTo"]["regionId"] = str(region.pk)
-    confirmation.update(details_representation(request.details))
+    confirmation.update(details_representation(request.details, context))
     return dict(sorted(confirmation.items()))
 
 
-def details_representation(details: dict) -> dict:
+def details_representation(details: dict, context: dict) -> dict:
     """The described devices and the line's postal code, as the request gave them; a
     transfer's acknowledgements and the carrier the line comes from (`currentVendor`)."""
     shown = {key: details[key] for key in ("acknowledgements", "currentVendor") if key in details}
     for key in ("existingDevice", "newDevice"):
         if key in details:
-            device = dict(details[key])
-            device.pop("manufacturerName", None)
-            shown[key] = device
+            shown[key] = described_device(details[key], context)
     if "postalCode" in details:
         shown["postalCode"] = details["postalCode"]
     return shown
+
+
+def _makers(context: dict) -> dict:
+    """Every manufacturer by id, read once per answer (a list of orders names a few makers
+    many times; the catalog has a handful)."""
+    if "_makers" not in context:
+        context["_makers"] = Manufacturer.objects.in_bulk()
+    return context["_makers"]
+
+
+def described_device(device: dict, context: dict) -> dict:
+    """A device an order describes (existingDevice, newDevice) as the upgrade and swap tutorials
+    show it: `manufacturer{}` and `model{}` objects (a model the catalog lacks is the catalog's
+    `Other`, its name in `otherMakeModelName`), beside the flat `manufacturerId`, `modelId`
+    (the catalog device's id) and serial number as the request gave them."""
+    shown = {k: v for k, v in device.items() if k not in ("manufacturerName", "model")}
+    maker = _makers(context).get(device.get("manufacturerId"))
+    shown["manufacturer"] = ManufacturerSerializer(maker, context=context).data if maker else None
+    if device.get("modelId") and maker is not None:
+        model = MakeModel(maker.pk, device["model"])
+    else:
+        model = MakeModel(Manufacturer.OTHER, Manufacturer.OTHER)
+    shown["model"] = {
+        "_meta": {"href": model_href(context["request"], model.manufacturer_id, model.name)},
+        "id": model.name,
+        "name": model.name,
+    }
+    return dict(sorted(shown.items()))
 
 
 class OrderItemSerializer(serializers.ModelSerializer):
@@ -266,7 +294,13 @@ class OrderSegmentSerializer(serializers.ModelSerializer):
     def get_plan(self, segment: OrderSegment) -> dict:
         """The plan this segment puts the line on, if any (features are listed apart)."""
         plans = [row for row, i in self._items(segment, OrderItem.Kind.PLAN) if i.action == "ADD"]
-        return {**(plans[0] if plans else {}), "optionalFeatures": []}
+        # A new plan's features added with it, as the upgrade tutorial's order lists them.
+        added = [
+            {"description": row["name"], "price": row["price"]}
+            for row, item in self._items(segment, OrderItem.Kind.FEATURE)
+            if item.action == "ADD"
+        ]
+        return {**(plans[0] if plans else {}), "optionalFeatures": added if plans else []}
 
     def to_representation(self, segment: OrderSegment) -> dict:
         data = super().to_representation(segment)
@@ -279,9 +313,9 @@ class OrderSegmentSerializer(serializers.ModelSerializer):
         }
         devices = [row for row, _item in self._items(segment, OrderItem.Kind.DEVICE)]
         if devices:
-            data["devices"] = devices
-            if segment.order.transaction_type in TRANSFER_TYPES:
-                data["device"] = devices[0]  # the transfer tutorials' one device
+            # The segment's device (a line has one), as the upgrade and transfer tutorials
+            # show it; no MobProc page or seed has a list of them.
+            data["device"] = devices[0]
         if self.context.get("include_shipments"):
             shipments = built_once(self, ShipmentSerializer)
             data["shipments"] = [shipments.to_representation(s) for s in segment.shipments.all()]
@@ -331,11 +365,13 @@ class OrderSerializer(serializers.ModelSerializer):
         return order.service.service_number if order.service else (order.service_number or None)
 
     def get_shipTo(self, order: Order) -> dict | None:
-        return ship_to_representation(order.ship_to, order.region, self.context)
+        # Nothing shipped (a care order): an empty address, as the swap tutorial's order has it.
+        shown = ship_to_representation(order.ship_to, order.region, self.context)
+        return shown if shown is not None else {"address": []}
 
     def to_representation(self, order: Order) -> dict:
         data = super().to_representation(order)
-        data.update(details_representation(order.details))
+        data.update(details_representation(order.details, self.context))
         comment = order.details.get("featureRequestComment")
         if comment:
             data["featureRequestComment"] = comment

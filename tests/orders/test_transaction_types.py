@@ -594,7 +594,9 @@ def test_swap_devices_needs_no_approval_and_moves_the_line_to_the_new_device(
     assert costs(confirmation) == {"ONETIME": 0.0, "MONTHLY": 0.0}
     assert confirmation["existingDevice"]["serialNumber"] == serial(ESN, "ESN")
     new = confirmation["newDevice"]
-    assert (new["manufacturerId"], new["modelId"], new["model"]) == ("Apple", None, "iPhone 12")
+    # A model the catalog lacks: the catalog's Other model, its name as the request gave it
+    assert (new["manufacturerId"], new["modelId"], new["model"]["id"]) == ("Apple", None, "Other")
+    assert new["otherMakeModelName"] == "iPhone 12"
     assert new["serialNumber"] == serial(NEW_IMEI)
     assert confirmation["device"]["model"] == "Cookie Plus"  # the line's device now
     assert "shipTo" not in confirmation
@@ -640,7 +642,7 @@ def test_upgrade_ships_a_new_device_and_plan_and_restarts_the_upgrade_period(
     assert ids(shopping["plan"]["optionalFeatures"]) == [api_id(hotspot_10gb())]
     assert shopping["removedPlan"]["id"] == api_id(business_unlimited())
     assert confirmation["existingDevice"]["serialNumber"] == serial(ESN, "ESN")
-    assert confirmation["existingDevice"]["model"] == "Cookie Plus"
+    assert confirmation["existingDevice"]["model"]["name"] == "Cookie Plus"
     assert confirmation["service"]["serviceNumber"] == NUMBER
     assert confirmation["shipTo"]["name"] == "Peter Edwards"
     assert_nothing_stored()
