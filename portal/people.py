@@ -422,3 +422,87 @@ def set_custom_attributes(
     )  # fmt: skip
     logger.info("custom attributes of employee %s set by %s", employee.pk, actor.pk)
     return employee
+
+
+EMPLOYEE_ATTRIBUTE = "employee attribute"  # the audit's target type (not in audit.TARGET_TYPES)
+ATTRIBUTE_NAME_MAX = 100
+
+
+def _definition(attribute: EmployeeAttribute) -> dict:
+    return {"name": attribute.name, "valid_values": attribute.choices}
+
+
+def _valid_values_problems(values: list[str]) -> list[FieldProblem]:
+    problems = []
+    seen: set[str] = set()
+    for index, value in enumerate(values):
+        path = f"valid_values.{index}"
+        if "\n" in value or "\r" in value or unstorable(value):
+            problems.append(FieldProblem(path, "INVALID_VALUE", "One line per value, no controls."))
+        elif len(value) > ATTRIBUTE_VALUE_MAX:
+            problems.append(
+                FieldProblem(path, "TOO_LONG", f"Keep a value to {ATTRIBUTE_VALUE_MAX} characters.")
+            )
+        elif value in seen:
+            problems.append(FieldProblem(path, "DUPLICATE", f"{value} is listed twice."))
+        seen.add(value)
+    return problems
+
+
+@transaction.atomic
+def save_attribute(
+    *, tenant: Tenant, actor: Employee, name: str, valid_values: list[str],
+    attribute: EmployeeAttribute | None = None,
+) -> EmployeeAttribute:  # fmt: skip
+    """Define a custom employee attribute (MobProc 1.1.0), or change one: its name and the
+    values it may take ([]: any text). Values employees hold stay when a valid value is taken
+    away (the person page marks them no longer valid). Raises NotTenantAdmin, or
+    RequestInvalid listing every problem (`name`, `valid_values.<i>`)."""
+    services.require_tenant_admin(actor, tenant.pk)
+    name = (name or "").strip()
+    values = [v.strip() for v in valid_values if v and v.strip()]
+    problems = []
+    if problem := _text_problem("name", name, required=True, limit=ATTRIBUTE_NAME_MAX,
+                                label="name"):  # fmt: skip
+        problems.append(problem)
+    else:
+        taken = EmployeeAttribute.objects.filter(tenant=tenant, name__iexact=name)
+        if attribute is not None:
+            taken = taken.exclude(pk=attribute.pk)
+        if taken.exists():
+            problems.append(FieldProblem("name", "DUPLICATE", f"There is an attribute {name}."))
+    problems += _valid_values_problems(values)
+    if problems:
+        raise RequestInvalid(problems)
+    before = None
+    if attribute is None:
+        attribute = EmployeeAttribute(tenant=tenant)
+    else:
+        attribute = EmployeeAttribute.objects.select_for_update().get(pk=attribute.pk)
+        before = _definition(attribute)
+    attribute.name = name
+    attribute.valid_values = "\n".join(values)
+    attribute.save()
+    audit.record_change(
+        tenant=tenant, actor=actor, action=audit.CREATED if before is None else audit.UPDATED,
+        target_type=EMPLOYEE_ATTRIBUTE, target_id=attribute.pk, target_name=name,
+        before=before, after=_definition(attribute),
+    )  # fmt: skip
+    logger.info("employee attribute %s saved by %s", attribute.pk, actor.pk)
+    return attribute
+
+
+@transaction.atomic
+def delete_attribute(*, attribute: EmployeeAttribute, actor: Employee) -> None:
+    """Delete a custom attribute and every employee's value of it (audited with how many
+    held one). Raises NotTenantAdmin."""
+    services.require_tenant_admin(actor, attribute.tenant_id)
+    attribute = EmployeeAttribute.objects.select_for_update().get(pk=attribute.pk)
+    held = EmployeeAttributeValue.objects.filter(attribute=attribute).count()
+    audit.record_change(
+        tenant=attribute.tenant_id, actor=actor, action=audit.DELETED,
+        target_type=EMPLOYEE_ATTRIBUTE, target_id=attribute.pk, target_name=attribute.name,
+        before={**_definition(attribute), "values_held": held}, after=None,
+    )  # fmt: skip
+    attribute.delete()
+    logger.info("employee attribute %s deleted by %s", attribute.name, actor.pk)

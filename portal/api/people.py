@@ -3,6 +3,7 @@ approver groups. Each view parses, calls the service the /manage/ pages call, an
 
 from __future__ import annotations
 
+from django.db import transaction
 from django.db.models import Count, Prefetch
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -23,7 +24,14 @@ from portal.api.views import (
     with_custom_attributes,
 )
 from portal.exceptions import FieldProblem, RequestInvalid
-from portal.models import Delegation, Department, Employee, EmployeeGroup, Hierarchy
+from portal.models import (
+    Delegation,
+    Department,
+    Employee,
+    EmployeeAttribute,
+    EmployeeGroup,
+    Hierarchy,
+)
 
 
 def admin_of(ctx: ApiContext) -> Employee:
@@ -40,6 +48,11 @@ def admin_of(ctx: ApiContext) -> Employee:
 class ManagerInputSerializer(serializers.Serializer):
     hierarchyId = IdField(name="Hierarchy", lookup=of_tenant(Hierarchy))
     managerId = IdField(name="Employee", lookup=of_tenant(Employee), allow_null=True)
+
+
+class CustomAttributeInputSerializer(serializers.Serializer):
+    name = serializers.CharField(trim_whitespace=False)
+    value = serializers.CharField(allow_blank=True, allow_null=True, trim_whitespace=False)
 
 
 class EmployeeInputSerializer(serializers.Serializer):
@@ -67,6 +80,12 @@ class EmployeeInputSerializer(serializers.Serializer):
     managers = ManagerInputSerializer(many=True, required=False)
     isTenantAdmin = serializers.BooleanField(required=False)
     status = serializers.ChoiceField(choices=Employee.Status.choices, required=False)
+    customAttributes = CustomAttributeInputSerializer(
+        many=True,
+        required=False,
+        help_text="PATCH only: name/value pairs as /employees/{id} shows them; an empty or "
+        "null value clears one, attributes left out keep theirs.",
+    )
 
 
 # The service's names of what it refuses -> the body's.
@@ -143,11 +162,44 @@ class EmployeeItem(EmployeeDetail):
         employee = get_object_or_404(selectors.employees_of(ctx.tenant), pk=pk)
         body = validated(EmployeeInputSerializer, request.data, tenant=ctx.tenant)
         data, paths = _person_input(ctx, body)
-        try:
-            people.edit_employee(employee=employee, actor=admin, data=data)
-        except RequestInvalid as refused:
-            raise at_paths(refused.problems, paths) from None
+        problems: list[FieldProblem] = []
+        # One transaction: the particulars and the attributes are stored together or not at
+        # all, and every problem of both is answered.
+        with transaction.atomic():
+            try:
+                people.edit_employee(employee=employee, actor=admin, data=data)
+            except RequestInvalid as refused:
+                problems += at_paths(refused.problems, paths).problems
+            if "customAttributes" in body:
+                problems += _set_attributes(ctx, employee, admin, body["customAttributes"])
+            if problems:
+                raise RequestInvalid(problems)
         return _employee_answer(request, employee)
+
+
+def _set_attributes(ctx: ApiContext, employee: Employee, admin: Employee, pairs) -> list:
+    """Set the named attributes through people.set_custom_attributes (the person page's);
+    the problems found, at `customAttributes[i].name` / `.value`."""
+    by_name = {a.name: a for a in EmployeeAttribute.objects.filter(tenant=ctx.tenant)}
+    problems, values, paths = [], {}, {}
+    for index, pair in enumerate(pairs):
+        attribute = by_name.get(pair["name"].strip())
+        if attribute is None:
+            problems.append(
+                FieldProblem(f"customAttributes[{index}].name", "NOT_FOUND", "No such attribute.")
+            )
+        elif attribute.pk in values:
+            problems.append(
+                FieldProblem(f"customAttributes[{index}].name", "DUPLICATE", "Given twice.")
+            )
+        else:
+            values[attribute.pk] = pair["value"] or ""
+            paths[f"attributes.{attribute.pk}"] = f"customAttributes[{index}].value"
+    try:
+        people.set_custom_attributes(employee=employee, actor=admin, values=values)
+    except RequestInvalid as refused:
+        problems += at_paths(refused.problems, paths).problems
+    return problems
 
 
 # --- Delegations -------------------------------------------------------------------------------

@@ -61,6 +61,7 @@ urlpatterns = [
         name="docs",
     ),
     path("", include("catalog.api.urls")),
+    path("", include("catalog.api.diagnostics")),
     path("", include("orders.api.urls")),
     path("", include("approvals.api.urls")),
     # Last: whatever matched nothing above answers the MobProc 404 (JSON even with DEBUG on).

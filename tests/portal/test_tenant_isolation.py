@@ -452,6 +452,12 @@ def me(w) -> None:
     assert_not_found(w.gina.get("me", HTTP_X_TNGO_CONTEXT_HIERARCHYID=str(acme_hierarchy.pk)))
 
 
+def diagnostics(w) -> None:
+    assert w.gina.get("diagnostics").status_code == 200
+    peter = api_id(w.people.peter)
+    assert_not_found(w.greta.get("diagnostics", HTTP_X_TNGO_CONTEXT_EMPLOYEEID=peter))
+
+
 def orders_list(w) -> None:
     for client, own in [(w.gina, w.globex_order), (w.greta, w.globex_order)]:
         assert ids_of(client.get("orders"), "orders", "orderId") == {own.pk}
@@ -671,6 +677,7 @@ CASES: dict[tuple[str, str], Case] = {
         manufacturer_model_detail, "the tenant's catalog devices"
     ),
     ("GET", "/api/v1/me"): Case(me, "foreign ids in context headers"),
+    ("GET", "/api/v1/diagnostics"): Case(diagnostics, "foreign ids in context headers"),
     ("GET", "/api/v1/orders"): Case(orders_list, "list + foreign query"),
     ("POST", "/api/v1/orders"): Case(orders_submit, "foreign ids in body (submit and confirm)"),
     ("GET", "/api/v1/orders/{id}"): Case(order_detail, "path"),
