@@ -51,6 +51,8 @@ class ResourceDetailSchema(AutoSchema):
 # --- What every call sends and may answer ---------------------------------------------------
 
 # concepts/headers: the two required on every call, and the context headers (concepts/actor).
+# A blank header counts as absent (SPEC "API"): a blank required one is refused, a blank context
+# header is ignored, so the context headers' patterns take the empty value too.
 HEADERS = [
     {
         "name": "X-TNGO-TENANT",
@@ -70,7 +72,7 @@ HEADERS = [
         "name": "X-TNGO-CONTEXT-EMPLOYEEID",
         "in": "header",
         "required": False,
-        "schema": {"type": "string", "pattern": "^[0-9]+$"},
+        "schema": {"type": "string", "pattern": "^[0-9]*$"},
         "description": "Act as this employee (Procure's id); wins over the company id.",
     },
     {
@@ -84,7 +86,7 @@ HEADERS = [
         "name": "X-TNGO-CONTEXT-HIERARCHYID",
         "in": "header",
         "required": False,
-        "schema": {"type": "string", "pattern": "^[0-9]+$"},
+        "schema": {"type": "string", "pattern": "^[0-9]*$"},
         "description": "The organisational hierarchy to use for the call.",
     },
 ]
@@ -150,7 +152,14 @@ SECURED_ERRORS = {
     ),
     "429": _error("Too many requests: try again after Retry-After seconds.", "MobProcError"),
 }
-OPEN_ERRORS = {"429": SECURED_ERRORS["429"]}
+# An open call (ping) checks no credentials, but its query is read like any other: text the
+# database cannot take (a NUL) is refused with the validation envelope.
+OPEN_ERRORS = {
+    "400": _error(
+        "A query parameter that fails validation (every problem listed).", "ValidationErrors"
+    ),
+    "429": SECURED_ERRORS["429"],
+}
 
 
 def describe_calls(result: dict, generator, request, public) -> dict:
