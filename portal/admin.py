@@ -168,8 +168,10 @@ class EmployeeAttributeValueInline(ReadOnlyInline):
 
 
 @admin.register(EmployeeAttribute)
-class EmployeeAttributeAdmin(admin.ModelAdmin):
-    """Custom employee attributes (MobProc 1.1.0): a tenant's names and their valid values."""
+class EmployeeAttributeAdmin(ReadOnlyAdmin):
+    """Custom employee attributes (MobProc 1.1.0): a tenant's names and their valid values.
+    Shown only: tenant admins define them (/manage/attributes/, /employee-attributes), through
+    portal.people.save_attribute, which checks them and writes the audit trail."""
 
     list_display = ["name", "tenant"]
     list_filter = ["tenant"]

@@ -70,6 +70,7 @@ urlpatterns = [
     path("properties/", include(property_patterns)),
     path("employees/", include(employee_patterns)),
     path("departments/", include("approvals.manage.departments")),
+    path("attributes/", include("approvals.manage.attributes")),
     path("hierarchies/", include("approvals.manage.hierarchies")),
     # What the tenant offers, and which notifications it sends.
     path("catalog/", offering.catalog_availability, name="catalog"),

@@ -5,7 +5,7 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.permissions import AllowAny
 
-from portal.api import hierarchies, people, views
+from portal.api import attributes, hierarchies, people, views
 from portal.api.errors import no_such_endpoint
 
 app_name = "api"
@@ -52,6 +52,16 @@ urlpatterns = [
     path("hierarchies/<int:pk>", hierarchies.HierarchyDetail.as_view(), name="hierarchy-detail"),
     path(
         "hierarchies/<int:pk>/lines", hierarchies.HierarchyLines.as_view(), name="hierarchy-lines"
+    ),
+    path(
+        "employee-attributes",
+        attributes.EmployeeAttributeList.as_view(),
+        name="employee-attribute-list",
+    ),
+    path(
+        "employee-attributes/<int:pk>",
+        attributes.EmployeeAttributeDetail.as_view(),
+        name="employee-attribute-detail",
     ),
     path("schema", SchemaView.as_view(), name="schema"),
     # The one page that widens the policy: Swagger UI's stylesheet draws its icons as data: URIs.

@@ -1,12 +1,21 @@
 """The cross-tenant probes of the tenant admin API (people, departments, approver groups,
-hierarchies, delegations), for the matrix of tests/portal/test_tenant_isolation.py: globex's
-admin (Greta) names acme's rows in paths and bodies; lists hold her own tenant's rows only."""
+hierarchies, delegations, custom employee attributes), for the matrix of
+tests/portal/test_tenant_isolation.py: globex's admin (Greta) names acme's rows in paths and
+bodies; lists hold her own tenant's rows only."""
 
 from __future__ import annotations
 
 from catalog.models import Accessory
 from orders.models import Notification, NotificationSetting, PropertyField, PropertyGroup
-from portal.models import Delegation, Department, Employee, EmployeeGroup, Hierarchy, ReportingLine
+from portal.models import (
+    Delegation,
+    Department,
+    Employee,
+    EmployeeAttribute,
+    EmployeeGroup,
+    Hierarchy,
+    ReportingLine,
+)
 from tests.conftest import API
 
 MOBPROC_ERROR_KEYS = {"status", "errorCode", "id", "message"}
@@ -62,6 +71,8 @@ def _rows() -> dict:
         "lines": sorted(ReportingLine.objects.values_list("hierarchy_id", "employee_id",
                                                           "manager_id")),
         "delegations": Delegation.objects.count(),
+        "attributes": sorted(EmployeeAttribute.objects.values_list("pk", "tenant_id", "name",
+                                                                   "valid_values")),
     }  # fmt: skip
 
 
@@ -199,6 +210,37 @@ def hierarchy_lines_update(w) -> None:
     _unchanged(before)
 
 
+def _acme_attribute(w) -> EmployeeAttribute:
+    attribute, _ = EmployeeAttribute.objects.get_or_create(
+        tenant=w.acme, name="Cost center", defaults={"valid_values": "CC-100\nCC-200"}
+    )
+    return attribute
+
+
+def attributes_list(w) -> None:
+    _acme_attribute(w)
+    greta = _ids(w.greta.get("employee-attributes?limit=200"), "employeeAttributes")
+    theirs = EmployeeAttribute.objects.filter(tenant=w.globex)
+    assert greta == set(theirs.values_list("pk", flat=True))
+
+
+def attribute_create(w) -> None:
+    # A name another tenant has is no problem: names are unique per tenant.
+    name = _acme_attribute(w).name
+    before = _rows()
+    response = _call(w.greta, "post", "employee-attributes", {"name": name})
+    assert response.status_code == 201, response.json()
+    EmployeeAttribute.objects.filter(pk=int(response.json()["employeeAttribute"]["id"])).delete()
+    _unchanged(before)
+
+
+def _attribute_path(w, method: str, body=None) -> None:
+    attribute = _acme_attribute(w)
+    before = _rows()
+    _not_found(_call(w.greta, method, f"employee-attributes/{attribute.pk}", body))
+    _unchanged(before)
+
+
 def _acme_property_group(w):
     return PropertyGroup.objects.filter(tenant=w.acme).first()
 
@@ -319,4 +361,15 @@ PROBES = {
         "path",
     ),
     ("PUT", "/api/v1/hierarchies/{id}/lines"): (hierarchy_lines_update, "path + foreign body"),
+    ("GET", "/api/v1/employee-attributes"): (attributes_list, "list"),
+    ("POST", "/api/v1/employee-attributes"): (attribute_create, "names are per tenant"),
+    ("GET", "/api/v1/employee-attributes/{id}"): (lambda w: _attribute_path(w, "get"), "path"),
+    ("PATCH", "/api/v1/employee-attributes/{id}"): (
+        lambda w: _attribute_path(w, "patch", {"name": "Taken over", "validValues": []}),
+        "path",
+    ),
+    ("DELETE", "/api/v1/employee-attributes/{id}"): (
+        lambda w: _attribute_path(w, "delete"),
+        "path",
+    ),
 }

@@ -695,7 +695,8 @@ CASES: dict[tuple[str, str], Case] = {
     ("GET", "/api/v1/vendors"): Case(vendors_list, "global reference data"),
     ("GET", "/api/v1/vendors/{id}"): Case(vendor_detail, "global reference data"),
 }
-# The tenant admin API's probes (people, departments, groups, hierarchies, delegations).
+# The tenant admin API's probes (people, departments, groups, hierarchies, delegations,
+# custom employee attributes).
 CASES.update({op: Case(probe, note) for op, (probe, note) in admin_probes.PROBES.items()})
 CASES.update({op: Case(probe, note) for op, (probe, note) in audit_probes.PROBES.items()})
 
