@@ -20,6 +20,18 @@ from portal.api.serializers import EmployeeSerializer, absolute_url, built_once,
 
 STAMP = serializers.DateTimeField().to_representation
 TRANSFER_TYPES = frozenset({TransactionType.XFER_SERVICE_OUT, *TransactionType.transfers_in()})
+# The orders about a line whose confirmation names where the line is served (its carrier's
+# region), as their tutorials show it: the line leaving the company and the care of a line
+# (DEACTIVATE's tutorial shows no region; the others have a ship-to or a registered region).
+LINE_REGION_TYPES = frozenset(
+    {
+        TransactionType.XFER_SERVICE_OUT,
+        TransactionType.SUSPEND,
+        TransactionType.UNSUSPEND,
+        TransactionType.UPDATE_FEATURES,
+        TransactionType.SWAP_DEVICES,
+    }
+)
 
 
 def cost_summary(onetime, monthly, currency: str) -> list[dict]:
@@ -139,8 +151,8 @@ def confirmation_representation(draft: OrderDraft, context: dict) -> dict:
         confirmation["shipTo"] = ship_to_representation(request.ship_to, region, context)
     if request.region is not None:  # where a new line is registered
         confirmation["region"] = RegionRefSerializer(request.region, context=context).data
-    elif request.transaction_type == TransactionType.XFER_SERVICE_OUT:
-        # Where the line leaving the company is served: its carrier's region.
+    elif request.transaction_type in LINE_REGION_TYPES:
+        # Where the line is served: its carrier's region.
         region = request.service.vendor.region
         if region is not None:
             confirmation["region"] = RegionRefSerializer(region, context=context).data

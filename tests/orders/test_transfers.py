@@ -8,10 +8,8 @@ and what the completed order changes; each rule that refuses one; a workflow nam
 from __future__ import annotations
 
 import copy
-import json
 import re
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from django.utils import timezone
@@ -48,11 +46,10 @@ from tests.orders.test_transaction_types import (
     text,
     waiting_for,
 )
+from tests.orders.tutorial_docs import SHARED_TUTORIALS, TUTORIALS, key_paths, tutorial_examples
 
 NUMBER = "2035557676"  # peter's company line, on Verizon, on his Cookie Plus
 OWN_NUMBER = "2035551111"  # peter's own line, not the company's (the tutorials' number)
-TUTORIALS = Path(__file__).resolve().parent / "tutorials"
-SHARED_TUTORIALS = Path(__file__).resolve().parents[3] / "shared" / "mobproc-docs" / "tutorials"
 TYPES = ["XFER_SERVICE_OUT", "XFER_SERVICE_IN", "XFER_SERVICE_IN_AND_PORT"]
 # The bring pages' queries, session, user, employee and navigation counts included: a list of
 # carriers or devices, and the form (with the carrier's info blocks and acknowledgements).
@@ -583,27 +580,6 @@ def test_an_acknowledgement_given_twice_is_refused(peter_api):
 # --- The tutorials' examples: every key path present ---------------------------------------------
 
 
-def tutorial_examples(transaction_type: str) -> list[dict]:
-    """The tutorial's JSON examples: request, confirmation, order (an href broken over two lines
-    in the page is joined)."""
-    text = (TUTORIALS / f"{transaction_type.lower()}.md").read_text(encoding="utf-8")
-    blocks = re.findall(r"```\n(.*?)```", text, re.S)
-    return [json.loads(re.sub(r"/\n\s+", "/", block)) for block in blocks]
-
-
-def key_paths(value, prefix: str = "") -> set[str]:
-    """Every key path of a JSON value; list items share their list's path."""
-    paths = set()
-    if isinstance(value, dict):
-        for key, item in value.items():
-            path = f"{prefix}.{key}" if prefix else key
-            paths |= {path} | key_paths(item, path)
-    elif isinstance(value, list):
-        for item in value:
-            paths |= key_paths(item, prefix)
-    return paths
-
-
 # The catalog keeps no included features of a plan: the tutorials' plans list some.
 NOT_KEPT = {"shoppingCart.plan.includedFeatures", "shoppingCart.plan.includedFeatures.description"}
 
@@ -620,7 +596,7 @@ def test_the_copied_tutorials_are_the_shared_ones():
 def test_confirm_and_submit_answer_every_key_path_of_the_tutorials(
     peter_api, submit, transaction_type
 ):
-    request, confirmation, order = tutorial_examples(transaction_type)
+    request, confirmation, order = tutorial_examples(transaction_type.lower())
     # The tutorial's request and ours name the same parts (ids are the demo's)
     ours = body(transaction_type)
     assert key_paths(request["orderRequest"]) - {"shoppingCart.accessoryIds"} <= key_paths(
