@@ -24,13 +24,8 @@ from tests.demo_data import (
 )
 from tests.factories import DeviceFactory
 from tests.orders.test_transaction_types import confirmed, problems, serial, text
-from tests.orders.test_transfers import (
-    NOT_KEPT,
-    SHARED_TUTORIALS,
-    TUTORIALS,
-    key_paths,
-    tutorial_examples,
-)
+from tests.orders.test_transfers import NOT_KEPT
+from tests.orders.tutorial_docs import copies_unlike_the_shared_pages, key_paths, tutorial_examples
 
 TYPES = ["UPGRADE", "SWAP_DEVICES"]
 TUTORIAL_FILES = {"UPGRADE": "upgrade", "SWAP_DEVICES": "swap_devices"}
@@ -163,11 +158,7 @@ def tutorial_properties(demo):
 
 
 def test_the_copied_tutorials_are_the_shared_ones():
-    for name in TUTORIAL_FILES.values():
-        shared = SHARED_TUTORIALS / "orders" / name / "index.md"
-        # The shared docs sit beside the project's checkout, not beside a clone elsewhere.
-        if shared.exists():
-            assert (TUTORIALS / f"{name}.md").read_bytes() == shared.read_bytes(), name
+    assert copies_unlike_the_shared_pages(TUTORIAL_FILES.values()) == []
 
 
 @pytest.mark.parametrize("transaction_type", TYPES)

@@ -12,6 +12,18 @@ TUTORIALS = Path(__file__).resolve().parent / "tutorials"
 SHARED_TUTORIALS = Path(__file__).resolve().parents[3] / "shared" / "mobproc-docs" / "tutorials"
 
 
+def copies_unlike_the_shared_pages(names) -> list[str]:
+    """The tutorials among `names` whose copy differs from the shared page. The shared docs sit
+    beside the project's checkout, not beside a clone elsewhere: where they are absent, nothing
+    is compared."""
+    differing = []
+    for name in names:
+        shared = SHARED_TUTORIALS / "orders" / name / "index.md"
+        if shared.exists() and (TUTORIALS / f"{name}.md").read_bytes() != shared.read_bytes():
+            differing.append(name)
+    return differing
+
+
 def tutorial_examples(name: str) -> list[dict]:
     """The JSON examples of the tutorial in folder `name` (e.g. "suspend"): request,
     confirmation, order (an href broken over two lines in the page is joined)."""

@@ -11,28 +11,9 @@ from portal import people
 from portal.models import AuditEvent, EmployeeAttribute, EmployeeAttributeValue
 from tests.conftest import API, browser_for
 from tests.demo_data import employee
+from tests.portal.test_admin_api import assert_envelope, assert_error, call
 
 pytestmark = pytest.mark.django_db
-
-
-def call(client, method: str, path: str, body=None):
-    return getattr(client, method)(f"{API}/{path}", body, format="json")
-
-
-def assert_error(response, status: int, code: str) -> None:
-    body = response.json()
-    assert response.status_code == status, body
-    assert body["errorCode"] == code, body
-    assert set(body) == {"status", "errorCode", "id", "message"}
-
-
-def assert_envelope(response, *fields: str) -> list[dict]:
-    """A 400 listing a problem at exactly these fields."""
-    body = response.json()
-    assert response.status_code == 400, body
-    assert body["status"] == "ERROR"
-    assert sorted(e["field"] for e in body["errors"]) == sorted(fields), body
-    return body["errors"]
 
 
 def definitions() -> list:
