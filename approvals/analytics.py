@@ -61,7 +61,7 @@ def wait_seconds():
     """A decision's wait in seconds: from its step starting to the decision, never below 0 (a
     clock step backwards must not make a decision look faster than instant)."""
     return Greatest(
-        Cast(Extract(F("created_at") - F("step__started_at"), "epoch"), FloatField()),
+        Cast(Extract(F("created_at") - F("step_started_at"), "epoch"), FloatField()),
         Value(0.0),
     )
 
@@ -112,7 +112,7 @@ def decisions_since(tenant: Tenant, since: datetime) -> QuerySet[Decision]:
     index), on steps that had started (every decided step has; the filter keeps a wait from
     being NULL)."""
     return Decision.objects.filter(
-        tenant=tenant, created_at__gte=since, step__started_at__isnull=False
+        tenant=tenant, created_at__gte=since, step_started_at__isnull=False
     )
 
 

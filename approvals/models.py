@@ -410,6 +410,10 @@ class Decision(models.Model):
     checker_access_valid = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
     applied_at = models.DateTimeField(null=True, blank=True)
+    # When the step reached its approvers, copied from it: a decision's wait (created_at minus
+    # this) is read off the decision's own row, so the dashboard's weekly waits never join the
+    # steps of every run.
+    step_started_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["created_at"]

@@ -316,6 +316,7 @@ def _decide_locked(request: DecisionRequest) -> tuple[str, RunStep | None, Domai
     decision = Decision.objects.create(
         tenant_id=run.tenant_id,
         step=step,
+        step_started_at=step.started_at,
         seat=seat,
         action=request.action,
         reason=request.reason.strip(),

@@ -720,7 +720,7 @@ def insert_orders() -> None:
     run_sql("decisions", """
         INSERT INTO approvals_decision (id, tenant_id, step_id, seat_id, action, reason,
             communication, decided_for_id, decided_by_id, client_id, channel,
-            checker_access_valid, created_at, applied_at)
+            checker_access_valid, created_at, applied_at, step_started_at)
         SELECT 2 * p.id + s.position - 1, p.tenant_id, 2 * p.id + s.position - 1,
                2 * p.id + s.position - 1,
                CASE WHEN s.position < p.cur THEN 'APPROVE' ELSE 'REJECT' END,
@@ -728,10 +728,10 @@ def insert_orders() -> None:
                'Default', s.decider, s.decider,
                CASE p.channel WHEN 'PAGE' THEN 'web' WHEN 'API' THEN 'demo-client'
                     ELSE 'email-link' END,
-               p.channel, true, s.decided_at, s.decided_at + interval '1 second'
+               p.channel, true, s.decided_at, s.decided_at + interval '1 second', s.started_at
         FROM scale_plan p
-        CROSS JOIN LATERAL (VALUES (1, p.decider1, p.d1), (2, p.decider2, p.d2))
-             AS s(position, decider, decided_at)
+        CROSS JOIN LATERAL (VALUES (1, p.decider1, p.d1, p.s1), (2, p.decider2, p.d2, p.d1))
+             AS s(position, decider, decided_at, started_at)
         WHERE p.cur > 0 AND s.position <= p.n_steps
           AND (s.position < p.cur OR (s.position = p.cur AND p.status = 'REJECTED'))
     """)  # fmt: skip

@@ -234,6 +234,9 @@ def test_the_dashboard_aggregates_decisions_in_the_database(orders, ada):
     # The tenant's decisions are found by their own tenant, not through every run of the tenant
     # (which, at a million orders, hash-joined a full read of the run steps).
     assert all("approvals_approvalrun" not in tables_read(sql) for sql in decisions)
+    # The weekly waits are read off the decisions alone: each keeps when its step started.
+    (weeks,) = [sql for sql in decisions if "DATE_TRUNC" in sql.upper()]
+    assert tables_read(weeks) == {"approvals_decision"}
     statuses = next(q["sql"] for q in captured.captured_queries if '"status" AS' in q["sql"])
     assert "COUNT(*)" in statuses  # off the (tenant, status) index alone
 

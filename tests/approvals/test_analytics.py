@@ -63,7 +63,9 @@ def decide_step(
     decision = Decision.objects.get(step=step)
     approval_services.apply_decision(decision.pk)
     decided_at = timezone.now() - timedelta(days=days_ago)
-    Decision.objects.filter(pk=decision.pk).update(created_at=decided_at)
+    Decision.objects.filter(pk=decision.pk).update(
+        created_at=decided_at, step_started_at=decided_at - waited
+    )
     RunStep.objects.filter(pk=step.pk).update(started_at=decided_at - waited)
     return decision
 

@@ -1002,7 +1002,9 @@ def decided_order(requester: Employee, approver: Employee, waited: timedelta, we
     stored = Decision.objects.get(step__run__order=order)
     approval_services.apply_decision(stored.pk)
     decided_at = timezone.now() - timedelta(weeks=weeks_ago)
-    Decision.objects.filter(pk=stored.pk).update(created_at=decided_at)
+    Decision.objects.filter(pk=stored.pk).update(
+        created_at=decided_at, step_started_at=decided_at - waited
+    )
     RunStep.objects.filter(pk=stored.step_id).update(started_at=decided_at - waited)
     return order
 

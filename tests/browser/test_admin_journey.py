@@ -38,10 +38,11 @@ def some_history() -> None:
         )
         decision = Decision.objects.get(step__run__order=order)
         decided_at = timezone.now() - timedelta(weeks=weeks_ago)
-        Decision.objects.filter(pk=decision.pk).update(created_at=decided_at)
-        RunStep.objects.filter(pk=decision.step_id).update(
-            started_at=decided_at - timedelta(hours=hours)
+        started_at = decided_at - timedelta(hours=hours)
+        Decision.objects.filter(pk=decision.pk).update(
+            created_at=decided_at, step_started_at=started_at
         )
+        RunStep.objects.filter(pk=decision.step_id).update(started_at=started_at)
     rejected = routed(place_order(peter))
     approval_services.decide(
         approval_services.DecisionRequest(
