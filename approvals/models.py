@@ -422,7 +422,12 @@ class Decision(models.Model):
             models.UniqueConstraint(fields=["step", "decided_for"], name="decision_once_per_step"),
         ]
         indexes = [
-            models.Index(fields=["tenant", "created_at"], name="decision_tenant_created"),
+            # The waits (step_started_at to created_at) come off this index alone.
+            models.Index(
+                fields=["tenant", "created_at"],
+                include=["step_started_at"],
+                name="decision_tenant_created",
+            ),
             # "Decided by me", newest first: made by them, and made for them by someone else
             # (approvals.web.inbox), counted and paged off these two indexes alone.
             models.Index(fields=["decided_by", "-created_at", "-id"], name="decision_by_newest"),

@@ -1,4 +1,5 @@
-"""Each decision keeps when its step started, so a decision's wait is read off its own row."""
+"""Each decision keeps when its step started, so a decision's wait is read off its own row, and
+the tenant's recent decisions with their waits off one index (an index-only scan)."""
 
 from django.db import migrations, models
 from django.db.models import OuterRef, Subquery
@@ -26,4 +27,13 @@ class Migration(migrations.Migration):
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.RunPython(fill_step_started_at, migrations.RunPython.noop),
+        migrations.RemoveIndex(model_name="decision", name="decision_tenant_created"),
+        migrations.AddIndex(
+            model_name="decision",
+            index=models.Index(
+                fields=["tenant", "created_at"],
+                include=["step_started_at"],
+                name="decision_tenant_created",
+            ),
+        ),
     ]
