@@ -23,6 +23,7 @@ from approvals.models import Decision
 from portal.api.errors import envelope, error_body
 from portal.api.views import api_context
 from portal.exceptions import RequestInvalid
+from portal.ids import is_id
 
 # The API's error log (portal.api.errors): each refusal's occurrence id is findable there.
 logger = logging.getLogger("portal.api")
@@ -33,9 +34,12 @@ ERROR = "ERROR"
 DECIDED = [o for o in services.Outcome.values if o != services.Outcome.REFUSED]
 
 
+# Strings, as MobProc writes ids, or numbers, as clients built on the numeric ids send them: the
+# server takes both, so the document says both.
 @extend_schema_field(
-    {"type": "array", "items": {"type": "string", "example": "12"}, "minItems": 1,
-     "maxItems": bulk.MAX_ORDERS, "uniqueItems": True}
+    {"type": "array",
+     "items": {"anyOf": [{"type": "string", "example": "12"}, {"type": "integer", "minimum": 0}]},
+     "minItems": 1, "maxItems": bulk.MAX_ORDERS, "uniqueItems": True}
 )  # fmt: skip
 class OrderIdsField(serializers.Field):
     """Order ids as MobProc writes them (strings of digits; numbers are taken too), each once.
@@ -62,7 +66,7 @@ class OrderIdsField(serializers.Field):
             # A JSON true is an int to Python: not an order id.
             text = "" if isinstance(raw, bool) or not isinstance(raw, str | int) else str(raw)
             text = text.strip()
-            if not text.isdigit() or len(text) > 18:
+            if not is_id(text):  # ASCII digits: int() refuses a superscript that isdigit() takes
                 problems[index] = [self._error("invalid")]
             elif int(text) in ids:
                 problems[index] = [self._error("duplicate")]

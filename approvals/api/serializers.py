@@ -14,6 +14,7 @@ from approvals.models import (
     StepRule,
 )
 from orders.api.serializers import person
+from portal.api.inputs import TextField
 from portal.api.serializers import absolute_url
 
 STAMP = serializers.DateTimeField().to_representation
@@ -22,7 +23,7 @@ STAMP = serializers.DateTimeField().to_representation
 class DecisionBodySerializer(serializers.Serializer):
     action = serializers.ChoiceField(choices=Decision.Action.choices)
     # The pages' forms refuse a too-long reason with the same limit and message.
-    reason = serializers.CharField(
+    reason = TextField(
         max_length=rules.MAX_REASON, required=False, allow_blank=True, allow_null=True,
         default="", error_messages={"max_length": rules.REASON_TOO_LONG},
     )  # fmt: skip

@@ -94,3 +94,16 @@ def validated(serializer_class, data, **context) -> dict:
     body = serializer_class(data=data, context=context)
     body.is_valid(raise_exception=True)
     return body.validated_data
+
+
+class TextField(serializers.CharField):
+    """Text as the document says: a JSON string. DRF's CharField also takes a number or a
+    boolean and stores its str() (`"reason": 0` became the reason "0"); this refuses them as
+    INVALID_TYPE, as it refuses a list."""
+
+    default_error_messages = {"incorrect_type": "Must be a string."}
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("incorrect_type")
+        return super().to_internal_value(data)

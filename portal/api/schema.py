@@ -1,6 +1,7 @@
-"""The OpenAPI document, told as the server behaves: its authentication (the extension below,
-loaded by PortalConfig.ready), the headers every call sends, the error bodies every call may
-answer, and single resources wrapped in their singular name (`ResourceDetailSchema`).
+"""The OpenAPI document, told as the server behaves: its authentication and list filters (the
+extensions below, loaded by PortalConfig.ready), the headers every call sends, the error bodies
+every call may answer, and single resources wrapped in their singular name
+(`ResourceDetailSchema`).
 
 drf-spectacular describes each view from its serializers; what holds for every call (headers,
 errors) is added once, by `describe_calls` (SPECTACULAR_SETTINGS "POSTPROCESSING_HOOKS").
@@ -8,6 +9,8 @@ errors) is added once, by `describe_calls` (SPECTACULAR_SETTINGS "POSTPROCESSING
 
 from __future__ import annotations
 
+from django_filters import rest_framework as filters
+from drf_spectacular.contrib.django_filters import DjangoFilterExtension
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import inline_serializer
@@ -33,6 +36,29 @@ class TenantOAuth2Scheme(OpenApiAuthenticationExtension):
                 "clientCredentials": {"tokenUrl": "/o/token/", "scopes": SCOPES},
             },
         }
+
+
+class BlankFilterExtension(DjangoFilterExtension):
+    """The list filters (django-filter, read by portal.api.filters.QueryFilterBackend): a filter
+    sent blank (`?employee=`, `?dateTimeUpdated=`) counts as absent, as django-filter reads it
+    and as a blank header does (SPEC "API"), so the document allows the empty value
+    (`allowEmptyValue`). Not a multiple choice (`?status=` on orders): its blank is no valid
+    choice, and is refused, like `limit=`."""
+
+    target_class = "portal.api.filters.QueryFilterBackend"
+    priority = 1
+
+    def resolve_filter_field(self, auto_schema, model, filterset_class, field_name, filter_field):
+        parameters = super().resolve_filter_field(
+            auto_schema, model, filterset_class, field_name, filter_field
+        )
+        for parameter in parameters:
+            if not isinstance(filter_field, filters.MultipleChoiceFilter):
+                parameter["allowEmptyValue"] = True
+            # A filter whose schema is fixed (IdFilter's pattern) keeps its help text too.
+            if not parameter.get("description") and filter_field.extra.get("help_text"):
+                parameter["description"] = str(filter_field.extra["help_text"])
+        return parameters
 
 
 class ResourceDetailSchema(AutoSchema):

@@ -4,6 +4,7 @@ POST /orders/{id}/approval decides it, one result per requested id in the reques
 from __future__ import annotations
 
 import pytest
+from drf_spectacular.generators import SchemaGenerator
 
 from approvals.models import Decision, DecisionAudit, RunStep
 from orders.models import Order
@@ -312,6 +313,39 @@ def test_numbers_are_taken_as_order_ids(bulk, api_for, peter, maria):
     response = api_for(maria).post("approvals/bulk", {"orderIds": [order.pk], "action": "APPROVE"})
 
     assert results(response) == [{"orderId": str(order.pk), "status": "APPROVAL_QUEUED"}]
+
+
+def test_the_document_says_numbers_are_order_ids_too():
+    body = SchemaGenerator().get_schema(request=None, public=True)["components"]["schemas"]
+    items = body["BulkDecisionBodyRequest"]["properties"]["orderIds"]["items"]
+    assert {alternative["type"] for alternative in items["anyOf"]} == {"string", "integer"}
+
+
+@pytest.mark.parametrize(
+    "digits", ["\u00b2", "\u0661\u0662", "\uff11"], ids=["super", "arabic", "wide"]
+)
+def test_digits_other_than_ascii_are_no_order_id(api_for, maria, digits):
+    # str.isdigit() takes them; int() refuses a superscript (it was a 500).
+    response = api_for(maria).post("approvals/bulk", {"orderIds": [digits], "action": "APPROVE"})
+
+    (error,) = assert_envelope(response, "orderIds[0]")
+    assert error["errorCode"] == "INVALID_VALUE"
+    assert not DecisionAudit.objects.exists()
+
+
+@pytest.mark.parametrize("reason", [0, True, ["Fine"]], ids=["number", "boolean", "list"])
+@pytest.mark.parametrize("path", ["approvals/bulk", "orders/{id}/approval"])
+def test_a_reason_that_is_not_text_is_refused(api_for, peter, maria, path, reason):
+    order = cheap_order(peter)
+    body = {"action": "APPROVE", "reason": reason}
+    if path == "approvals/bulk":
+        body["orderIds"] = [str(order.pk)]
+
+    response = api_for(maria).post(path.format(id=order.pk), body)
+
+    (error,) = assert_envelope(response, "reason")
+    assert error["errorCode"] == "INVALID_TYPE"
+    assert not DecisionAudit.objects.filter(order_id=order.pk).exists()
 
 
 def test_reading_only_tokens_cannot_decide(api_for, peter, maria):
