@@ -33,9 +33,18 @@ class DeviceAdmin(OfferedAdmin):
     list_select_related = ["manufacturer"]
 
 
+class IncludedFeatureInline(admin.TabularInline):
+    """What the plan comes with, in the order its answers and pages list it."""
+
+    model = models.IncludedFeature
+    fields = ["description", "position"]
+    extra = 1
+
+
 @admin.register(models.Plan)
 class PlanAdmin(OfferedAdmin):
     list_filter = ["vendor"]
+    inlines = [IncludedFeatureInline]
 
 
 @admin.register(models.Feature)

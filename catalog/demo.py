@@ -153,7 +153,7 @@ def load(tenants: dict[str, Tenant]) -> None:
     acme, globex = tenants["acme"], tenants["globex"]
     _load_regions()
 
-    # Two carriers (with their networks' access methods, as the tutorials' devices have them)
+    # Three carriers (with their networks' access methods, as the tutorials' devices have them)
     # and a reseller, so that `/vendors?type=CARRIER` leaves something out.
     us = models.Region.objects.get(pk=US_REGION_ID)
     carrier, reseller = models.Vendor.Type.CARRIER, models.Vendor.Type.RESELLER
@@ -163,6 +163,11 @@ def load(tenants: dict[str, Tenant]) -> None:
     )  # fmt: skip
     att = _put(
         models.Vendor, 99, name="AT&T Wireless", logo_url=f"{CDN}/carrier/logo_ATT.gif",
+        type=carrier, access_method="GSM", region=us,
+    )  # fmt: skip
+    # acme's carrier to port its Verizon lines to (PORT_NUMBER), with one device and plan.
+    tmobile = _put(
+        models.Vendor, 101, name="T-Mobile", logo_url=f"{CDN}/carrier/logo_TMO.gif",
         type=carrier, access_method="GSM", region=us,
     )  # fmt: skip
     _put(
@@ -184,6 +189,7 @@ def load(tenants: dict[str, Tenant]) -> None:
         (5103, "Samsung", "Galaxy S24", verizon, "LTE", "699.00"),
         (5104, "Samsung", "Galaxy S24", att, "LTE", "689.00"),
         (5105, "Apple", "iPhone 15", att, "LTE", "719.00"),
+        (5106, "Apple", "iPhone 15 Pro", tmobile, "LTE", "999.00"),
     ]:
         devices[pk] = _put(
             models.Device,
@@ -199,23 +205,35 @@ def load(tenants: dict[str, Tenant]) -> None:
     devices[5103].offered_to.set([acme])
     devices[5104].offered_to.set([globex])
     devices[5105].offered_to.set([globex])
+    devices[5106].offered_to.set([acme])
 
     plans = {}
-    for pk, vendor, name, amount, tenant in [
-        (6101, verizon, "Business Unlimited", "45.00", acme),
-        (6102, verizon, "Business 10 GB", "30.00", acme),
-        (6201, att, "Business Unlimited Elite", "50.00", globex),
+    for pk, vendor, name, amount, tenants in [
+        (6101, verizon, "Business Unlimited", "45.00", [acme]),
+        (6102, verizon, "Business 10 GB", "30.00", [acme]),
+        (6201, att, "Business Unlimited Elite", "50.00", [globex]),
+        (6202, tmobile, "Business Unlimited Starter", "40.00", [acme]),
     ]:
         plans[pk] = _put(models.Plan, pk, vendor=vendor, name=name, **_usd(amount, "MONTHLY"))
-        plans[pk].offered_to.set([tenant])
+        plans[pk].offered_to.set(tenants)
+    _load_included_features(
+        plans,
+        {
+            6101: ["Unlimited talk and text", "Unlimited data", "Voicemail"],
+            6102: ["Unlimited talk and text", "10 GB shared data"],
+            6201: ["Unlimited talk and text", "Unlimited data", "5G access"],
+            6202: ["Unlimited talk and text", "Unlimited data"],
+        },
+    )
     for pk, plan, name, amount in [
         (7101, 6101, "International roaming", "10.00"),
         (7102, 6101, "Mobile hotspot", "5.00"),
         (7103, 6102, "Mobile hotspot", "5.00"),
         (7201, 6201, "International roaming", "12.00"),
+        (7202, 6202, "Mobile hotspot", "5.00"),
     ]:
         feature = _put(models.Feature, pk, plan=plans[plan], name=name, **_usd(amount, "MONTHLY"))
-        feature.offered_to.set([plans[plan].offered_to.first()])
+        feature.offered_to.set(plans[plan].offered_to.all())
 
     cookie, iphone_vz, galaxy_vz = devices[5101], devices[5102], devices[5103]
     galaxy_att, iphone_att = devices[5104], devices[5105]
@@ -272,6 +290,17 @@ def load(tenants: dict[str, Tenant]) -> None:
 
     _load_assets(acme, globex, plans, devices)
     _load_acknowledgements([acme, globex], verizon=verizon, att=att)
+
+
+def _load_included_features(plans: dict, included: dict[int, list[str]]) -> None:
+    """Each plan's included features, in this order (loading twice changes nothing; a feature
+    the list no longer has is dropped)."""
+    for pk, descriptions in included.items():
+        for position, description in enumerate(descriptions):
+            models.IncludedFeature.objects.update_or_create(
+                plan=plans[pk], position=position, defaults={"description": description}
+            )
+        plans[pk].included_features.filter(position__gte=len(descriptions)).delete()
 
 
 def _load_assets(acme: Tenant, globex: Tenant, plans: dict, devices: dict) -> None:

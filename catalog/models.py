@@ -211,6 +211,21 @@ class Plan(PriceFields):
         return self.name
 
 
+class IncludedFeature(models.Model):
+    """What a plan comes with at no extra charge ("Unlimited talk and text"), shown with the plan
+    as MobProc's `includedFeatures`: a description only, never ordered or priced apart."""
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="included_features")
+    description = models.CharField(max_length=200)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return self.description
+
+
 class Feature(PriceFields):
     """An optional feature of a plan (international roaming, hotspot...)."""
 
@@ -266,6 +281,8 @@ class ServiceAsset(TracksUpdates, models.Model):
         Status.ACTIVE: [
             TransactionType.ORDER_ACCESSORIES,
             TransactionType.UPGRADE,
+            # The line moves to another carrier, keeping its number (tutorials/orders/port_number).
+            TransactionType.PORT_NUMBER,
             TransactionType.SUSPEND,
             TransactionType.DEACTIVATE,
             TransactionType.UPDATE_FEATURES,
@@ -310,9 +327,18 @@ class ServiceAsset(TracksUpdates, models.Model):
     def __str__(self) -> str:
         return self.service_number
 
+    # The order actions about the device on the line (tutorials/move lists them on the device).
+    DEVICE_ORDER_ACTIONS = frozenset(
+        {TransactionType.UPGRADE, TransactionType.ORDER_ACCESSORIES, TransactionType.SWAP_DEVICES}
+    )
+
     @property
     def order_actions(self) -> list[str]:
         return [t.value for t in self.ORDER_ACTIONS[self.status]]
+
+    @property
+    def device_order_actions(self) -> list[str]:
+        return [t for t in self.order_actions if t in self.DEVICE_ORDER_ACTIONS]
 
     def monthly_cost(self) -> Decimal:
         """What the line costs a month now: its plan and features, those billed monthly (a

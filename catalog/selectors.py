@@ -22,8 +22,24 @@ def devices_offered(tenant: Tenant) -> QuerySet[Device]:
     return Device.objects.offered_to(tenant).select_related("manufacturer", "vendor")
 
 
+def devices_for_line(tenant: Tenant, service: ServiceAsset, *, port: bool) -> QuerySet[Device]:
+    """The offered devices a line may be ordered onto: for an upgrade, its carrier's; for a port
+    to another carrier, any other carrier's (tutorials/orders/port_number: not those only the
+    current carrier supports); and in both, those sold by no carrier in particular."""
+    offered = devices_offered(tenant)
+    if port:
+        return offered.exclude(vendor=service.vendor)
+    return offered.filter(Q(vendor=service.vendor) | Q(vendor=None))
+
+
 def plans_offered(tenant: Tenant) -> QuerySet[Plan]:
-    return Plan.objects.offered_to(tenant).select_related("vendor")
+    """Plans the tenant offers, with what each comes with read along (every page and answer
+    listing offered plans shows their included features): one query more, however many."""
+    return (
+        Plan.objects.offered_to(tenant)
+        .select_related("vendor")
+        .prefetch_related("included_features")
+    )
 
 
 def features_offered(tenant: Tenant) -> QuerySet[Feature]:

@@ -185,6 +185,16 @@ def change_plan(
     service.features.add(*add)
 
 
+@transaction.atomic
+def port_line(service: ServiceAsset, *, plan: Plan, features: Iterable[Feature]) -> None:
+    """The line, number kept, is with the plan's carrier now (PORT_NUMBER), on that plan and
+    exactly these features: the old carrier's end with the port."""
+    service.vendor, service.plan = plan.vendor, plan
+    service.save(update_fields=["vendor", "plan", "updated_at"])
+    service.features.set(features)
+    logger.info("line %s ported to %s", service.service_number, plan.vendor)
+
+
 def record_upgrade(service: ServiceAsset, when: datetime) -> None:
     service.last_device_upgrade = when
     service.save(update_fields=["last_device_upgrade"])

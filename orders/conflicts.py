@@ -3,8 +3,8 @@
 Each transaction type changes some aspects of a line and relies on others being as they are
 now. Two open orders conflict when one changes what the other changes or relies on: a line
 cannot be suspended while its upgrade is on its way, nor get two feature changes at once.
-The types that bring a number in (a port, a transfer in) have no line yet: they conflict with
-each other on the number.
+The types that bring a number in (the transfers in) have no line yet: they conflict with each
+other on the number.
 """
 
 from __future__ import annotations
@@ -20,6 +20,8 @@ STATUS, DEVICE, PLAN, FEATURES, OWNER = "status", "device", "plan", "features", 
 ASPECTS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     T.ORDER_ACCESSORIES: (frozenset(), frozenset({DEVICE})),
     T.UPGRADE: (frozenset({DEVICE, PLAN, FEATURES}), frozenset({STATUS})),
+    # The line moves to another carrier's plan and device (its carrier goes with the plan).
+    T.PORT_NUMBER: (frozenset({DEVICE, PLAN, FEATURES}), frozenset({STATUS})),
     T.SUSPEND: (frozenset({STATUS}), frozenset()),
     T.UNSUSPEND: (frozenset({STATUS}), frozenset()),
     T.DEACTIVATE: (frozenset({STATUS, DEVICE}), frozenset()),
@@ -31,7 +33,7 @@ ASPECTS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
 }
 
 # The types about a number not yet a line of the company: one open order per number.
-NUMBER_TYPES = frozenset({T.PORT_NUMBER, *T.transfers_in()})
+NUMBER_TYPES = T.transfers_in()
 
 OPEN_STATUSES = [
     Order.Status.ORDER_SUBMITTED,

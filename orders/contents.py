@@ -1,6 +1,7 @@
 """What an order may hold, and why not: catalog items the tenant offers and that go together,
-feature changes the line's plan allows, the devices a line is on and may move to, a number that
-may be brought over. The companion of orders.rules (what a line allows now).
+feature changes the line's plan allows, the devices a line is on and may move to, the carrier a
+line is ported to, a number that may be brought over. The companion of orders.rules (what a
+line allows now).
 
 Plain functions over rows already resolved (ids are the request reader's business), returning
 Blockers: one per problem, keyed by what it is about (an item's index in a list, or a part of
@@ -222,7 +223,22 @@ def new_device_blocker(tenant: Tenant, service: ServiceAsset | None, serial: str
     return None
 
 
-# --- A number brought over from another carrier ---------------------------------------------------
+# --- A line ported to another carrier (PORT_NUMBER) ----------------------------------------------
+
+
+def port_carrier_blocker(service: ServiceAsset, plan: Plan) -> Blocker | None:
+    """A port moves the line, number kept, to the plan's carrier: that must be another one than
+    the line's (a new plan of its own carrier is an upgrade or a feature change)."""
+    if plan.vendor_id == service.vendor_id:
+        return Blocker(
+            "SAME_CARRIER",
+            f"Line {service.service_number} is with {service.vendor.name} already: a port "
+            f"moves it to another carrier's plan.",
+        )
+    return None
+
+
+# --- A number brought over from another carrier (XFER_SERVICE_IN_AND_PORT) -----------------------
 
 PHONE_SEPARATORS = re.compile(r"[\s().+-]")
 

@@ -105,7 +105,10 @@ def _order_lines(request: OrderRequest) -> list[DraftLine]:
     current_features = list(service.features.all()) if service else []
     if plan is not None and (service is None or plan.pk != service.plan_id):
         lines.append(_draft_line(K.PLAN, plan, plan.vendor))
-        if service is not None and service.plan is not None:  # an upgrade changing plans
+        # An upgrade changing plans drops the line's plan and features. A port's old plan ends
+        # with the port at the carrier it leaves, which gets no order (one segment, the new
+        # carrier's): the order costs what the new carrier bills, as its tutorial sums it.
+        if request.transaction_type == TransactionType.UPGRADE and service.plan is not None:
             lines.append(_draft_line(K.PLAN, service.plan, service.vendor, action=A.REMOVE))
             lines += [_draft_line(K.FEATURE, f, service.vendor, action=A.REMOVE)
                       for f in current_features]  # fmt: skip

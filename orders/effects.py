@@ -81,7 +81,20 @@ def new_activation(order: Order) -> str:
 
 
 def port_number(order: Order) -> str:
-    return _new_line(order, order.service_number)
+    """The same line, number kept, with the new carrier: its plan and features, on the device
+    that carrier sent (registered as an upgrade's is)."""
+    items = _items(order)
+    device_item, reported = _delivered_device(items)
+    (plan_item,) = _of(items, K.PLAN)
+    service = order.service
+    _put_delivered_device(service, device_item, reported)
+    assets.port_line(
+        service, plan=plan_item.plan, features=[item.feature for item in _of(items, K.FEATURE)]
+    )
+    return (
+        f"Line {service.service_number} is with {plan_item.plan.vendor.name} now, on the "
+        f"{device_item.name}; the number is kept."
+    )
 
 
 def transfer_in(order: Order) -> str:

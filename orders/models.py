@@ -66,7 +66,8 @@ class Order(TracksUpdates, ConcurrentTransitionMixin, models.Model):
     service = models.ForeignKey(
         ServiceAsset, on_delete=models.PROTECT, null=True, blank=True, related_name="orders"
     )
-    # The number a PORT_NUMBER order brings in; for new lines, the number the carrier gave.
+    # The number a transfer in brings in; for new lines, the number the carrier gave (an order
+    # about a line, a PORT_NUMBER included, answers its line's number).
     service_number = models.CharField(max_length=30, blank=True)
     # What a transaction type asks for beyond its items, as its effect on the assets needs it:
     # existingDevice, newDevice, featureRequestComment, postalCode (validated, ids resolved).

@@ -52,9 +52,10 @@ def hint(field: PropertyField) -> str:
 
 def asks_contact_number(field: PropertyField) -> bool:
     """A text field asking for a phone number to reach the employee (CONTACT_NUMBER,
-    "Contact Phone Number", CONTACT_PHONE...)."""
+    "Contact Phone Number", CONTACT_PHONE...); not its extension (CONTACT_NUMBER_EXT, "Ext",
+    as tutorials/properties asks it beside the number), which the number would not fill."""
     words = set(f"{field.field_id} {field.label}".upper().replace("_", " ").split())
-    asks_number = bool({"NUMBER", "PHONE"} & words)
+    asks_number = bool({"NUMBER", "PHONE"} & words) and not {"EXT", "EXTENSION"} & words
     return field.type == Field.Type.TEXT and "CONTACT" in words and asks_number
 
 

@@ -31,6 +31,7 @@ NEEDS_DEVICE = frozenset({T.ORDER_ACCESSORIES, T.UPGRADE, T.SWAP_DEVICES})
 DONE_TO_LINES = {
     T.ORDER_ACCESSORIES: "get accessories",
     T.UPGRADE: "are upgraded",
+    T.PORT_NUMBER: "are ported to another carrier",
     T.SUSPEND: "are suspended",
     T.UNSUSPEND: "are resumed",
     T.DEACTIVATE: "are deactivated",

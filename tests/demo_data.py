@@ -17,7 +17,7 @@ from catalog.models import (
 )
 from portal.models import Department, Employee
 
-VERIZON, ATT = "Verizon Wireless", "AT&T Wireless"
+VERIZON, ATT, TMOBILE = "Verizon Wireless", "AT&T Wireless", "T-Mobile"
 
 
 def api_id(row) -> str:
@@ -83,6 +83,10 @@ def att() -> Vendor:
     return vendor(ATT)
 
 
+def tmobile() -> Vendor:
+    return vendor(TMOBILE)
+
+
 def united_states() -> Region:
     return region("United States")
 
@@ -95,6 +99,11 @@ def cookie_plus() -> Device:
 def iphone_15(carrier: str = VERIZON) -> Device:
     """Apple's iPhone 15: on Verizon acme's, on AT&T globex's."""
     return device("iPhone 15", carrier)
+
+
+def iphone_15_pro() -> Device:
+    """Apple's iPhone 15 Pro on T-Mobile, acme's: the carrier acme's lines may be ported to."""
+    return device("iPhone 15 Pro", TMOBILE)
 
 
 def galaxy_s24(carrier: str = VERIZON) -> Device:
@@ -115,6 +124,11 @@ def business_10gb() -> Plan:
 def business_unlimited_elite() -> Plan:
     """AT&T's plan, globex's."""
     return plan("Business Unlimited Elite")
+
+
+def business_unlimited_starter() -> Plan:
+    """T-Mobile's plan, acme's (for a port): 40.00 a month, with a mobile hotspot."""
+    return plan("Business Unlimited Starter")
 
 
 def roaming(plan: str = "Business Unlimited") -> Feature:

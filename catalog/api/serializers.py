@@ -12,6 +12,7 @@ from catalog.models import (
     Device,
     DeviceAsset,
     Feature,
+    IncludedFeature,
     Manufacturer,
     Plan,
     Region,
@@ -239,14 +240,26 @@ class DeviceSerializer(HrefSerializer, serializers.ModelSerializer):
 
 
 class FeatureSerializer(HrefSerializer, serializers.ModelSerializer):
+    """A plan's optional feature. MobProc's tutorials name a feature by `description`; `name`
+    (the same text) stays for the clients that read it."""
+
     href_view = "feature-detail"
     id = StringIdField()
+    description = serializers.CharField(
+        source="name", read_only=True, help_text="The feature's name (MobProc's key for it)"
+    )
     planId = serializers.CharField(source="plan_id")
     price = PriceField()
 
     class Meta:
         model = Feature
-        fields = ["id", "name", "planId", "price"]
+        fields = ["description", "id", "name", "planId", "price"]
+
+
+class IncludedFeatureSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = IncludedFeature
+        fields = ["description"]
 
 
 class PlanSerializer(HrefSerializer, serializers.ModelSerializer):
@@ -260,12 +273,29 @@ class PlanSerializer(HrefSerializer, serializers.ModelSerializer):
         fields = ["id", "name", "price", "vendor"]
 
 
-class PlanDetailSerializer(PlanSerializer):
-    optionalFeatures = serializers.SerializerMethodField()
+class CatalogPlanSerializer(PlanSerializer):
+    """A plan as `/catalog/plans` lists it: with what it comes with (`includedFeatures`, in
+    order; the queryset prefetches them, catalog.selectors.plans_offered). A line's plan
+    (ServiceSerializer) stays without them, as the assets' answers show it."""
+
+    includedFeatures = IncludedFeatureSerializer(
+        source="included_features", many=True, read_only=True
+    )
 
     class Meta(PlanSerializer.Meta):
-        fields = [*PlanSerializer.Meta.fields, "optionalFeatures"]
+        fields = [*PlanSerializer.Meta.fields, "includedFeatures"]
 
+
+class PlanDetailSerializer(CatalogPlanSerializer):
+    """A plan as `/catalog/plans/{id}` answers it: as the list shows it, with the optional
+    features the tenant offers on it (`optionalFeatures`, each named by `description`)."""
+
+    optionalFeatures = serializers.SerializerMethodField()
+
+    class Meta(CatalogPlanSerializer.Meta):
+        fields = [*CatalogPlanSerializer.Meta.fields, "optionalFeatures"]
+
+    @extend_schema_field(FeatureSerializer(many=True))
     def get_optionalFeatures(self, plan: Plan) -> list[dict]:
         features = self.context["offered_features"]
         return FeatureSerializer(features, many=True, context=self.context).data
@@ -407,9 +437,21 @@ class ServiceSummarySerializer(HrefSerializer, serializers.ModelSerializer):
         fields = ["contractDates", "id", "serviceNumber", "status"]
 
 
+class LineVendorSerializer(VendorSerializer):
+    """A line's carrier. tutorials/move names it twice, `billing` (who bills the line) and
+    `current` (whose network carries it); a Procure line has one carrier for both, so both name
+    it, beside the carrier's own keys (as seed 002 and the order tutorials show a vendor)."""
+
+    billing = VendorSerializer(source="*")
+    current = VendorSerializer(source="*")
+
+    class Meta(VendorSerializer.Meta):
+        fields = [*VendorSerializer.Meta.fields, "billing", "current"]
+
+
 class ServiceSerializer(ServiceSummarySerializer):
     accountHolder = EmployeeSerializer(source="account_holder")
-    vendor = VendorSerializer()
+    vendor = LineVendorSerializer()
     plan = PlanSerializer(allow_null=True)
     features = FeatureSerializer(many=True)
     device = serializers.SerializerMethodField()
@@ -436,7 +478,11 @@ class ServiceSerializer(ServiceSummarySerializer):
         device = getattr(service, "device", None)
         if device is None:
             return None
-        return DeviceAssetSummarySerializer(device, context=self.context).data
+        # Linked to its own record, as tutorials/move shows a line's device; the summary stays
+        # without the link where a confirmation shows it (seed 002).
+        href = absolute_url(self.context["request"], "device-asset-detail", pk=device.pk)
+        shown = DeviceAssetSummarySerializer(device, context=self.context).data
+        return {"_meta": {"href": href}, **shown, "orderActions": service.device_order_actions}
 
 
 class MeTenantSerializer(serializers.Serializer):

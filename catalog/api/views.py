@@ -26,6 +26,29 @@ from portal.api.views import (
 from portal.ids import is_id
 
 
+class IdParameterMixin:
+    """Reads a query parameter naming a row by id: absent or blank is None, anything but an id
+    a 400."""
+
+    def _id_parameter(self, name: str, what: str) -> int | None:
+        raw = self.request.query_params.get(name, "").strip()
+        if not raw:
+            return None
+        if not is_id(raw):
+            raise ApiError(400, "INVALID_QUERY", f"'{name}' must be {what}.")
+        return int(raw)
+
+    def _line(self, ctx) -> ServiceAsset | None:
+        """The line `?service=` names, among those the caller sees (another's is a 404)."""
+        service_id = self._id_parameter("service", "a service id")
+        if service_id is None:
+            return None
+        service = selectors.services_visible_to(ctx.actor).filter(pk=service_id).first()
+        if service is None:
+            raise ApiError(404, "SERVICE_NOT_FOUND", f"Service {service_id} does not exist.")
+        return service
+
+
 @extend_schema_view(
     get=extend_schema(
         parameters=[
@@ -36,7 +59,7 @@ from portal.ids import is_id
         ]
     )
 )
-class AccessoryList(ScopedQuerysetMixin, generics.ListAPIView):
+class AccessoryList(IdParameterMixin, ScopedQuerysetMixin, generics.ListAPIView):
     """Accessories the tenant offers; `?service=ID` keeps those that fit that line's device,
     `?compatibleWithDeviceAssetId=ID` those that fit that device (MobProc 1.1.0)."""
 
@@ -45,13 +68,10 @@ class AccessoryList(ScopedQuerysetMixin, generics.ListAPIView):
 
     def scoped_queryset(self, ctx):
         offered = selectors.accessories_offered(ctx.tenant)
-        service_id = self._id_parameter("service", "a service id")
+        service = self._line(ctx)
         asset_id = self._id_parameter("compatibleWithDeviceAssetId", "a device asset id")
         devices = []  # the device assets the accessories must fit
-        if service_id is not None:
-            service = selectors.services_visible_to(ctx.actor).filter(pk=service_id).first()
-            if service is None:
-                raise ApiError(404, "SERVICE_NOT_FOUND", f"Service {service_id} does not exist.")
+        if service is not None:
             devices.append(getattr(service, "device", None))
         if asset_id is not None:
             device = selectors.devices_visible_to(ctx.actor).filter(pk=asset_id).first()
@@ -65,14 +85,6 @@ class AccessoryList(ScopedQuerysetMixin, generics.ListAPIView):
                 pk__in=selectors.accessories_fitting(ctx.tenant, device.device).values("pk")
             )
         return offered
-
-    def _id_parameter(self, name: str, what: str) -> int | None:
-        raw = self.request.query_params.get(name, "").strip()
-        if not raw:
-            return None
-        if not is_id(raw):
-            raise ApiError(400, "INVALID_QUERY", f"'{name}' must be {what}.")
-        return int(raw)
 
 
 class AccessoryDetail(ScopedQuerysetMixin, ResourceDetail):
@@ -88,13 +100,44 @@ class DeviceFilter(filters.FilterSet):
     vendor = filters.NumberFilter(field_name="vendor_id")
 
 
-class DeviceList(ScopedQuerysetMixin, generics.ListAPIView):
+@extend_schema_view(
+    get=extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "service",
+                int,
+                description="Only devices this line may be ordered onto: its carrier's, or for "
+                "transactionType=PORT_NUMBER another carrier's",
+            ),
+            OpenApiParameter(
+                "transactionType",
+                str,
+                enum=TransactionType.values,
+                description="With `service`: what the devices are for",
+            ),
+        ]
+    )
+)
+class DeviceList(IdParameterMixin, ScopedQuerysetMixin, generics.ListAPIView):
+    """The devices the tenant offers; `?service=ID` (with `transactionType`, as
+    tutorials/orders/port_number asks for them) those that line may be ordered onto; `vendor`
+    narrows them to one carrier's."""
+
     serializer_class = s.DeviceSerializer
     collection_name = "devices"
     filterset_class = DeviceFilter
 
     def scoped_queryset(self, ctx):
-        return selectors.devices_offered(ctx.tenant)
+        transaction_type = self.request.query_params.get("transactionType", "").strip()
+        if transaction_type and transaction_type not in TransactionType.values:
+            raise ApiError(
+                400, "INVALID_QUERY", f"'transactionType' must be one of {TransactionType.values}."
+            )
+        service = self._line(ctx)
+        if service is None:
+            return selectors.devices_offered(ctx.tenant)
+        port = transaction_type == TransactionType.PORT_NUMBER
+        return selectors.devices_for_line(ctx.tenant, service, port=port)
 
 
 class DeviceDetail(ScopedQuerysetMixin, ResourceDetail):
@@ -110,7 +153,7 @@ class PlanFilter(filters.FilterSet):
 
 
 class PlanList(ScopedQuerysetMixin, generics.ListAPIView):
-    serializer_class = s.PlanSerializer
+    serializer_class = s.CatalogPlanSerializer
     collection_name = "plans"
     filterset_class = PlanFilter
 
@@ -156,7 +199,10 @@ class FeatureDetail(ScopedQuerysetMixin, ResourceDetail):
 
 
 class RegionFilter(filters.FilterSet):
-    parentRegion = IdFilter(field_name="parent_id")
+    parentRegion = IdFilter(
+        field_name="parent_id",
+        help_text="A country's id: its states or provinces instead of the countries",
+    )
 
     def filter_queryset(self, queryset):
         # Without ?parentRegion= (or with it blank) the list shows countries, not every state
@@ -166,17 +212,6 @@ class RegionFilter(filters.FilterSet):
         return super().filter_queryset(queryset)
 
 
-@extend_schema_view(
-    get=extend_schema(
-        parameters=[
-            OpenApiParameter(
-                "parentRegion",
-                {"type": "string", "pattern": "^[0-9]{1,18}$"},
-                description="A country's id: its states or provinces instead of the countries",
-            )
-        ]
-    )
-)
 class RegionList(generics.ListAPIView):
     """The countries; with `?parentRegion=ID` the states or provinces of that country
     (tutorials/states), each `type: STATE_PROVINCE` with its `parentId`."""
@@ -196,18 +231,9 @@ class RegionDetail(generics.RetrieveAPIView):
 
 
 class VendorFilter(filters.FilterSet):
-    type = filters.ChoiceFilter(choices=Vendor.Type.choices)
+    type = filters.ChoiceFilter(choices=Vendor.Type.choices, help_text="Only vendors of this type")
 
 
-@extend_schema_view(
-    get=extend_schema(
-        parameters=[
-            OpenApiParameter(
-                "type", enum=Vendor.Type.values, description="Only vendors of this type"
-            )
-        ]
-    )
-)
 class VendorList(generics.ListAPIView):
     """Vendors; `?type=CARRIER` keeps the carriers (MobProc 1.1.0, for a carrier selection
     list). Each with its `type`, `accessMethod` and `region`."""

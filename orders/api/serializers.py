@@ -75,6 +75,9 @@ def _line_representation(line, context: dict) -> dict:
         data["manufacturer"] = ManufacturerSerializer(line.manufacturer, context=context).data
     if line.kind == OrderItem.Kind.DEVICE:
         data["model"] = item.model
+    if line.kind == OrderItem.Kind.FEATURE:
+        # The tutorials name a feature by `description`; `name` stays for existing clients.
+        data["description"] = line.name
     return dict(sorted(data.items()))
 
 
@@ -96,8 +99,14 @@ def shopping_cart_representation(draft: OrderDraft, context: dict) -> dict:
         cart["device"] = devices[0]
     new_plan = [line for line in draft.lines if line.kind == K.PLAN and line.action == A.ADD]
     if new_plan:
+        plan = new_plan[0].catalog_item
         cart["plan"] = {
             **_line_representation(new_plan[0], context),
+            # What the plan comes with, as the catalog has it now (one query: an order has
+            # one new plan).
+            "includedFeatures": [
+                {"description": included.description} for included in plan.included_features.all()
+            ],
             "optionalFeatures": [
                 _line_representation(line, context)
                 for line in draft.lines
@@ -298,8 +307,15 @@ class OrderSegmentSerializer(serializers.ModelSerializer):
         return [row for row, _item in self._items(segment, OrderItem.Kind.ACCESSORY)]
 
     def get_features(self, segment: OrderSegment) -> list[dict]:
+        # `description` is MobProc's name of a feature (update_features' order), beside `name`;
+        # `id` the catalog feature's, as the tutorial's order lists it.
         return [
-            {**row, "action": item.action}
+            {
+                **row,
+                "id": str(item.feature_id) if item.feature_id else None,
+                "action": item.action,
+                "description": row["name"],
+            }
             for row, item in self._items(segment, OrderItem.Kind.FEATURE)
         ]
 

@@ -44,7 +44,9 @@ class OrderRequest:
     # UPDATE_FEATURES: [(feature, ADD or REMOVE)]
     feature_changes: list[tuple[Feature, str]] = field(default_factory=list)
     region: Region | None = None  # where a new line is registered (with `postal_code`)
-    port_number: str = ""  # PORT_NUMBER: the number brought in, digits only
+    # XFER_SERVICE_IN(_AND_PORT): the number brought in, digits only (a PORT_NUMBER names the
+    # line, `service`, whose number it keeps).
+    port_number: str = ""
     # The rest, stored on the order as its `details`: existingDevice, newDevice (both
     # resolved to ids and names), featureRequestComment, postalCode.
     details: dict = field(default_factory=dict)

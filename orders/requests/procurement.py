@@ -1,5 +1,5 @@
 """Procurement of a line: NEW_ACTIVATION, UPGRADE, PORT_NUMBER (a device, a plan and its
-features, accessories; where a new line is registered)."""
+features, accessories; where a new or ported line is registered)."""
 
 from __future__ import annotations
 
@@ -24,7 +24,6 @@ from orders.requests.common import (
     _accessories,
     _errors,
     _refuse,
-    _refuse_conflict,
 )
 from orders.requests.devices import ExistingDeviceMixin, device_details
 from portal.models import Tenant
@@ -128,32 +127,34 @@ class NewActivationRequestSerializer(NewLineRegionMixin, OrderRequestSerializer)
         }
 
 
-class PortNumberRequestSerializer(NewLineRegionMixin, OrderRequestSerializer):
-    """PORT_NUMBER: bring a number from another carrier, on a new device and plan. The losing
-    carrier's account details are order properties (configured per tenant)."""
+class PortNumberRequestSerializer(NewLineRegionMixin, ServiceOrderRequestSerializer):
+    """PORT_NUMBER (tutorials/orders/port_number): one of the tenant's lines moves to another
+    carrier, keeping its number, on that carrier's device and plan; where it is registered
+    then. The carrier's account details are order properties (configured per tenant). An
+    outside number brought in is XFER_SERVICE_IN_AND_PORT (orders.requests.transfers)."""
 
     transaction_type = TransactionType.PORT_NUMBER
 
-    serviceId = serializers.CharField(max_length=30)
     shoppingCart = LineCartSerializer()
     shipTo = ShipToSerializer()
 
-    def validate_serviceId(self, value: str) -> str:
-        number, blocker = contents.port_number(value)
-        _refuse(blocker or contents.live_number_blocker(self.context["tenant"], number))
-        _refuse_conflict(self, port_number=number)
-        return number
-
     def validate_shoppingCart(self, cart: dict) -> dict:
+        # The device and plan go together as a new line's do (the plan of the device's
+        # carrier), and that carrier must be another one than the line's.
         errors = line_cart_errors(self.context["tenant"], cart)
+        service = self.peek("serviceId")
+        if service is not None and "planId" not in errors:
+            blocker = contents.port_carrier_blocker(service, cart["planId"])
+            if blocker is not None:
+                errors.update(_errors({"plan": blocker}, {"plan": "planId"}))
         if errors:
             raise serializers.ValidationError(errors)
         return cart
 
     def extra(self, data: dict) -> dict:
         return {
+            **super().extra(data),
             **_line_cart_extra(data["shoppingCart"]),
-            "port_number": data["serviceId"],
             "region": data["regionId"],
             "ship_to": data["shipTo"],
             "details": {"postalCode": data["postalCode"]},

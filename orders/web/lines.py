@@ -1,6 +1,6 @@
 """Line pages: a line with its device, plan and open orders, and the care actions its status
 allows (suspend, resume, deactivate, change features, swap devices, transfer it to its holder
-personally).
+personally; an upgrade and a port to another carrier start here too, on their procurement pages).
 
 Which actions a line allows now, and why not (its status, its device, an open order in the
 way), is orders.rules', in the words the order request uses too; every other rule of a care
@@ -55,6 +55,11 @@ ACTIONS = {
         T.ORDER_ACCESSORIES, "Order accessories", "Chargers, cases and headsets that fit."
     ),
     T.UPGRADE: Action(T.UPGRADE, "Upgrade", "A new device for this line, and a new plan if due."),
+    T.PORT_NUMBER: Action(
+        T.PORT_NUMBER,
+        "Port to another carrier",
+        "Keep the number on another carrier's plan, with a device of theirs.",
+    ),
     T.SUSPEND: Action(
         T.SUSPEND,
         "Suspend",
@@ -154,6 +159,8 @@ def _action_url(service: ServiceAsset, action: Action) -> str:
         return f"{reverse('catalog:accessories')}?service={service.pk}"
     if action.type == T.UPGRADE:
         return reverse("orders:upgrade", args=[service.pk])
+    if action.type == T.PORT_NUMBER:
+        return reverse("orders:port", args=[service.pk])
     return reverse("orders:care", args=[service.pk, action.slug])
 
 

@@ -1,4 +1,5 @@
-"""Guided forms for procuring a line: a new line, an upgrade of a line, a number ported in.
+"""Guided forms for procuring a line: a new line, an upgrade of a line, a line ported to another
+carrier (its number kept).
 
 Each form is two steps on one URL: choose a device (no `?device=`), then the plan, its features
 and the rest of the order (`?device=<id>`). Posting the second step reads the inputs into a
@@ -13,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.utils.datastructures import MultiValueDict
@@ -43,7 +44,7 @@ from portal.web.pages import employee_required
 NEW_LINE = TransactionType.NEW_ACTIVATION
 UPGRADE = TransactionType.UPGRADE
 PORT = TransactionType.PORT_NUMBER
-# The hidden input carrying the order's number ("number" is the port form's number to bring over).
+# The hidden input carrying the order's number.
 NUMBER_FIELD = "order-number"
 
 # The upgrade's plan choice "keep the line's plan": no planId is sent.
@@ -54,12 +55,11 @@ REQUIRED_MESSAGES = {
     "shoppingCart.planId": "Choose a plan.",
     "regionId": "Choose the country where the line is registered.",
     "postalCode": "Enter the postal code where the line is registered.",
-    "serviceId": "Enter the number to bring over.",
 }
 PAGE_TITLES = {
     NEW_LINE: "A new line",
     UPGRADE: "Upgrade line {number}",
-    PORT: "Bring a number over",
+    PORT: "Port line {number} to another carrier",
 }
 
 
@@ -118,15 +118,26 @@ def new_line(request):
 
 @employee_required
 @require_http_methods(["GET", "POST"])
-def port_number(request):
-    """A number brought over from another carrier, on a new device and plan; the losing
-    carrier's account details are the tenant's PORT_NUMBER order properties."""
-    tenant = request.employee.tenant
-    devices = catalog_selectors.devices_offered(tenant)
+def port_number(request, pk: int):
+    """One of the employee's lines, number kept, moved to another carrier's device and plan
+    (tutorials/orders/port_number); the carrier's account details are the tenant's PORT_NUMBER
+    order properties. A line whose status allows no port gets a page saying why."""
+    employee = request.employee
+    service = get_object_or_404(catalog_selectors.services_visible_to(employee), pk=pk)
+    blocker = rules.care_blocker(service, PORT)
+    if blocker is not None:
+        context = {"kind": PORT, "service": service, "reason": blocker.message}
+        return render(request, "orders/procure_not_eligible.html", context, status=409)
+    devices = catalog_selectors.devices_for_line(employee.tenant, service, port=True)
     device = _chosen_device(request, devices)
     if device is None:
-        return _device_step(request, PORT, devices)
-    return _line_form(request, PORT, device=device, plans=_carrier_plans(tenant, device.vendor))
+        return _device_step(request, PORT, devices, service=service)
+    plans = [
+        plan
+        for plan in _carrier_plans(employee.tenant, device.vendor)
+        if plan.vendor_id != service.vendor_id
+    ]
+    return _line_form(request, PORT, device=device, plans=plans, service=service)
 
 
 @employee_required
@@ -145,10 +156,7 @@ def upgrade(request, pk: int):
             "eligible_from": blocker.eligible_from,
         }
         return render(request, "orders/procure_not_eligible.html", context, status=409)
-    # Devices of the line's carrier, or sold by no carrier in particular.
-    devices = catalog_selectors.devices_offered(employee.tenant).filter(
-        Q(vendor=service.vendor) | Q(vendor=None)
-    )
+    devices = catalog_selectors.devices_for_line(employee.tenant, service, port=False)
     device = _chosen_device(request, devices)
     if device is None:
         return _device_step(request, UPGRADE, devices, service=service)
@@ -215,6 +223,8 @@ def _line_form(
     POST checks it through orders.requests and goes to the review page, or shows each problem
     beside its input (400)."""
     employee = request.employee
+    # The line an upgrade keeps its plan and features on (a port leaves them with the carrier).
+    upgraded = service if kind == UPGRADE else None
     typed, number = _typed_values(request)
     countries = list(catalog_selectors.regions().filter(parent=None))
     if not countries:
@@ -237,7 +247,7 @@ def _line_form(
         initial=initial,
         contact_number=order_properties.known_contact_number(employee, service),
     )
-    options = _plan_options(employee.tenant, plans, typed, service)
+    options = _plan_options(employee.tenant, plans, typed, upgraded)
     chosen_accessories = set(typed.getlist("accessories")) if typed else set()
     for accessory in accessories or []:
         accessory.checked = str(accessory.pk) in chosen_accessories
@@ -251,8 +261,8 @@ def _line_form(
         "plan_options": options,
         "has_features": any(option.features for option in options),
         "accessories": accessories,
-        "preview": _preview(device, options, accessories or [], service),
-        "baseline": _line_monthly(service),
+        "preview": _preview(device, options, accessories or [], upgraded),
+        "baseline": _line_monthly(upgraded),
         "number": number,
         "number_field": NUMBER_FIELD,
     }
@@ -293,17 +303,13 @@ def _own_inputs(kind: str, countries: list[Region], home: Region, with_accessori
         inputs["accessories"] = Input(
             "accessories", "Accessories", "choice", "shoppingCart.accessoryIds"
         )
-    if kind == UPGRADE:
-        # The line itself (a conflicting open order, say) and the device traded in.
+    if kind in (UPGRADE, PORT):
+        # The line itself (its status, a conflicting open order).
         inputs["line"] = Input("line", "Line", "select", "serviceId")
+    if kind == UPGRADE:
+        # The device traded in.
         inputs["existing"] = Input("existing", "Device now", "select", "existingDevice")
         return inputs
-    if kind == PORT:
-        inputs["number"] = Input(
-            "number", "Number to bring over", "text", "serviceId", required=True,
-            max_length=30, hint="Digits; spaces, dashes and brackets are fine.",
-            autocomplete="tel", inputmode="tel",
-        )  # fmt: skip
     inputs["line_region"] = Input(
         "line-region", "Country", "select", "regionId", required=True, value=str(home.pk),
         choices=[Choice(str(r.pk), r.name) for r in countries],
@@ -367,7 +373,7 @@ def _order_fields(kind: str, data, device: Device, service: ServiceAsset | None)
         fields["existingDevice"] = _existing_device(service)
         return fields
     if kind == PORT:
-        fields["serviceId"] = data.get("number", "").strip()
+        fields["serviceId"] = str(service.pk)
     fields["regionId"] = data.get("line-region", "")
     fields["postalCode"] = data.get("postal-code", "").strip()
     return {key: value for key, value in fields.items() if value != ""}

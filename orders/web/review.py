@@ -143,7 +143,7 @@ HEADLINES = {
     TransactionType.NEW_ACTIVATION: "A new line",
     TransactionType.UPGRADE: "Upgrade line {number}",
     TransactionType.ORDER_ACCESSORIES: "Accessories for line {number}",
-    TransactionType.PORT_NUMBER: "Bring number {port} over to us",
+    TransactionType.PORT_NUMBER: "Port line {number} to another carrier",
     TransactionType.SUSPEND: "Suspend line {number}",
     TransactionType.UNSUSPEND: "Resume line {number}",
     TransactionType.DEACTIVATE: "Deactivate line {number}",

@@ -15,10 +15,11 @@ urlpatterns = [
     path("review/<str:number>/", review.review, name="review"),
     # Procurement: guided forms.
     path("lines/new/", procurement.new_line, name="new-line"),
-    path("lines/port/", procurement.port_number, name="port"),
     # A personal line brought into the company (XFER_SERVICE_IN, _AND_PORT).
     path("lines/bring/", transfers.bring_line, name="bring-line"),
     path("lines/<int:pk>/upgrade/", procurement.upgrade, name="upgrade"),
+    # The line moved to another carrier, its number kept (PORT_NUMBER).
+    path("lines/<int:pk>/port/", procurement.port_number, name="port"),
     # A line and its care actions (action: suspend, unsuspend, deactivate, features, swap,
     # transfer-out).
     path("lines/<int:pk>/", lines.line_detail, name="line"),

@@ -30,7 +30,8 @@ def test_peter_suspends_his_line_and_after_marias_approval_it_is_suspended(
     expect(peter).to_have_url(line_url)
     expect(peter.get_by_test_id("line-number")).to_contain_text("Active")
     expect(peter.get_by_test_id("device")).to_contain_text("LG Cookie Plus")
-    expect(peter.locator("[data-action]")).to_have_count(7)  # the six care orders, transfer out
+    # the six care orders, a port to another carrier, a transfer out
+    expect(peter.locator("[data-action]")).to_have_count(8)
     screenshot(peter, "line")
 
     # He chooses Suspend, picks a reason and continues to the review

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from catalog.models import Accessory, Device, Feature, Plan
+from catalog.models import Accessory, Device, Feature, Plan, ServiceAsset
 from portal.models import Employee
 from tests.demo_data import (
     ATT,
@@ -15,6 +15,7 @@ from tests.demo_data import (
     business_10gb,
     business_unlimited,
     business_unlimited_elite,
+    business_unlimited_starter,
     cookie_plus,
     department,
     galaxy_charger,
@@ -22,10 +23,12 @@ from tests.demo_data import (
     hotspot,
     hotspot_10gb,
     iphone_15,
+    iphone_15_pro,
     line_of,
     otterbox,
     phone_of,
     roaming,
+    tmobile,
     united_states,
     vehicle_charger,
     verizon,
@@ -192,7 +195,7 @@ def test_devices_are_the_tenants(peter_api, gina_api, demo):
     assert ids(items) == set(
         Device.objects.filter(offered_to=demo.acme).values_list("pk", flat=True)
     )
-    assert ids(items) == pks(cookie_plus(), iphone_15(), galaxy_s24())
+    assert ids(items) == pks(cookie_plus(), iphone_15(), galaxy_s24(), iphone_15_pro())
     cookie_id = api_id(cookie_plus())
     cookie = next(item for item in items if item["id"] == cookie_id)
     assert cookie["model"] == "Cookie Plus" and cookie["manufacturer"]["id"] == "LG"
@@ -200,13 +203,31 @@ def test_devices_are_the_tenants(peter_api, gina_api, demo):
     globex_devices = pks(galaxy_s24(ATT), iphone_15(ATT))
     assert ids(collection(gina_api.get("catalog/devices"), "devices")) == globex_devices
     apple = collection(peter_api.get("catalog/devices?manufacturer=Apple"), "devices")
-    assert ids(apple) == pks(iphone_15())
+    assert ids(apple) == pks(iphone_15(), iphone_15_pro())
+
+
+def test_devices_for_a_line_are_its_carriers_and_for_a_port_another_carriers(
+    peter_api, peter, maria
+):
+    # tutorials/orders/port_number: /catalog/devices?transactionType=PORT_NUMBER&service=…&vendor=…
+    line = api_id(line_of(peter))  # with Verizon
+
+    def devices(query: str) -> set[int]:
+        return ids(collection(peter_api.get(f"catalog/devices?service={line}&{query}"), "devices"))
+
+    assert devices("transactionType=UPGRADE") == pks(cookie_plus(), iphone_15(), galaxy_s24())
+    assert devices("transactionType=PORT_NUMBER") == pks(iphone_15_pro())
+    assert devices(f"transactionType=PORT_NUMBER&vendor={tmobile().pk}") == pks(iphone_15_pro())
+    assert devices(f"transactionType=PORT_NUMBER&vendor={verizon().pk}") == set()
+    assert_error(peter_api.get(f"catalog/devices?service={line_of(maria).pk}"), 404)
+    assert_error(peter_api.get("catalog/devices?service=abc"), 400)
+    assert_error(peter_api.get(f"catalog/devices?service={line}&transactionType=PORT"), 400)
 
 
 def test_plans_and_their_optional_features(peter_api, gina_api, demo):
     items = collection(peter_api.get("catalog/plans"), "plans")
     assert ids(items) == set(Plan.objects.filter(offered_to=demo.acme).values_list("pk", flat=True))
-    assert ids(items) == pks(business_unlimited(), business_10gb())
+    assert ids(items) == pks(business_unlimited(), business_10gb(), business_unlimited_starter())
     globex_plans = collection(gina_api.get("catalog/plans"), "plans")
     assert ids(globex_plans) == pks(business_unlimited_elite())
 
@@ -229,7 +250,8 @@ def test_plans_and_their_optional_features(peter_api, gina_api, demo):
 
 def test_features_by_plan(peter_api, gina_api):
     ten_gb, elite = business_10gb().pk, business_unlimited_elite().pk
-    acme_features = pks(roaming(), hotspot(), hotspot_10gb())
+    starter_hotspot = hotspot("Business Unlimited Starter")
+    acme_features = pks(roaming(), hotspot(), hotspot_10gb(), starter_hotspot)
     assert ids(collection(peter_api.get("catalog/features"), "features")) == acme_features
     ten_gb_features = collection(peter_api.get(f"catalog/features?plan={ten_gb}"), "features")
     assert ids(ten_gb_features) == pks(hotspot_10gb())
@@ -303,6 +325,17 @@ def test_services_of_an_employee_are_their_own_lines(peter_api, peter, maria):
     detail = peter_api.get(f"assets/services/{peters_line}")
     assert detail.status_code == 200 and detail.json()["service"] == line
     assert_error(peter_api.get(f"assets/services/{line_of(maria).pk}"), 404)
+
+
+def test_a_line_names_its_carrier_as_billing_and_current_and_its_devices_actions(peter_api, peter):
+    # tutorials/move: a line's `vendor.billing` and `vendor.current`, its device's orderActions
+    (line,) = collection(peter_api.get("assets/services"), "services")
+    carrier = {key: line["vendor"][key] for key in ("_meta", "id", "logoUrl", "name")}
+    assert line["vendor"]["billing"] == line["vendor"]["current"] == carrier
+    assert line["device"]["orderActions"] == ["ORDER_ACCESSORIES", "UPGRADE", "SWAP_DEVICES"]
+    ServiceAsset.objects.filter(pk=line_of(peter).pk).update(status=ServiceAsset.Status.SUSPENDED)
+    (suspended,) = collection(peter_api.get("assets/services"), "services")
+    assert suspended["device"]["orderActions"] == []
 
 
 def test_a_tenant_admin_sees_every_line_of_the_tenant(ada_api, peter, maria, sam, gina):

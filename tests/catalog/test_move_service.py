@@ -13,8 +13,8 @@ from tests.demo_data import api_id, employee, line_of
 
 pytestmark = pytest.mark.django_db
 
-# The tutorial's response, its key paths that Procure's line record has (Procure's line has
-# one carrier, `vendor`, not billing and current ones; the holder as `employee`).
+# The tutorial's response, its key paths that these tests read (every key path of it:
+# tests/portal/test_documented_examples.py).
 MOVE_PATHS = {
     "_meta", "_meta.href", "id", "serviceNumber", "status", "contractDates",
     "contractDates.start", "contractDates.end", "contractDates.activated",

@@ -19,7 +19,7 @@ import pytest
 
 from catalog.demo import US_REGION_ID
 from catalog.models import Device, Vendor
-from tests.demo_data import att, verizon
+from tests.demo_data import att, tmobile, verizon
 
 BASE = "http://testserver/api/v1"
 DOC_BASE = "https://tngo-mobproc.cloudhub.io/mobproc/v1"
@@ -224,7 +224,8 @@ def test_vendors_type_filter(peter_api, value, expected):
     vendors = items(peter_api.get(f"vendors?type={value}"), "vendors")
     assert {vendor["type"] for vendor in vendors} == expected
     if value == "CARRIER":
-        assert {str(verizon().pk), str(att().pk)} == {vendor["id"] for vendor in vendors}
+        carriers = {str(verizon().pk), str(att().pk), str(tmobile().pk)}
+        assert carriers == {vendor["id"] for vendor in vendors}
 
 
 def test_vendors_type_filter_blank_is_absent(peter_api):

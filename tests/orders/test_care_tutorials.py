@@ -29,23 +29,10 @@ TUTORIAL_TYPES = {
 NOT_KEPT: dict[str, set[str]] = {
     "suspend": set(),
     "unsuspend": set(),
-    # Procure names a feature by `name` (the catalog's, as the plans' features are shown); the
-    # tutorial's `description` is the same text under another key. An order's segment lists its
-    # features as items (name, price, action) as it lists accessories, without the catalog id.
-    "update_features": {
-        "shoppingCart.features.description",
-        "orderSegments.items.features.description",
-        "orderSegments.items.features.id",
-    },
+    "update_features": set(),
     "deactivate": set(),
     "order_accessories": set(),
-    # The catalog keeps no included features of a plan; a plan's optional features are named by
-    # `name`, the tutorial's `description` (as above).
-    "new_activation": {
-        "shoppingCart.plan.includedFeatures",
-        "shoppingCart.plan.includedFeatures.description",
-        "shoppingCart.plan.optionalFeatures.description",
-    },
+    "new_activation": set(),
 }
 
 

@@ -1,5 +1,5 @@
 """Open orders that stand in each other's way: a line cannot be deactivated while its suspension
-is pending, nor get two feature changes at once; a number cannot be ported in twice."""
+is pending, nor get two feature changes at once, nor be ported while it is upgraded."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from tests.conftest import seed_order_request
 from tests.demo_data import api_id, hotspot, line_of, verizon
 from tests.orders.test_transaction_types import (
     NUMBER,
+    offer_the_port_carrier,
     order_body,
     problems,
     undone,
@@ -153,13 +154,22 @@ def test_a_second_open_order_on_a_line_is_refused_exactly_when_the_two_conflict(
 # What each type changes or relies on, spelled out from the line's point of view:
 # accessories need the device as it is; an upgrade changes everything but the status.
 EXPECTED_RIVALS = {
-    "ORDER_ACCESSORIES": {"UPGRADE", "DEACTIVATE", "SWAP_DEVICES", "XFER_SERVICE_OUT"},
+    "ORDER_ACCESSORIES": {
+        "UPGRADE",
+        "PORT_NUMBER",
+        "DEACTIVATE",
+        "SWAP_DEVICES",
+        "XFER_SERVICE_OUT",
+    },
     "UPGRADE": set(conflicts.ASPECTS),
+    # A port puts the line on another carrier's device, plan and features, as an upgrade does.
+    "PORT_NUMBER": set(conflicts.ASPECTS),
     "SUSPEND": set(conflicts.ASPECTS) - {"ORDER_ACCESSORIES"},
     "UNSUSPEND": set(conflicts.ASPECTS) - {"ORDER_ACCESSORIES"},
     "DEACTIVATE": set(conflicts.ASPECTS),
     "UPDATE_FEATURES": {
         "UPGRADE",
+        "PORT_NUMBER",
         "SUSPEND",
         "UNSUSPEND",
         "DEACTIVATE",
@@ -243,28 +253,26 @@ def test_resubmitting_after_the_order_completed_still_returns_that_order(
     assert again.json()["order"]["orderId"] == str(suspension.pk)
 
 
-# --- Two ports of one number --------------------------------------------------------------------
+# --- A line being ported ------------------------------------------------------------------------
 
 
-def test_a_number_being_ported_in_cannot_be_ported_in_again(peter_api, submit):
-    # Given peter's open port-in of (203) 555-0100
+def test_a_line_being_ported_gets_no_other_port_nor_upgrade_meanwhile(peter_api, submit):
+    # Given peter's open port of his line to AT&T
+    offer_the_port_carrier()
     port = submit(body_of("PORT_NUMBER", "P-1"))
 
-    # When the same number, written another way, is ported in under another order number
-    body = body_of("PORT_NUMBER", "P-2", serviceId="203.555.0100")
-    confirming = peter_api.post("orders?confirm=true", body)
-    submitting = peter_api.post("orders", body)
+    for kind in ("PORT_NUMBER", "UPGRADE", "UPDATE_FEATURES"):
+        # When another order changing its device, plan or features comes under another number
+        body = body_of(kind, f"{kind}-2")
+        confirming = peter_api.post("orders?confirm=true", body)
+        submitting = peter_api.post("orders", body)
 
-    # Then it is refused naming the open port-in
-    for response in (confirming, submitting):
-        assert problems(response) == [(SERVICE_ID, "CONFLICTING_ORDER")]
-        message = response.json()["errors"][0]["message"]
-        assert f"#{port.pk}" in message and "2035550100" in message
+        # Then it is refused naming the open port, at the line
+        for response in (confirming, submitting):
+            assert problems(response) == [(SERVICE_ID, "CONFLICTING_ORDER")], kind
+            message = response.json()["errors"][0]["message"]
+            assert f"#{port.pk}" in message and NUMBER in message and "port number" in message
     assert Order.objects.count() == 1
-
-    # While another number may be ported in meanwhile
-    other = peter_api.post("orders", body_of("PORT_NUMBER", "P-3", serviceId="2035550101"))
-    assert other.status_code == 200, other.json()
 
 
 # --- Racing submits -----------------------------------------------------------------------------

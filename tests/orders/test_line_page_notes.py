@@ -37,8 +37,9 @@ def test_an_open_accessories_order_blocks_what_changes_the_device_in_plain_words
 
     link = f'<a href="/orders/{order.pk}/">#{order.pk}</a>'
     expected = f"Not now: order {link} (accessories) is open on this line."
-    # (and a transfer out: the device leaves the company with the line)
-    blocked = ("UPGRADE", "DEACTIVATE", "SWAP_DEVICES", "XFER_SERVICE_OUT")
+    # (and a transfer out: the device leaves the company with the line; and a port: the line
+    # moves to another carrier's device)
+    blocked = ("UPGRADE", "PORT_NUMBER", "DEACTIVATE", "SWAP_DEVICES", "XFER_SERVICE_OUT")
     assert notes(html) == {kind: expected for kind in blocked}
     assert "a order accessories" not in html and "order accessories order" not in html
     # What to do about it is said once, not beside every action

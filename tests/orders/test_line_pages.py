@@ -146,7 +146,8 @@ def test_an_active_lines_actions_lead_to_their_pages(web):
     html = web.get(f"/lines/{line}/").content.decode()
 
     for href in [
-        f"/catalog/?service={line}", f"/lines/{line}/upgrade/", f"/lines/{line}/suspend/",
+        f"/catalog/?service={line}", f"/lines/{line}/upgrade/", f"/lines/{line}/port/",
+        f"/lines/{line}/suspend/",
         f"/lines/{line}/deactivate/", f"/lines/{line}/features/", f"/lines/{line}/swap/",
     ]:  # fmt: skip
         assert f'href="{href}"' in html, href
@@ -159,7 +160,8 @@ def test_a_deactivated_line_says_nothing_can_be_ordered(web):
     html = web.get(f"/lines/{peters_line_pk()}/").content.decode()
 
     assert "This line is deactivated; nothing can be ordered for it" in html
-    assert 'href="/lines/new/"' in html and 'href="/lines/port/"' in html
+    assert 'href="/lines/new/"' in html and 'href="/lines/bring/"' in html
+    assert "/port/" not in html  # a deactivated line is ported nowhere
 
 
 def test_accessories_need_a_catalog_device_on_the_line(web, line):
@@ -521,4 +523,5 @@ def test_home_links_each_line_to_its_page_and_offers_new_lines(web):
 
     assert f'href="/lines/{peters_line_pk()}/">2035557676</a>' in html
     assert '<a class="btn small" href="/lines/new/">New line</a>' in html
-    assert '<a class="btn small" href="/lines/port/">Bring your number</a>' in html
+    # A number from elsewhere comes in as a personal line (a port moves one of the lines)
+    assert '<a class="btn small" href="/lines/bring/">Bring a personal line</a>' in html

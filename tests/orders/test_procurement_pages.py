@@ -1,6 +1,6 @@
-"""The guided forms for a new line, an upgrade and a number ported in, through Django's test
-client: the steps, a valid form going to the review page (nothing stored until submitted
-there), every refused input shown beside its field, and who may upgrade which line."""
+"""The guided forms for a new line, an upgrade and a line ported to another carrier, through
+Django's test client: the steps, a valid form going to the review page (nothing stored until
+submitted there), every refused input shown beside its field, and who may upgrade which line."""
 
 from __future__ import annotations
 
@@ -21,18 +21,21 @@ from tests.demo_data import (
     att,
     business_10gb,
     business_unlimited,
+    business_unlimited_elite,
     cookie_plus,
     galaxy_charger,
     galaxy_s24,
     hotspot,
     hotspot_10gb,
     iphone_15,
+    iphone_15_pro,
     line_of,
     roaming,
     united_states,
     verizon,
 )
 from tests.factories import DeviceFactory, PlanFactory
+from tests.orders.test_transaction_types import offer_the_port_carrier
 
 
 def us_id() -> str:
@@ -114,11 +117,11 @@ def new_line_form() -> dict:
 
 
 def port_form() -> dict:
+    """Peter's line to AT&T: Business Unlimited Elite (50.00) with its roaming (12.00)."""
     return {
         **ship_to(),
-        "number": "(203) 555-0100",
-        "plan": ten_gb_id(),
-        "features": [hotspot_10gb_id()],
+        "plan": api_id(business_unlimited_elite()),
+        "features": [api_id(roaming("Business Unlimited Elite"))],
         "line-region": us_id(),
         "postal-code": "06477",
         "prop-PORT_IN-LOSING_CARRIER": "T-Mobile",
@@ -136,7 +139,8 @@ def new_line_url() -> str:
 
 
 def port_url() -> str:
-    return f"/lines/port/?device={iphone_id()}"
+    """Peter's line ported, on AT&T's iPhone 15 (719.00)."""
+    return f"/lines/{peters_line_pk()}/port/?device={api_id(iphone_15(ATT))}"
 
 
 def upgrade_url() -> str:
@@ -205,7 +209,8 @@ def test_new_line_starts_with_the_devices_the_company_offers(web):
 
     html = response.content.decode()
     assert response.status_code == 200
-    offered = [iphone_15(), cookie_plus(), galaxy_s24()]  # Apple, LG, Samsung
+    # Apple, LG, Samsung (T-Mobile's iPhone 15 Pro, acme's carrier to port to, among them)
+    offered = [iphone_15(), iphone_15_pro(), cookie_plus(), galaxy_s24()]
     assert [d.pk for d in response.context["devices"]] == [device.pk for device in offered]
     for text in ["LG Cookie Plus", "49.99 USD", "Apple iPhone 15", "729.00 USD", "Galaxy S24"]:
         assert text in html, text
@@ -228,7 +233,7 @@ def test_the_device_list_runs_a_bounded_number_of_queries(web, demo, django_asse
     with django_assert_max_num_queries(DEVICE_LIST_MAX_QUERIES):
         response = web.get("/lines/new/")
 
-    assert len(response.context["devices"]) == 33
+    assert len(response.context["devices"]) == 34
 
 
 def test_step_two_offers_the_devices_carrier_plans_their_features_and_fitting_accessories(
@@ -361,23 +366,45 @@ def test_a_device_the_company_does_not_offer_is_not_found(web):
     assert web.get("/lines/new/?device=abc").status_code == 404
 
 
-# --- A number brought over ----------------------------------------------------------------------
+# --- A line ported to another carrier ----------------------------------------------------------
 
 
-def test_port_asks_for_the_number_and_the_losing_carriers_account(web):
-    devices = web.get("/lines/port/")
+@pytest.fixture
+def port_carrier(demo):
+    """acme offers AT&T's iPhone 15 and Business Unlimited Elite (globex's in the demo)."""
+    offer_the_port_carrier()
+
+
+def test_the_line_page_starts_a_port_with_devices_of_other_carriers_only(
+    web, port_carrier, django_assert_max_num_queries
+):
+    line = web.get(f"/lines/{peters_line_pk()}/").content.decode()
+    assert f'href="/lines/{peters_line_pk()}/port/"' in line
+
+    with django_assert_max_num_queries(DEVICE_LIST_MAX_QUERIES + 1):  # + the line
+        devices = web.get(f"/lines/{peters_line_pk()}/port/")
+
+    # Then only the AT&T and T-Mobile iPhones are offered: peter's line is with Verizon already
+    assert [d.pk for d in devices.context["devices"]] == [iphone_15(ATT).pk, iphone_15_pro().pk]
+    assert f'href="?device={api_id(iphone_15(ATT))}"' in devices.content.decode()
+    assert web.get(f"/lines/{peters_line_pk()}/port/?device={iphone_id()}").status_code == 404
+
+
+def test_port_asks_for_the_new_carriers_plan_and_the_carriers_account(web, port_carrier):
     response = web.get(port_url())
 
     html = response.content.decode()
-    assert f'href="?device={iphone_id()}"' in devices.content.decode()
-    assert 'type="tel"' in field_block(html, "serviceId")
+    assert response.status_code == 200
+    assert radio_values(html, "plan") == [api_id(business_unlimited_elite())]  # no Verizon plan
+    assert 'data-testid="line-now"' in html and "2035557676" in html
+    assert 'name="number"' not in html  # the line keeps its number: nothing to type
     for path in ["LOSING_CARRIER", "ACCOUNT_NUMBER", "ACCOUNT_PIN", "BILLING_NAME"]:
         assert f'data-field="properties.PORT_IN.{path}"' in html, path
     assert 'name="accessories"' not in html  # a port carries no accessories
 
 
-def test_a_valid_port_is_reviewed_then_stored_with_its_number(
-    web, django_capture_on_commit_callbacks
+def test_a_valid_port_is_reviewed_then_stored_for_the_line(
+    web, port_carrier, django_capture_on_commit_callbacks
 ):
     number = review_number(web.post(port_url(), port_form()))
     assert Order.objects.count() == 0
@@ -385,35 +412,59 @@ def test_a_valid_port_is_reviewed_then_stored_with_its_number(
     review = web.get(f"/review/{number}/").content.decode()
     order = submit_review(web, number, django_capture_on_commit_callbacks)
 
-    assert "Bring number 2035550100 over to us" in review
+    assert "Port line 2035557676 to another carrier" in review
     assert order.transaction_type == "PORT_NUMBER"
-    assert order.service_number == "2035550100"
+    assert order.service_id == peters_line_pk()
+    assert list(order.segments.values_list("vendor__name", flat=True)) == [ATT]
     assert items_of(order) == {
         ("DEVICE", "ADD", "Apple iPhone 15"),
-        ("PLAN", "ADD", "Business 10 GB"),
-        ("FEATURE", "ADD", "Mobile hotspot"),
+        ("PLAN", "ADD", "Business Unlimited Elite"),
+        ("FEATURE", "ADD", "International roaming"),
     }
 
 
-def test_a_number_already_active_is_refused_beside_the_number(web):
-    response = web.post(port_url(), {**port_form(), "number": "2035557676"})
-
-    assert response.status_code == 400
-    assert errors_beside(response, "serviceId") == [
-        "2035557676 is already an active line of Acme Corporation: there is nothing to port."
-    ]
-    assert "already an active line" in field_block(response.content.decode(), "serviceId")
-    assert Order.objects.count() == 0
-
-
-def test_the_losing_carriers_pin_is_required(web):
-    response = web.post(port_url(), {**port_form(), "prop-PORT_IN-ACCOUNT_PIN": ""})
+def test_every_problem_of_a_port_is_shown_beside_its_input(web, port_carrier):
+    response = web.post(
+        port_url(), {**port_form(), "prop-PORT_IN-ACCOUNT_PIN": "", "postal-code": "ABCDE"}
+    )
 
     assert response.status_code == 400
     assert errors_beside(response, "properties.PORT_IN.ACCOUNT_PIN") == [
         "Account PIN (transfer PIN) is required."
     ]
+    assert errors_beside(response, "postalCode")
     assert Order.objects.count() == 0
+
+
+def test_an_open_upgrade_on_the_line_is_shown_with_the_line_on_the_port_form(
+    web, peters_line, port_carrier, django_capture_on_commit_callbacks
+):
+    submit_review(
+        web,
+        review_number(web.post(upgrade_url(), upgrade_form())),
+        django_capture_on_commit_callbacks,
+    )
+
+    response = web.post(port_url(), port_form())
+
+    assert response.status_code == 400
+    assert "2035557676" in errors_beside(response, "serviceId")[0]
+    html = response.content.decode()
+    line_card = html[html.index('data-testid="line-now"') :].split("</section>")[0]
+    assert "has an open upgrade order" in line_card
+    assert Order.objects.count() == 1
+
+
+def test_a_suspended_line_cannot_be_ported(web, peters_line):
+    peters_line.status = ServiceAsset.Status.SUSPENDED
+    peters_line.save()
+
+    response = web.get(f"/lines/{peters_line_pk()}/port/")
+
+    assert response.status_code == 409
+    html = response.content.decode()
+    assert "This line cannot be ported now" in html
+    assert "is suspended: only active lines are ported to another carrier" in html
 
 
 # --- An upgrade ---------------------------------------------------------------------------------
@@ -589,7 +640,9 @@ def order_number_of(html: str) -> str:
     return re.search(r'name="order-number" value="(WEB-[0-9A-F]+)"', html)[1]
 
 
-def test_a_guided_form_sent_twice_is_one_order(web, django_capture_on_commit_callbacks):
+def test_a_guided_form_sent_twice_is_one_order(
+    web, port_carrier, django_capture_on_commit_callbacks
+):
     # Peter's browser sends the port form again (a double click, a reload after a timeout)
     page = web.get(port_url()).content.decode()
     posted = {**port_form(), "order-number": order_number_of(page)}

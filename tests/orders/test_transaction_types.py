@@ -51,6 +51,7 @@ BODY_TYPES = ["NEW_ACTIVATION", "UPGRADE", "PORT_NUMBER", *CARE_TYPES]
 ACTIVE_ACTIONS = [
     "ORDER_ACCESSORIES",
     "UPGRADE",
+    "PORT_NUMBER",
     "SUSPEND",
     "DEACTIVATE",
     "UPDATE_FEATURES",
@@ -144,13 +145,17 @@ def bodies() -> dict[str, dict]:
             },
             "shipTo": ship_to(),
         },
+        # peter's Verizon line to AT&T (whose items acme offers only once
+        # offer_the_port_carrier() ran): an iPhone 15 (719.00) on Business Unlimited Elite
+        # (50.00) with its roaming (12.00).
         "PORT_NUMBER": {
-            "serviceId": "(203) 555-0100",
+            "serviceId": line,
             "regionId": api_id(united_states()),
             "postalCode": "06477",
             "shoppingCart": {
-                "deviceId": api_id(iphone_15()),
-                "planId": api_id(business_unlimited()),
+                "deviceId": api_id(iphone_15(ATT)),
+                "planId": api_id(business_unlimited_elite()),
+                "optionalFeatureIds": [api_id(roaming("Business Unlimited Elite"))],
             },
             "shipTo": ship_to(),
             "properties": PORT_IN,
@@ -200,6 +205,14 @@ def order_body(transaction_type: str, external_number: str | None = None, **chan
         else:
             request[key] = value
     return {"orderRequest": request}
+
+
+def offer_the_port_carrier() -> None:
+    """acme offers AT&T's iPhone 15, Business Unlimited Elite and its roaming (globex's in the
+    demo): a carrier for peter's Verizon line to be ported to."""
+    acme = Tenant.objects.get(slug="acme")
+    for item in (iphone_15(ATT), business_unlimited_elite(), roaming("Business Unlimited Elite")):
+        item.offered_to.add(acme)
 
 
 def cart(transaction_type: str, **changes) -> dict:
@@ -743,40 +756,31 @@ def test_new_activation_waits_for_manager_and_it_then_a_new_line_is_active(
     assert devices_of(peter_api)[line["device"]["id"]]["catalogDeviceId"] == api_id(galaxy_s24())
 
 
-def test_port_number_brings_the_number_in_as_a_new_line(
-    peter_api, submit, approve, carrier_checks, maria, ada
-):
-    body = order_body("PORT_NUMBER")
+def test_port_number_confirms_the_line_on_the_new_carriers_device_and_plan(peter_api):
+    offer_the_port_carrier()
 
-    confirmation = confirmed(peter_api, body)
+    confirmation = confirmed(peter_api, order_body("PORT_NUMBER"))
 
-    # Then the number is shown as digits only, with the device and plan it will be on
-    assert confirmation["serviceNumber"] == "2035550100"
-    assert costs(confirmation) == {"ONETIME": 729.0, "MONTHLY": 45.0}
+    # Then the line ported is named with its number and the device it is on now
+    assert confirmation["service"]["id"] == api_id(peters_line())
+    assert confirmation["service"]["serviceNumber"] == NUMBER
+    assert confirmation["device"]["serialNumber"] == serial(ESN, "ESN")
+    # and the new carrier's device, plan and feature, costing what the new carrier bills (the
+    # old plan ends with the port: nothing is taken off)
     shopping = confirmation["shoppingCart"]
     assert (shopping["device"]["id"], shopping["plan"]["id"]) == (
-        api_id(iphone_15()),
-        api_id(business_unlimited()),
+        api_id(iphone_15(ATT)),
+        api_id(business_unlimited_elite()),
     )
-    assert shopping["plan"]["optionalFeatures"] == []
-    assert confirmation["shipTo"]["name"] == "Peter Edwards"
+    assert shopping["plan"]["vendor"]["name"] == ATT
+    assert ids(shopping["plan"]["optionalFeatures"]) == [
+        api_id(roaming("Business Unlimited Elite"))
+    ]
+    assert "features" not in shopping and "removedPlan" not in shopping
+    assert costs(confirmation) == {"ONETIME": 719.0, "MONTHLY": 62.0}
+    assert confirmation["region"]["id"] == api_id(united_states())
+    assert confirmation["postalCode"] == "06477"
     assert_nothing_stored()
-
-    order = submit(body)
-    assert waiting_for(order) == ["Maria Lopez"]
-    approve(order, maria)
-    assert waiting_for(order) == IT
-    approve(order, ada)
-    carrier_checks(order, DELAY + 1)
-    assert status_of(order) == Order.Status.SHIPPED
-    carrier_checks(order, 2 * DELAY + 1)
-
-    assert status_of(order) == Order.Status.COMPLETE
-    line = lines_of(peter_api)["2035550100"]
-    assert line["status"] == "ACTIVE"
-    assert line["plan"]["id"] == api_id(business_unlimited())
-    assert line["device"]["model"] == "iPhone 15"
-    assert peter_api.get(f"orders/{order.pk}").json()["order"]["serviceNumber"] == "2035550100"
 
 
 # --- Rules: each refusal with its code and field; nothing stored --------------------------------
@@ -935,20 +939,35 @@ def refusals() -> dict[str, list[Refusal]]:
         ],
         PORT: [
             Refusal(
-                "number-is-a-live-line",
-                order_body(PORT, serviceId=NUMBER),
-                [(f"{R}.serviceId", "NUMBER_ALREADY_ACTIVE")],
+                "suspended-line",
+                order_body(PORT),
+                [(f"{R}.serviceId", "SERVICE_NOT_ELIGIBLE")],
+                given=lambda: (offer_the_port_carrier(), line_status("SUSPENDED")()),
             ),
             Refusal(
-                "number-is-a-suspended-line",
-                order_body(PORT, serviceId=NUMBER),
-                [(f"{R}.serviceId", "NUMBER_ALREADY_ACTIVE")],
-                given=line_status("SUSPENDED"),
+                "unknown-line",
+                order_body(PORT, serviceId="999999999"),
+                [(f"{R}.serviceId", "NOT_FOUND")],
+                given=offer_the_port_carrier,
             ),
             Refusal(
-                "not-a-phone-number",
-                order_body(PORT, serviceId="call me"),
-                [(f"{R}.serviceId", "INVALID_FORMAT")],
+                # Verizon's iPhone and plan for a Verizon line: no other carrier to port to
+                "same-carrier",
+                order_body(PORT, shoppingCart=cart(UP, optionalFeatureIds=[])),
+                [(f"{R}.shoppingCart.planId", "SAME_CARRIER")],
+                given=offer_the_port_carrier,
+            ),
+            Refusal(
+                "device-and-plan-of-different-carriers",
+                order_body(PORT, shoppingCart=cart(PORT, deviceId=api_id(iphone_15()))),
+                [(f"{R}.shoppingCart.planId", "NOT_COMPATIBLE")],
+                given=offer_the_port_carrier,
+            ),
+            Refusal(
+                "device-not-offered",  # AT&T's Galaxy S24 is globex's only
+                order_body(PORT, shoppingCart=cart(PORT, deviceId=api_id(galaxy_s24(ATT)))),
+                [(f"{R}.shoppingCart.deviceId", "NOT_AVAILABLE")],
+                given=offer_the_port_carrier,
             ),
             Refusal(
                 "no-account-details",
@@ -957,6 +976,7 @@ def refusals() -> dict[str, list[Refusal]]:
                     (f"{R}.properties.PORT_IN.ACCOUNT_NUMBER", "REQUIRED"),
                     (f"{R}.properties.PORT_IN.ACCOUNT_PIN", "REQUIRED"),
                 ],
+                given=offer_the_port_carrier,
             ),
         ],
         "status changes": [
@@ -1127,44 +1147,6 @@ def test_a_shorter_upgrade_period_of_the_tenant_makes_the_line_eligible(peter_ap
     assert confirmation["shoppingCart"]["device"]["id"] == api_id(iphone_15())
 
 
-def test_a_deactivated_number_may_be_ported_in_again(
-    peter_api, submit, approve, carrier_checks, maria, ian
-):
-    # Given peter's number 2035557676 belongs to a deactivated line
-    old_line = api_id(peters_line())
-    ServiceAsset.objects.filter(pk=old_line).update(status="DEACTIVATED")
-
-    # When he ports that number in
-    body = order_body("PORT_NUMBER", serviceId="203-555-7676")
-    confirmation = confirmed(peter_api, body)
-    order = submit(body)
-
-    # Then it is accepted: only live lines hold their number
-    assert confirmation["serviceNumber"] == NUMBER
-    approve(order, maria)
-    approve(order, ian)
-    carrier_checks(order, 2 * DELAY + 1)
-    assert status_of(order) == Order.Status.COMPLETE
-    # And the number is on a new active line, beside the deactivated one
-    response = peter_api.get("assets/services", {"serviceNumber": NUMBER})
-    found = response.json()["services"]["items"]
-    assert sorted((line["id"] == old_line, line["status"]) for line in found) == [
-        (False, "ACTIVE"),
-        (True, "DEACTIVATED"),
-    ]
-
-
-def test_a_live_number_written_with_its_country_code_cannot_be_ported_in(peter_api):
-    # Given peter's live line 2035557676; when a port-in names it as +1 203 555 7676
-    response = peter_api.post(
-        "orders?confirm=true", order_body("PORT_NUMBER", serviceId="+1 203 555 7676")
-    )
-
-    # Then it is the same phone number, already a line of acme (observed: 200, and on
-    # completion a second line 12035557676 would be created)
-    assert problems(response) == [(f"{R}.serviceId", "NUMBER_ALREADY_ACTIVE")]
-
-
 def test_swap_to_an_unknown_serial_type_lists_the_types_there_are(peter_api):
     body = order_body("SWAP_DEVICES", newDevice=new_device(serialNumber=serial(NEW_IMEI, "SIM")))
 
@@ -1235,7 +1217,14 @@ def test_every_problem_of_a_swap_is_listed_at_once(peter_api):
 @pytest.mark.parametrize("holder", ["gina", "maria"], ids=["other-tenant", "colleague"])
 def test_a_line_peter_may_not_see_does_not_exist_for_him(peter_api, subtests, holder):
     service = api_id(line_of(holder))
-    for kind in ["UPGRADE", "SUSPEND", "DEACTIVATE", "UPDATE_FEATURES", "SWAP_DEVICES"]:
+    for kind in [
+        "UPGRADE",
+        "PORT_NUMBER",
+        "SUSPEND",
+        "DEACTIVATE",
+        "UPDATE_FEATURES",
+        "SWAP_DEVICES",
+    ]:
         with subtests.test(kind):
             # Given gina's line in globex, or maria's in acme
             body = order_body(kind, serviceId=service)

@@ -52,8 +52,9 @@ NUMBER = "2035557676"  # peter's company line, on Verizon, on his Cookie Plus
 OWN_NUMBER = "2035551111"  # peter's own line, not the company's (the tutorials' number)
 TYPES = ["XFER_SERVICE_OUT", "XFER_SERVICE_IN", "XFER_SERVICE_IN_AND_PORT"]
 # The bring pages' queries, session, user, employee and navigation counts included: a list of
-# carriers or devices, and the form (with the carrier's info blocks and acknowledgements).
-BRING_LIST_MAX_QUERIES, BRING_FORM_MAX_QUERIES = 8, 17
+# carriers or devices, and the form (with the carrier's info blocks and acknowledgements, and
+# the plans' included features, one prefetch).
+BRING_LIST_MAX_QUERIES, BRING_FORM_MAX_QUERIES = 8, 18
 
 
 def out_properties(**changes) -> list[dict]:
@@ -489,13 +490,9 @@ def test_the_number_must_be_a_phone_number(peter_api):
     ]
 
 
-@pytest.mark.parametrize("first", ["PORT_NUMBER", "XFER_SERVICE_IN", "XFER_SERVICE_IN_AND_PORT"])
+@pytest.mark.parametrize("first", ["XFER_SERVICE_IN", "XFER_SERVICE_IN_AND_PORT"])
 def test_an_open_order_bringing_the_same_number_in_stands_in_the_way(peter_api, submit, first):
-    if first == "PORT_NUMBER":
-        rival = order_body("PORT_NUMBER", "RIVAL", serviceId=OWN_NUMBER)
-    else:
-        rival = body(first, "RIVAL")
-    rival_order = submit(rival)
+    rival_order = submit(body(first, "RIVAL"))
 
     for second in ["XFER_SERVICE_IN", "XFER_SERVICE_IN_AND_PORT"]:
         response = peter_api.post("orders?confirm=true", body(second))
@@ -504,11 +501,37 @@ def test_an_open_order_bringing_the_same_number_in_stands_in_the_way(peter_api, 
             ("orderRequest.properties.MISCELLANEOUS.SERVICE_NUMBER", "CONFLICTING_ORDER")
         ], second
         assert f"#{rival_order.pk}" in response.json()["errors"][0]["message"]
-    # And a port of that number too
+
+
+def test_a_port_number_names_a_company_line_not_a_number_to_bring_in(peter_api):
+    # PORT_NUMBER moves one of the company's lines to another carrier (tutorials/orders/
+    # port_number): an outside number in serviceId is no line id. Bringing one in is
+    # XFER_SERVICE_IN_AND_PORT.
     response = peter_api.post(
         "orders?confirm=true", order_body("PORT_NUMBER", "P-2", serviceId=OWN_NUMBER)
     )
-    assert problems(response) == [("orderRequest.serviceId", "CONFLICTING_ORDER")]
+
+    assert ("orderRequest.serviceId", "NOT_FOUND") in problems(response)
+
+
+def test_a_deactivated_number_may_be_brought_in_again(peter_api, submit, approve, carrier_checks):
+    # Given peter's company number belongs to a deactivated line
+    old_line = line_of("peter")
+    ServiceAsset.objects.filter(pk=old_line.pk).update(status="DEACTIVATED")
+
+    # When he brings it in from AT&T as his own line, ported to a company plan
+    request = body("XFER_SERVICE_IN_AND_PORT", properties=in_properties(SERVICE_NUMBER=NUMBER))
+    order = submit(request)
+    through_approval(order, approve)
+    carrier_checks(order, 2 * DELAY + 1)
+
+    # Then only live lines hold their number: it is a new active line, beside the old one
+    assert status_of(order) == Order.Status.COMPLETE
+    found = peter_api.get("assets/services", {"serviceNumber": NUMBER}).json()["services"]
+    assert sorted((line["id"] == str(old_line.pk), line["status"]) for line in found["items"]) == [
+        (False, "ACTIVE"),
+        (True, "DEACTIVATED"),
+    ]
 
 
 def test_a_transfer_in_is_on_a_plan_of_the_lines_own_carrier(peter_api):
@@ -580,8 +603,9 @@ def test_an_acknowledgement_given_twice_is_refused(peter_api):
 # --- The tutorials' examples: every key path present ---------------------------------------------
 
 
-# The catalog keeps no included features of a plan: the tutorials' plans list some.
-NOT_KEPT = {"shoppingCart.plan.includedFeatures", "shoppingCart.plan.includedFeatures.description"}
+# Paths of the tutorials' examples Procure deliberately does not answer: none now (a plan's
+# included features are kept in the catalog, catalog.IncludedFeature).
+NOT_KEPT: set[str] = set()
 
 
 def test_the_copied_tutorials_are_the_shared_ones():
