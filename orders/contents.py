@@ -256,9 +256,9 @@ def port_number(value: str) -> tuple[str, Blocker | None]:
     return number, None
 
 
-def live_number_blocker(tenant: Tenant, number: str, *, bring: str = "port") -> Blocker | None:
+def live_number_blocker(tenant: Tenant, number: str) -> Blocker | None:
     """The number is a live line of the tenant already (written with or without a country
-    code): there is nothing to bring over (`bring`: "port", "transfer in")."""
+    code): there is nothing to transfer in."""
     same_number = Q(service_number__in=[number[-n:] for n in range(7, len(number) + 1)]) | Q(
         service_number__endswith=number
     )
@@ -268,7 +268,8 @@ def live_number_blocker(tenant: Tenant, number: str, *, bring: str = "port") -> 
     if live.exists():
         return Blocker(
             "NUMBER_ALREADY_ACTIVE",
-            f"{number} is already an active line of {tenant.name}: there is nothing to {bring}.",
+            f"{number} is already an active line of {tenant.name}: "
+            "there is nothing to transfer in.",
         )
     return None
 

@@ -164,7 +164,7 @@ class TransferInRequestSerializer(
         tenant = self.context["tenant"]
         blocker = (
             blocker
-            or contents.live_number_blocker(tenant, value, bring="transfer in")
+            or contents.live_number_blocker(tenant, value)
             or rules.conflict_blocker(
                 tenant=tenant,
                 transaction_type=self.transaction_type,
