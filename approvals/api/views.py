@@ -22,7 +22,7 @@ from approvals.workflow_input import WorkflowInputSerializer
 from orders import drafts as order_drafts
 from orders import selectors as order_selectors
 from orders.api.serializers import OrderSerializer
-from orders.api.views import OrderBodySerializer
+from orders.api.views import OrderBodySerializer, represented_in_order
 from orders.models import Order
 from orders.requests import parse_order_request
 from portal.api.views import ScopedQuerysetMixin, api_context
@@ -86,13 +86,13 @@ class ApprovalInbox(ScopedQuerysetMixin, generics.ListAPIView):
     deferred_join = True  # a deep page reads its own rows only (ordering: id last)
 
     def scoped_queryset(self, ctx):
-        awaiting = order_selectors.awaiting_decision_by(ctx.actor)
-        return order_selectors.with_details(awaiting, segments=False, approvers=True).order_by(
-            "updated_at", "id"
-        )
+        return order_selectors.awaiting_decision_by(ctx.actor).order_by("updated_at", "id")
 
-    def get_serializer_context(self):
-        return {**super().get_serializer_context(), "include_approvers": True}
+    def page_rows(self, ids: list[int]) -> list[dict]:
+        return represented_in_order(self.request, ids, segments=False, approvers=True)
+
+    def list(self, request, *args, **kwargs):
+        return self.get_paginated_response(self.paginate_queryset(self.get_queryset()))
 
 
 def _workflows(ctx):

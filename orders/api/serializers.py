@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from catalog.api.serializers import (
@@ -14,9 +15,9 @@ from catalog.api.serializers import (
     model_href,
 )
 from catalog.models import Manufacturer, Recurrence, Region, TransactionType
-from orders.models import Order, OrderHistory, OrderItem, OrderSegment, Shipment
+from orders.models import Order, OrderHistory, OrderItem, Shipment
 from orders.services import OrderDraft
-from portal.api.serializers import EmployeeSerializer, absolute_url, built_once, price
+from portal.api.serializers import EmployeeSerializer, absolute_url, price
 
 STAMP = serializers.DateTimeField().to_representation
 TRANSFER_TYPES = frozenset({TransactionType.XFER_SERVICE_OUT, *TransactionType.transfers_in()})
@@ -214,20 +215,13 @@ def described_device(device: dict, context: dict) -> dict:
     return dict(sorted(shown.items()))
 
 
-class OrderItemSerializer(serializers.ModelSerializer):
-    imageUrl = serializers.CharField(source="image_url")
-    manufacturer = ManufacturerSerializer(allow_null=True)
-    price = serializers.SerializerMethodField()
-
-    class Meta:
-        model = OrderItem
-        fields = ["imageUrl", "manufacturer", "name", "price"]
-
-    def get_price(self, item: OrderItem) -> dict:
-        return price(item.price_amount, item.price_currency, item.price_recurrence)
+# The shapes of stored orders, for the OpenAPI document: orders.api.representations builds
+# them (from rows, not model instances: see there why).
 
 
 class ShipmentSerializer(serializers.ModelSerializer):
+    """A shipment (orders.api.representations.shipment_item)."""
+
     id = serializers.CharField(source="pk")
     orderSegmentId = serializers.CharField(source="segment_id")
     trackingNumber = serializers.CharField(source="tracking_number")
@@ -252,14 +246,27 @@ def person(employee) -> dict | None:
     return {"id": str(employee.pk), "name": employee.full_name}
 
 
+@extend_schema_field(
+    {
+        "type": "object",
+        "nullable": True,
+        "properties": {"id": {"type": "string"}, "name": {"type": "string"}},
+    }
+)
+class PersonField(serializers.DictField):
+    """{id, name} of an employee, or null (person)."""
+
+
 class HistorySerializer(serializers.ModelSerializer):
+    """An entry of an order's history (orders.api.representations.history_item)."""
+
     id = serializers.CharField(source="pk")
     orderSegmentId = serializers.CharField(source="segment_id", allow_null=True)
     fromStatus = serializers.CharField(source="from_status")
     status = serializers.CharField(source="to_status")
     dateTime = serializers.DateTimeField(source="created_at")
-    actor = serializers.SerializerMethodField()
-    onBehalfOf = serializers.SerializerMethodField()
+    actor = PersonField(read_only=True, allow_null=True)
+    onBehalfOf = PersonField(read_only=True, allow_null=True)
 
     class Meta:
         model = OrderHistory
@@ -275,84 +282,11 @@ class HistorySerializer(serializers.ModelSerializer):
             "note",
         ]
 
-    def get_actor(self, entry: OrderHistory) -> dict | None:
-        return person(entry.actor)
-
-    def get_onBehalfOf(self, entry: OrderHistory) -> dict | None:
-        return person(entry.on_behalf_of)
-
-
-class OrderSegmentSerializer(serializers.ModelSerializer):
-    orderSegmentId = serializers.CharField(source="pk")
-    vendor = VendorSerializer()
-    accessories = serializers.SerializerMethodField()
-    features = serializers.SerializerMethodField()
-    plan = serializers.SerializerMethodField()
-
-    class Meta:
-        model = OrderSegment
-        fields = ["accessories", "features", "orderSegmentId", "plan", "status", "vendor"]
-
-    def _items(self, segment: OrderSegment, kind: str) -> list[dict]:
-        # One item serializer for the whole answer: building one per list of items deep-copies
-        # its fields every time, which was most of a list's cost.
-        items = built_once(self, OrderItemSerializer)
-        return [
-            (items.to_representation(item), item)
-            for item in segment.items.all()
-            if item.kind == kind
-        ]
-
-    def get_accessories(self, segment: OrderSegment) -> list[dict]:
-        return [row for row, _item in self._items(segment, OrderItem.Kind.ACCESSORY)]
-
-    def get_features(self, segment: OrderSegment) -> list[dict]:
-        # `description` is MobProc's name of a feature (update_features' order), beside `name`;
-        # `id` the catalog feature's, as the tutorial's order lists it.
-        return [
-            {
-                **row,
-                "id": str(item.feature_id) if item.feature_id else None,
-                "action": item.action,
-                "description": row["name"],
-            }
-            for row, item in self._items(segment, OrderItem.Kind.FEATURE)
-        ]
-
-    def get_plan(self, segment: OrderSegment) -> dict:
-        """The plan this segment puts the line on, if any (features are listed apart)."""
-        plans = [row for row, i in self._items(segment, OrderItem.Kind.PLAN) if i.action == "ADD"]
-        # A new plan's features added with it, as the upgrade tutorial's order lists them.
-        added = [
-            {"description": row["name"], "price": row["price"]}
-            for row, item in self._items(segment, OrderItem.Kind.FEATURE)
-            if item.action == "ADD"
-        ]
-        return {**(plans[0] if plans else {}), "optionalFeatures": added if plans else []}
-
-    def to_representation(self, segment: OrderSegment) -> dict:
-        data = super().to_representation(segment)
-        request = self.context["request"]
-        base = absolute_url(request, "order-history", pk=segment.order_id)
-        meta = {
-            "hrefHistory": f"{base}?orderSegment={segment.pk}",
-            "hrefShipments": absolute_url(request, "order-shipments", pk=segment.order_id)
-            + f"?orderSegment={segment.pk}",
-        }
-        devices = [row for row, _item in self._items(segment, OrderItem.Kind.DEVICE)]
-        if devices:
-            # The segment's device (a line has one), as the upgrade and transfer tutorials
-            # show it; no MobProc page or seed has a list of them.
-            data["device"] = devices[0]
-        if self.context.get("include_shipments"):
-            shipments = built_once(self, ShipmentSerializer)
-            data["shipments"] = [shipments.to_representation(s) for s in segment.shipments.all()]
-        return {"_meta": meta, **data}
-
 
 class OrderSerializer(serializers.ModelSerializer):
-    """A stored order (seed 002 step 5). Context flags pick the optional parts:
-    include_segments, include_history, include_shipments."""
+    """A stored order (seed 002 step 5; orders.api.representations.order_representations),
+    with its optional parts as the include flags ask: orderSegments, orderHistory, a
+    segment's shipments, pendingApprovalLevel and approver."""
 
     orderId = serializers.CharField(source="pk")
     transactionType = serializers.CharField(source="transaction_type")
@@ -364,9 +298,9 @@ class OrderSerializer(serializers.ModelSerializer):
     # The last change as MobProc 1.1.0 names it on every order (POST /orders answers, lists
     # and /orders/{id}; the transfer tutorials of 1.3.6 show it too).
     updated = serializers.DateTimeField(source="updated_at", read_only=True)
-    costSummary = serializers.SerializerMethodField()
-    serviceNumber = serializers.SerializerMethodField()
-    shipTo = serializers.SerializerMethodField()
+    costSummary = serializers.ListField(child=serializers.DictField(), read_only=True)
+    serviceNumber = serializers.CharField(allow_null=True, read_only=True)
+    shipTo = serializers.DictField(allow_null=True, read_only=True)
 
     class Meta:
         model = Order
@@ -385,38 +319,3 @@ class OrderSerializer(serializers.ModelSerializer):
             "transactionType",
             "updated",
         ]
-
-    def get_costSummary(self, order: Order) -> list[dict]:
-        return cost_summary(order.cost_onetime, order.cost_monthly, order.currency)
-
-    def get_serviceNumber(self, order: Order) -> str | None:
-        return order.service.service_number if order.service else (order.service_number or None)
-
-    def get_shipTo(self, order: Order) -> dict | None:
-        # Nothing shipped (a care order): an empty address, as the swap tutorial's order has it.
-        shown = ship_to_representation(order.ship_to, order.region, self.context)
-        return shown if shown is not None else {"address": []}
-
-    def to_representation(self, order: Order) -> dict:
-        data = super().to_representation(order)
-        data.update(details_representation(order.details, self.context))
-        comment = order.details.get("featureRequestComment")
-        if comment:
-            data["featureRequestComment"] = comment
-        if self.context.get("include_segments"):
-            segments = built_once(self, OrderSegmentSerializer)
-            data["orderSegments"] = {
-                "items": [segments.to_representation(s) for s in order.segments.all()]
-            }
-        if self.context.get("include_approvers"):
-            pending = getattr(order, "pending_approvers", [])
-            people = EmployeeSerializer(context=self.context)
-            data["pendingApprovalLevel"] = pending[0].level if pending else None
-            data["approver"] = [people.to_representation(a.employee) for a in pending]
-        if self.context.get("include_history"):
-            history = built_once(self, HistorySerializer)
-            data["orderHistory"] = {
-                "items": [history.to_representation(e) for e in order.history.all()]
-            }
-        href = absolute_url(self.context["request"], "order-detail", pk=order.pk)
-        return {"_meta": {"href": href}, **data}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.db.models import Q
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
@@ -14,6 +15,14 @@ from rest_framework.views import APIView
 from catalog import selectors as catalog_selectors
 from catalog.models import TransactionType
 from orders import drafts, properties, selectors, services
+from orders.api.representations import (
+    HISTORY_COLUMNS,
+    SHIPMENT_COLUMNS,
+    history_item,
+    order_representation,
+    order_representations,
+    shipment_item,
+)
 from orders.api.serializers import (
     HistorySerializer,
     OrderSerializer,
@@ -109,16 +118,16 @@ class OrderCollection(ScopedQuerysetMixin, generics.ListAPIView):
     deferred_join = True
 
     def scoped_queryset(self, ctx):
-        return self._with_included(selectors.order_list_visible_to(ctx.actor))
+        return selectors.order_list_visible_to(ctx.actor)
 
-    def _with_included(self, orders):
-        return selectors.with_details(
-            orders,
-            segments=flag(self.request, "includeOrderSegments"),
-            history=flag(self.request, "includeOrderHistory"),
-            shipments=flag(self.request, "includeOrderShipments"),
-            approvers=flag(self.request, "includeApprovers"),
-        )
+    def included(self) -> dict:
+        """The parts the include flags ask for (order_representations' keywords)."""
+        return {
+            "segments": flag(self.request, "includeOrderSegments"),
+            "history": flag(self.request, "includeOrderHistory"),
+            "shipments": flag(self.request, "includeOrderShipments"),
+            "approvers": flag(self.request, "includeApprovers"),
+        }
 
     def count_rows(self, orders) -> int:
         """totalCount: unfiltered, counted branch by branch (selectors.count_visible_to); a
@@ -127,24 +136,16 @@ class OrderCollection(ScopedQuerysetMixin, generics.ListAPIView):
             return orders.count()
         return selectors.count_visible_to(api_context(self.request).actor)
 
-    def page_rows(self, ids: list[int]):
-        """The page's orders (the visibility filter picked their ids: not applied again), in
-        the order of the ids (the list's own, or the one ?sort= asked for)."""
-        tenant = api_context(self.request).tenant
-        rows = self._with_included(Order.objects.filter(tenant=tenant, pk__in=ids))
-        by_id = {order.pk: order for order in rows}
-        return [by_id[pk] for pk in ids if pk in by_id]
+    def page_rows(self, ids: list[int]) -> list[dict]:
+        """The page's orders, represented (the visibility filter picked their ids: not applied
+        again), in the order of the ids (the list's own, or the one ?sort= asked for)."""
+        return represented_in_order(self.request, ids, **self.parts)
 
-    def get_serializer_context(self):
-        context = super().get_serializer_context()
-        context.update(
-            include_segments=flag(self.request, "includeOrderSegments")
-            or flag(self.request, "includeOrderShipments"),
-            include_history=flag(self.request, "includeOrderHistory"),
-            include_shipments=flag(self.request, "includeOrderShipments"),
-            include_approvers=flag(self.request, "includeApprovers"),
-        )
-        return context
+    def list(self, request, *args, **kwargs):
+        # Read (and refused when malformed) before counting: an empty page checks them too.
+        self.parts = self.included()
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        return self.get_paginated_response(page)
 
     @extend_schema(
         request=OrderBodySerializer,
@@ -188,10 +189,17 @@ class OrderCollection(ScopedQuerysetMixin, generics.ListAPIView):
             return self._submitted(order)
 
     def _submitted(self, order: Order) -> Response:
-        order = selectors.with_details(Order.objects.filter(pk=order.pk)).get()
-        context = {**self.get_serializer_context(), "include_segments": True}
-        data = OrderSerializer(order, context=context).data
+        data = order_representation(order.pk, self.request, **{**self.included(), "segments": True})
         return Response({"order": data, "status": "SUCCESS"})
+
+
+def represented_in_order(request, ids: list[int], **parts) -> list[dict]:
+    """The orders of `ids` (of the caller's tenant, each one the caller may see: the caller
+    has checked), represented, in the order of `ids`."""
+    tenant = api_context(request).tenant
+    orders = Order.objects.filter(tenant=tenant, pk__in=ids)
+    by_id = {int(data["orderId"]): data for data in order_representations(orders, request, **parts)}
+    return [by_id[pk] for pk in ids if pk in by_id]
 
 
 def visible_order(request, pk: int) -> Order:
@@ -206,25 +214,19 @@ class OrderDetail(ScopedQuerysetMixin, generics.RetrieveAPIView):
     schema = ResourceDetailSchema()
 
     def scoped_queryset(self, ctx):
-        return selectors.with_details(
-            selectors.orders_visible_to(ctx.actor),
-            history=flag(self.request, "includeOrderHistory"),
-            shipments=flag(self.request, "includeOrderShipments"),
-            approvers=flag(self.request, "includeApprovers"),
-        )
-
-    def get_serializer_context(self):
-        context = super().get_serializer_context()
-        context.update(
-            include_segments=True,
-            include_history=flag(self.request, "includeOrderHistory"),
-            include_shipments=flag(self.request, "includeOrderShipments"),
-            include_approvers=flag(self.request, "includeApprovers"),
-        )
-        return context
+        return selectors.orders_visible_to(ctx.actor)
 
     def retrieve(self, request, *args, **kwargs):
-        return Response({self.resource_name: self.get_serializer(self.get_object()).data})
+        orders = self.get_queryset().filter(pk=self.kwargs["pk"])
+        parts = {
+            "history": flag(request, "includeOrderHistory"),
+            "shipments": flag(request, "includeOrderShipments"),
+            "approvers": flag(request, "includeApprovers"),
+        }
+        found = order_representations(orders, request, **parts)
+        if not found:
+            raise Http404
+        return Response({self.resource_name: found[0]})
 
 
 @extend_schema_view(get=extend_schema(parameters=[SEGMENT_PARAMETER]))
@@ -239,10 +241,15 @@ class SegmentScopedList(ScopedQuerysetMixin, generics.ListAPIView):
             raise ApiError(404, "SEGMENT_NOT_FOUND", f"Order {order.pk} has no segment {raw}.")
         return {"segment_id": int(raw)}
 
+    def list(self, request, *args, **kwargs):
+        rows = self.paginate_queryset(self.get_queryset().values(*self.columns))
+        return self.get_paginated_response([self.represent(row) for row in rows])
+
 
 class OrderHistoryList(SegmentScopedList):
     serializer_class = HistorySerializer
     collection_name = "history"
+    columns, represent = HISTORY_COLUMNS, staticmethod(history_item)
 
     def scoped_queryset(self, ctx):
         order = visible_order(self.request, self.kwargs["pk"])
@@ -252,6 +259,7 @@ class OrderHistoryList(SegmentScopedList):
 class OrderShipmentList(SegmentScopedList):
     serializer_class = ShipmentSerializer
     collection_name = "shipments"
+    columns, represent = SHIPMENT_COLUMNS, staticmethod(shipment_item)
 
     def scoped_queryset(self, ctx):
         order = visible_order(self.request, self.kwargs["pk"])
@@ -277,11 +285,7 @@ class OrderCancel(APIView):
         services.cancel_order(
             order=order, actor=ctx.actor, caller=ctx.caller, reason=body.validated_data["reason"]
         )
-        order = selectors.with_details(Order.objects.filter(pk=order.pk)).get()
-        context = {"request": request, "include_segments": True}
-        return Response(
-            {"order": OrderSerializer(order, context=context).data, "status": "SUCCESS"}
-        )
+        return Response({"order": order_representation(order.pk, request), "status": "SUCCESS"})
 
 
 class PropertyListSerializer(serializers.Serializer):
