@@ -323,17 +323,17 @@ def order_representations(
     history: bool = False,
     shipments: bool = False,
     approvers: bool = False,
-) -> list[dict]:
-    """The orders of `orders` (already scoped to what the caller may see), in its order, with
-    the parts asked for: `orderSegments` (their `shipments` too with `shipments`),
+) -> dict[int, dict]:
+    """The orders of `orders` (already scoped to what the caller may see) by id, in its order,
+    with the parts asked for: `orderSegments` (their `shipments` too with `shipments`),
     `orderHistory`, and the pending step's `pendingApprovalLevel` and `approver`. One query for
     the orders and one per part, however many orders."""
     answer = Answer(request)
     rows = list(orders.values(*ORDER_COLUMNS))
     order_ids = [row["id"] for row in rows]
     if not order_ids:
-        return []
-    represented = [_order(row, answer) for row in rows]
+        return {}
+    represented = {row["id"]: _order(row, answer) for row in rows}
     if segments or shipments:
         segment_rows = list(
             OrderSegment.objects.filter(order_id__in=order_ids)
@@ -367,8 +367,8 @@ def order_representations(
                     answer,
                 )
             )
-        for data in represented:
-            data["orderSegments"] = {"items": by_order.get(int(data["orderId"]), [])}
+        for pk, data in represented.items():
+            data["orderSegments"] = {"items": by_order.get(pk, [])}
     if approvers:
         pending = _grouped(
             OrderApprover.objects.filter(order_id__in=order_ids, pending=True)
@@ -376,8 +376,8 @@ def order_representations(
             .values(*APPROVER_COLUMNS),
             "order_id",
         )
-        for data in represented:
-            waiting = pending.get(int(data["orderId"]), [])
+        for pk, data in represented.items():
+            waiting = pending.get(pk, [])
             data["pendingApprovalLevel"] = waiting[0]["level"] if waiting else None
             data["approver"] = [answer.employee(row, "employee__") for row in waiting]
     if history:
@@ -387,14 +387,11 @@ def order_representations(
             .values(*HISTORY_COLUMNS),
             "order_id",
         )
-        for data in represented:
-            data["orderHistory"] = {
-                "items": [history_item(row) for row in entries.get(int(data["orderId"]), [])]
-            }
+        for pk, data in represented.items():
+            data["orderHistory"] = {"items": [history_item(row) for row in entries.get(pk, [])]}
     return represented
 
 
 def order_representation(order_id: int, request, **parts) -> dict:
     """One order (any the caller may see: the caller has checked), as order_representations."""
-    (data,) = order_representations(Order.objects.filter(pk=order_id), request, **parts)
-    return data
+    return order_representations(Order.objects.filter(pk=order_id), request, **parts)[order_id]

@@ -61,6 +61,17 @@ def flag(request, name: str) -> bool:
     return FLAG_VALUES[raw]
 
 
+def included_parts(request, *, segments: bool = False) -> dict:
+    """The parts of an order the include flags ask for (order_representations' keywords);
+    `segments`: shown whatever the flag says (which is still refused when malformed)."""
+    return {
+        "segments": flag(request, "includeOrderSegments") or segments,
+        "history": flag(request, "includeOrderHistory"),
+        "shipments": flag(request, "includeOrderShipments"),
+        "approvers": flag(request, "includeApprovers"),
+    }
+
+
 class OrderFilter(UpdatedSortMixin, filters.FilterSet):
     """`dateTimeUpdated`: changed at or after that time; the UPDATED_DATE sort (MobProc
     1.1.0, portal.api.filters.UpdatedSortMixin)."""
@@ -120,15 +131,6 @@ class OrderCollection(ScopedQuerysetMixin, generics.ListAPIView):
     def scoped_queryset(self, ctx):
         return selectors.order_list_visible_to(ctx.actor)
 
-    def included(self) -> dict:
-        """The parts the include flags ask for (order_representations' keywords)."""
-        return {
-            "segments": flag(self.request, "includeOrderSegments"),
-            "history": flag(self.request, "includeOrderHistory"),
-            "shipments": flag(self.request, "includeOrderShipments"),
-            "approvers": flag(self.request, "includeApprovers"),
-        }
-
     def count_rows(self, orders) -> int:
         """totalCount: unfiltered, counted branch by branch (selectors.count_visible_to); a
         filter narrows the visible orders themselves, counted as they are."""
@@ -143,7 +145,7 @@ class OrderCollection(ScopedQuerysetMixin, generics.ListAPIView):
 
     def list(self, request, *args, **kwargs):
         # Read (and refused when malformed) before counting: an empty page checks them too.
-        self.parts = self.included()
+        self.parts = included_parts(request)
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
         return self.get_paginated_response(page)
 
@@ -189,7 +191,8 @@ class OrderCollection(ScopedQuerysetMixin, generics.ListAPIView):
             return self._submitted(order)
 
     def _submitted(self, order: Order) -> Response:
-        data = order_representation(order.pk, self.request, **{**self.included(), "segments": True})
+        parts = included_parts(self.request, segments=True)
+        data = order_representation(order.pk, self.request, **parts)
         return Response({"order": data, "status": "SUCCESS"})
 
 
@@ -198,7 +201,7 @@ def represented_in_order(request, ids: list[int], **parts) -> list[dict]:
     has checked), represented, in the order of `ids`."""
     tenant = api_context(request).tenant
     orders = Order.objects.filter(tenant=tenant, pk__in=ids)
-    by_id = {int(data["orderId"]): data for data in order_representations(orders, request, **parts)}
+    by_id = order_representations(orders, request, **parts)
     return [by_id[pk] for pk in ids if pk in by_id]
 
 
@@ -217,16 +220,12 @@ class OrderDetail(ScopedQuerysetMixin, generics.RetrieveAPIView):
         return selectors.orders_visible_to(ctx.actor)
 
     def retrieve(self, request, *args, **kwargs):
-        orders = self.get_queryset().filter(pk=self.kwargs["pk"])
-        parts = {
-            "history": flag(request, "includeOrderHistory"),
-            "shipments": flag(request, "includeOrderShipments"),
-            "approvers": flag(request, "includeApprovers"),
-        }
-        found = order_representations(orders, request, **parts)
-        if not found:
+        pk = self.kwargs["pk"]
+        orders = self.get_queryset().filter(pk=pk)
+        found = order_representations(orders, request, **included_parts(request, segments=True))
+        if pk not in found:
             raise Http404
-        return Response({self.resource_name: found[0]})
+        return Response({self.resource_name: found[pk]})
 
 
 @extend_schema_view(get=extend_schema(parameters=[SEGMENT_PARAMETER]))

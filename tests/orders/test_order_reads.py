@@ -241,7 +241,9 @@ def test_include_flag_with_a_bad_value_answers_400(peter_api, shipped_order, fla
     assert_mobproc_error(peter_api.get("orders", {flag: "maybe"}), 400, "INVALID_QUERY")
 
 
-@pytest.mark.parametrize("flag", ["includeOrderHistory", "includeOrderShipments"])
+@pytest.mark.parametrize(
+    "flag", ["includeOrderSegments", "includeOrderHistory", "includeOrderShipments"]
+)
 def test_include_flag_of_one_order_with_a_bad_value_answers_400(peter_api, shipped_order, flag):
     response = peter_api.get(f"orders/{shipped_order.pk}", {flag: "maybe"})
 
