@@ -82,6 +82,24 @@ def measure(call, runs: int) -> dict:
     }
 
 
+def profile(name: str, call, runs: int) -> None:
+    """Where one request's CPU goes: cProfile over `runs` calls after a warm-up."""
+    import cProfile
+    import pstats
+
+    for _ in range(5):
+        call()
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for _ in range(runs):
+        call()
+    profiler.disable()
+    print(f"\n{name}: {runs} calls")
+    stats = pstats.Stats(profiler)
+    stats.sort_stats("tottime").print_stats(30)
+    stats.sort_stats("cumulative").print_stats(40)
+
+
 def prepare(order_count: int) -> dict:
     import django
 
@@ -236,6 +254,12 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=100)
     parser.add_argument("--orders", type=int, default=200, help="at least runs + 6")
     parser.add_argument("--json", type=Path, default=RESULTS, help="where to write the figures")
+    parser.add_argument(
+        "--profile",
+        metavar="REQUEST",
+        help="instead of the table, profile the requests whose name contains this (cProfile, "
+        "the 30 costliest functions by their own time)",
+    )
     args = parser.parse_args()
     recreate_database()
     world = prepare(args.orders)
@@ -307,6 +331,11 @@ def main() -> None:
         "page: an order (peter)": page("peter", f"/orders/{order}/"),
         "page: dashboard (ada, tenant admin)": page("ada", "/manage/"),
     }
+    if args.profile:
+        for name, call in requests.items():
+            if args.profile in name:
+                profile(name, call, args.runs)
+        return
     results = {name: measure(call, args.runs) for name, call in requests.items()}
     for name, figures in results.items():
         # A decision is read against the bare write; every other request against the bare read.

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
 from orders.models import Order, OrderApprover, OrderHistory, OrderItem, OrderSegment, Shipment
@@ -9,25 +11,32 @@ from portal import selectors as people
 from portal.models import Employee
 
 
-def _decided_by(employee: Employee, deciding: people.DecidingFor | None = None) -> Q:
+def _decided_by(
+    employee: Employee,
+    deciding: people.DecidingFor | None = None,
+    *,
+    on: datetime.date | None = None,
+) -> Q:
     """Approver rows (`employee_id`) of the employee and of everyone who named them delegate
-    for today (people.deciding_for): from `deciding` when the caller has it, else in SQL (no
-    query of its own)."""
+    for today, or `on` a day (people.deciding_for): from `deciding` when the caller has it,
+    else in SQL (no query of its own)."""
     if deciding is not None:
         return Q(employee_id__in=sorted(deciding.ids))
-    return Q(employee_id=employee.pk) | Q(employee_id__in=people.delegators_today(employee))
+    delegators = people.delegators_today(employee, on=on)
+    return Q(employee_id=employee.pk) | Q(employee_id__in=delegators)
 
 
-def orders_visible_to(employee: Employee) -> QuerySet[Order]:
+def orders_visible_to(employee: Employee, *, on: datetime.date | None = None) -> QuerySet[Order]:
     """Orders of the employee's tenant they may see: their own (as requester or account holder)
-    and those they (or whoever they stand in for) approve or approved; a tenant admin sees all.
+    and those they (or whoever they stand in for today, or `on` a day) approve or approved; a
+    tenant admin sees all.
 
     Each order's approvers are probed by the (order, employee) index: right for one order or a
     few. A list reads them with order_list_visible_to."""
     orders = Order.objects.filter(tenant_id=employee.tenant_id)
     if employee.is_tenant_admin:
         return orders
-    approving = OrderApprover.objects.filter(_decided_by(employee), order=OuterRef("pk"))
+    approving = OrderApprover.objects.filter(_decided_by(employee, on=on), order=OuterRef("pk"))
     return orders.filter(Q(requested_by=employee) | Q(account_holder=employee) | Exists(approving))
 
 

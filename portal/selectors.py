@@ -8,8 +8,10 @@ from dataclasses import dataclass
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.db.models.expressions import RawSQL
+from django.utils import timezone
 
 from portal.models import Delegation, Employee, EmployeeGroup, Hierarchy, ReportingLine, Tenant
+from portal.prepared import Prepared
 
 
 def employee_of_user(user) -> Employee | None:
@@ -107,10 +109,10 @@ def delegates_of(employees: Iterable[Employee]) -> list[tuple[Employee, Employee
     return [(by_id[d.employee_id], d.delegate) for d in delegations]
 
 
-def delegators_today(employee: Employee) -> QuerySet:
-    """The ids of who named the employee delegate for today, as a subquery (deciding_for's
-    delegators, for a query that needs no more)."""
-    return _delegations_to(employee).values("employee_id")
+def delegators_today(employee: Employee, *, on: datetime.date | None = None) -> QuerySet:
+    """The ids of who named the employee delegate for today (or `on` a day), as a subquery
+    (deciding_for's delegators, for a query that needs no more)."""
+    return _delegations_to(employee, on).values("employee_id")
 
 
 REQUEST_CACHE = "_procure_deciding_for"
@@ -209,12 +211,31 @@ def is_approver(
     query."""
     if deciding is not None and deciding.delegations:
         return True
-    manages = ReportingLine.objects.filter(manager=OuterRef("pk"))
-    in_group = EmployeeGroup.members.through.objects.filter(employee_id=OuterRef("pk"))
-    condition = Q(is_tenant_admin=True) | Q(Exists(manages)) | Q(Exists(in_group))
+    if deciding is None and also is None:  # /me and /diagnostics ask this of every caller
+        return bool(_approver_today(employee.pk, timezone.localdate()))
+    condition = _approver_condition()
     if deciding is None:  # someone's delegate today, asked in the same query
-        condition |= Q(Exists(Delegation.objects.in_force().filter(delegate=OuterRef("pk"))))
+        condition |= _delegate_condition(timezone.localdate())
     if also is not None:
         condition |= also
     # At most the one query: a page costs the same for everyone.
     return Employee.objects.filter(pk=employee.pk).filter(condition).exists()
+
+
+def _approver_condition() -> Q:
+    """An employee who may be asked to decide, delegations aside (is_approver)."""
+    manages = ReportingLine.objects.filter(manager=OuterRef("pk"))
+    in_group = EmployeeGroup.members.through.objects.filter(employee_id=OuterRef("pk"))
+    return Q(is_tenant_admin=True) | Q(Exists(manages)) | Q(Exists(in_group))
+
+
+def _delegate_condition(day: datetime.date) -> Q:
+    return Q(Exists(Delegation.objects.in_force(day).filter(delegate=OuterRef("pk"))))
+
+
+# is_approver without a caller's extra condition, prepared (portal.prepared).
+_approver_today = Prepared(
+    lambda employee_id, day: Employee.objects.filter(
+        _approver_condition() | _delegate_condition(day), pk=employee_id
+    ).values("pk")[:1]
+)

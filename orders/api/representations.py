@@ -14,12 +14,15 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 
-from django.db.models import QuerySet
+from django.utils import timezone
 from rest_framework import serializers
 
+from orders import selectors
 from orders.api.serializers import cost_summary, details_representation
 from orders.models import Order, OrderApprover, OrderHistory, OrderItem, OrderSegment, Shipment
 from portal.api.serializers import absolute_url, price
+from portal.models import Employee
+from portal.prepared import Prepared
 
 STAMP = serializers.DateTimeField().to_representation
 KIND = OrderItem.Kind
@@ -315,8 +318,65 @@ def _grouped(rows: Iterable[dict], key: str) -> dict:
     return grouped
 
 
+# The reads of an answer, prepared (portal.prepared): their shapes never change, and building
+# them through the ORM cost several times what PostgreSQL spends answering them.
+_orders_of_tenant = Prepared(
+    lambda tenant_id, ids: Order.objects.filter(tenant_id=tenant_id, pk__in=ids).values(
+        *ORDER_COLUMNS
+    )
+)
+# An employee known by ids alone is all orders_visible_to reads of one who is not an admin.
+_order_visible_to = Prepared(
+    lambda tenant_id, employee_id, day, pk: (
+        selectors.orders_visible_to(
+            Employee(pk=employee_id, tenant_id=tenant_id, is_tenant_admin=False), on=day
+        )
+        .filter(pk=pk)
+        .values(*ORDER_COLUMNS)
+    )
+)
+
+
+def _rows_of_orders(model, order_key: str, ordering: tuple, columns: tuple, **conditions):
+    """A prepared read of `model`'s rows of a list of orders (`order_key`: the path to the
+    order's id), in `ordering`."""
+    return Prepared(
+        lambda order_ids: (
+            model.objects.filter(**{f"{order_key}__in": order_ids}, **conditions)
+            .order_by(*ordering)
+            .values(*columns)
+        )
+    )
+
+
+_segments_of = _rows_of_orders(OrderSegment, "order_id", ("id",), SEGMENT_COLUMNS)
+_items_of = _rows_of_orders(OrderItem, "segment__order_id", ("position", "id"), ITEM_COLUMNS)
+_shipments_of = _rows_of_orders(
+    Shipment, "segment__order_id", ("shipped_at", "id"), SHIPMENT_COLUMNS
+)
+_pending_approvers_of = _rows_of_orders(
+    OrderApprover, "order_id", ("level", "id"), APPROVER_COLUMNS, pending=True
+)
+_history_of = _rows_of_orders(OrderHistory, "order_id", ("created_at", "id"), HISTORY_COLUMNS)
+
+
+def order_rows(tenant_id: int, ids: list[int]) -> list[dict]:
+    """The rows (ORDER_COLUMNS) of the tenant's orders among `ids`, in no order."""
+    return _orders_of_tenant(tenant_id, ids)
+
+
+def visible_order_row(employee: Employee, pk: int) -> dict | None:
+    """The row (ORDER_COLUMNS) of order `pk` if the employee may see it
+    (orders.selectors.orders_visible_to), else None."""
+    if employee.is_tenant_admin:
+        rows = _orders_of_tenant(employee.tenant_id, [pk])
+    else:
+        rows = _order_visible_to(employee.tenant_id, employee.pk, timezone.localdate(), pk)
+    return rows[0] if rows else None
+
+
 def order_representations(
-    orders: QuerySet[Order],
+    rows: list[dict],
     request,
     *,
     segments: bool = True,
@@ -324,39 +384,20 @@ def order_representations(
     shipments: bool = False,
     approvers: bool = False,
 ) -> dict[int, dict]:
-    """The orders of `orders` (already scoped to what the caller may see) by id, in its order,
-    with the parts asked for: `orderSegments` (their `shipments` too with `shipments`),
-    `orderHistory`, and the pending step's `pendingApprovalLevel` and `approver`. One query for
-    the orders and one per part, however many orders."""
+    """The orders of `rows` (order_rows or visible_order_row: orders the caller may see) by
+    id, in their order, with the parts asked for: `orderSegments` (their `shipments` too with
+    `shipments`), `orderHistory`, and the pending step's `pendingApprovalLevel` and
+    `approver`. One query per part, however many orders."""
     answer = Answer(request)
-    rows = list(orders.values(*ORDER_COLUMNS))
     order_ids = [row["id"] for row in rows]
     if not order_ids:
         return {}
     represented = {row["id"]: _order(row, answer) for row in rows}
     if segments or shipments:
-        segment_rows = list(
-            OrderSegment.objects.filter(order_id__in=order_ids)
-            .order_by("id")
-            .values(*SEGMENT_COLUMNS)
-        )
-        segment_ids = [row["id"] for row in segment_rows]
-        items = _grouped(
-            OrderItem.objects.filter(segment_id__in=segment_ids)
-            .order_by("position", "id")
-            .values(*ITEM_COLUMNS),
-            "segment_id",
-        )
-        shipped = None
-        if shipments:
-            shipped = _grouped(
-                Shipment.objects.filter(segment_id__in=segment_ids)
-                .order_by("shipped_at", "id")
-                .values(*SHIPMENT_COLUMNS),
-                "segment_id",
-            )
+        items = _grouped(_items_of(order_ids), "segment_id")
+        shipped = _grouped(_shipments_of(order_ids), "segment_id") if shipments else None
         by_order = defaultdict(list)
-        for row in segment_rows:
+        for row in _segments_of(order_ids):
             by_order[row["order_id"]].append(
                 _segment(
                     row,
@@ -370,28 +411,19 @@ def order_representations(
         for pk, data in represented.items():
             data["orderSegments"] = {"items": by_order.get(pk, [])}
     if approvers:
-        pending = _grouped(
-            OrderApprover.objects.filter(order_id__in=order_ids, pending=True)
-            .order_by("level", "id")
-            .values(*APPROVER_COLUMNS),
-            "order_id",
-        )
+        pending = _grouped(_pending_approvers_of(order_ids), "order_id")
         for pk, data in represented.items():
             waiting = pending.get(pk, [])
             data["pendingApprovalLevel"] = waiting[0]["level"] if waiting else None
             data["approver"] = [answer.employee(row, "employee__") for row in waiting]
     if history:
-        entries = _grouped(
-            OrderHistory.objects.filter(order_id__in=order_ids)
-            .order_by("created_at", "id")
-            .values(*HISTORY_COLUMNS),
-            "order_id",
-        )
+        entries = _grouped(_history_of(order_ids), "order_id")
         for pk, data in represented.items():
             data["orderHistory"] = {"items": [history_item(row) for row in entries.get(pk, [])]}
     return represented
 
 
-def order_representation(order_id: int, request, **parts) -> dict:
+def order_representation(order: Order, request, **parts) -> dict:
     """One order (any the caller may see: the caller has checked), as order_representations."""
-    return order_representations(Order.objects.filter(pk=order_id), request, **parts)[order_id]
+    rows = order_rows(order.tenant_id, [order.pk])
+    return order_representations(rows, request, **parts)[order.pk]

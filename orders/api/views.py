@@ -21,7 +21,9 @@ from orders.api.representations import (
     history_item,
     order_representation,
     order_representations,
+    order_rows,
     shipment_item,
+    visible_order_row,
 )
 from orders.api.serializers import (
     HistorySerializer,
@@ -192,16 +194,15 @@ class OrderCollection(ScopedQuerysetMixin, generics.ListAPIView):
 
     def _submitted(self, order: Order) -> Response:
         parts = included_parts(self.request, segments=True)
-        data = order_representation(order.pk, self.request, **parts)
+        data = order_representation(order, self.request, **parts)
         return Response({"order": data, "status": "SUCCESS"})
 
 
 def represented_in_order(request, ids: list[int], **parts) -> list[dict]:
     """The orders of `ids` (of the caller's tenant, each one the caller may see: the caller
     has checked), represented, in the order of `ids`."""
-    tenant = api_context(request).tenant
-    orders = Order.objects.filter(tenant=tenant, pk__in=ids)
-    by_id = order_representations(orders, request, **parts)
+    rows = order_rows(api_context(request).tenant.pk, ids)
+    by_id = order_representations(rows, request, **parts)
     return [by_id[pk] for pk in ids if pk in by_id]
 
 
@@ -220,12 +221,12 @@ class OrderDetail(ScopedQuerysetMixin, generics.RetrieveAPIView):
         return selectors.orders_visible_to(ctx.actor)
 
     def retrieve(self, request, *args, **kwargs):
-        pk = self.kwargs["pk"]
-        orders = self.get_queryset().filter(pk=pk)
-        found = order_representations(orders, request, **included_parts(request, segments=True))
-        if pk not in found:
+        parts = included_parts(request, segments=True)
+        row = visible_order_row(api_context(request).actor, self.kwargs["pk"])
+        if row is None:
             raise Http404
-        return Response({self.resource_name: found[pk]})
+        (data,) = order_representations([row], request, **parts).values()
+        return Response({self.resource_name: data})
 
 
 @extend_schema_view(get=extend_schema(parameters=[SEGMENT_PARAMETER]))
@@ -284,7 +285,7 @@ class OrderCancel(APIView):
         services.cancel_order(
             order=order, actor=ctx.actor, caller=ctx.caller, reason=body.validated_data["reason"]
         )
-        return Response({"order": order_representation(order.pk, request), "status": "SUCCESS"})
+        return Response({"order": order_representation(order, request), "status": "SUCCESS"})
 
 
 class PropertyListSerializer(serializers.Serializer):

@@ -106,6 +106,23 @@ def test_expired_delegation_shows_nothing(order, api_for, maria, sam):
     assert ids(inbox(api_for(sam))) == []
 
 
+def test_a_delegate_opens_the_order_they_decide_while_the_delegation_lasts(
+    order, api_for, maria, sam
+):
+    today = timezone.localdate()
+    sams = api_for(sam)
+    assert sams.get(f"orders/{order.pk}").status_code == 404
+
+    delegation = Delegation.objects.create(
+        tenant=maria.tenant, employee=maria, delegate=sam, starts_on=today, ends_on=today
+    )
+    assert sams.get(f"orders/{order.pk}").json()["order"]["orderId"] == str(order.pk)
+
+    delegation.starts_on = delegation.ends_on = today - timedelta(days=1)
+    delegation.save()
+    assert sams.get(f"orders/{order.pk}").status_code == 404
+
+
 def test_inbox_has_the_same_items_as_the_eligible_to_approve_order_filter(
     peter, sam, api_for, maria
 ):
