@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import datetime
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from orders.models import Order, OrderApprover, OrderHistory, OrderItem, OrderSegment, Shipment
 from portal import selectors as people
-from portal.models import Employee
+from portal.models import Employee, Tenant
+from portal.prepared import Prepared
 
 
 def _decided_by(
@@ -61,26 +64,41 @@ def order_list_visible_to(employee: Employee) -> QuerySet[Order]:
 
 def count_visible_to(employee: Employee, deciding: people.DecidingFor | None = None) -> int:
     """orders_visible_to(employee).count(), counted as three disjoint branches added up (one
-    UNION ALL query): requested by them; held by them, not requested; neither, and theirs to
-    approve. Each is read off an index alone, where a COUNT over the visibility filter's OR
-    probed the approvers of every order of the tenant. `deciding`: the employee's
-    people.deciding_for (whose approvals they see), when the caller has it already."""
-    orders = Order.objects.filter(tenant_id=employee.tenant_id).order_by()
+    query): requested by them; held by them, not requested; neither, and theirs to approve.
+    Each is read off an index alone, where a COUNT over the visibility filter's OR probed the
+    approvers of every order of the tenant. `deciding`: the employee's people.deciding_for
+    (whose approvals they see), when the caller has it already."""
     if employee.is_tenant_admin:
-        return orders.count()
+        return Order.objects.filter(tenant_id=employee.tenant_id).count()
     deciding = deciding or people.deciding_for(employee)
-    requested = orders.filter(requested_by=employee)
-    held = orders.filter(account_holder=employee).exclude(requested_by=employee)
-    approvers = OrderApprover.objects.filter(
-        order=OuterRef("pk"), employee_id__in=sorted(deciding.ids)
+    (counts,) = _visible_branch_counts(employee.tenant_id, employee.pk, sorted(deciding.ids))
+    return sum(counts.values())
+
+
+def _count(orders: QuerySet[Order]) -> Coalesce:
+    """The number of `orders` (of one tenant), as a scalar subquery."""
+    counted = orders.order_by().values("tenant_id").annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(counted), 0)
+
+
+def _branch_counts(employee: Employee, approver_ids: list[int]) -> QuerySet:
+    orders = Order.objects.filter(tenant_id=employee.tenant_id)
+    approvers = OrderApprover.objects.filter(order=OuterRef("pk"), employee_id__in=approver_ids)
+    not_own = orders.exclude(requested_by=employee).exclude(account_holder=employee)
+    return Tenant.objects.filter(pk=employee.tenant_id).values(
+        requested=_count(orders.filter(requested_by=employee)),
+        held=_count(orders.filter(account_holder=employee).exclude(requested_by=employee)),
+        approving=_count(not_own.filter(Exists(approvers))),
     )
-    approving = (
-        orders.exclude(requested_by=employee)
-        .exclude(account_holder=employee)
-        .filter(Exists(approvers))
+
+
+# Counted on every page of every order list: prepared (portal.prepared). An employee known by
+# ids alone is all the branches read of one who is not an admin.
+_visible_branch_counts = Prepared(
+    lambda tenant_id, employee_id, approver_ids: _branch_counts(
+        Employee(pk=employee_id, tenant_id=tenant_id, is_tenant_admin=False), approver_ids
     )
-    branches = [branch.values("pk") for branch in (requested, held, approving)]
-    return branches[0].union(*branches[1:], all=True).count()
+)
 
 
 def own_orders(employee: Employee) -> QuerySet[Order]:
@@ -95,13 +113,15 @@ def awaiting_decision_by(
     orders: QuerySet[Order] | None = None,
     *,
     deciding: people.DecidingFor | None = None,
+    on: datetime.date | None = None,
 ):
     """Orders waiting for the employee's decision (or the decision of someone they stand in
-    for), never their own (maker-checker: the same makers as Order.maker_ids). `deciding`: the
-    employee's people.deciding_for, when the caller has it already."""
+    for today, or `on` a day), never their own (maker-checker: the same makers as
+    Order.maker_ids). `deciding`: the employee's people.deciding_for, when the caller has it
+    already."""
     orders = Order.objects.filter(tenant_id=employee.tenant_id) if orders is None else orders
     pending = OrderApprover.objects.filter(
-        _decided_by(employee, deciding), order=OuterRef("pk"), pending=True
+        _decided_by(employee, deciding, on=on), order=OuterRef("pk"), pending=True
     )
     return (
         orders.filter(Exists(pending), status=Order.Status.AWAITING_APPROVAL)
@@ -109,6 +129,20 @@ def awaiting_decision_by(
         .exclude(account_holder=employee)
         .exclude(placed_by=employee)
     )
+
+
+def count_awaiting_decision_by(employee: Employee) -> int:
+    """awaiting_decision_by(employee).count() (the inbox and every page's navigation ask it)."""
+    (row,) = _awaiting_count(employee.tenant_id, employee.pk, timezone.localdate())
+    return row["n"]
+
+
+# Prepared (portal.prepared): an employee known by ids alone is all awaiting_decision_by reads.
+_awaiting_count = Prepared(
+    lambda tenant_id, employee_id, day: Tenant.objects.filter(pk=tenant_id).values(
+        n=_count(awaiting_decision_by(Employee(pk=employee_id, tenant_id=tenant_id), on=day))
+    )
+)
 
 
 def with_summary(orders: QuerySet[Order]) -> QuerySet[Order]:

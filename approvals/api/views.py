@@ -88,6 +88,9 @@ class ApprovalInbox(ScopedQuerysetMixin, generics.ListAPIView):
     def scoped_queryset(self, ctx):
         return order_selectors.awaiting_decision_by(ctx.actor).order_by("updated_at", "id")
 
+    def count_rows(self, orders) -> int:
+        return order_selectors.count_awaiting_decision_by(api_context(self.request).actor)
+
     def page_rows(self, ids: list[int]) -> list[dict]:
         return represented_in_order(self.request, ids, segments=False, approvers=True)
 

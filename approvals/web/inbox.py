@@ -17,7 +17,7 @@ from approvals.models import Decision, RunSeat, RunStep, approvals_needed
 from approvals.web.deciding import PROBLEMS_KEY
 from orders import selectors as order_selectors
 from orders.models import Order, OrderHistory, OrderItem, OrderSegment
-from orders.web.context_processors import awaiting_count, remember_awaiting_count
+from orders.web.context_processors import awaiting_count
 from portal import selectors as people
 from portal.models import Employee
 from portal.pagination import DeferredJoinPaginator
@@ -39,7 +39,7 @@ def inbox(request):
     employee = request.employee
     tab = "decided" if request.GET.get("tab") == "decided" else "waiting"
     query = request.GET.get("q", "").strip()[:100]
-    # Whom they decide for, once for the whole page (the navigation's count uses it too).
+    # Whom they decide for, once for the whole page (the navigation's approver check too).
     deciding = people.deciding_for_request(request, employee)
     waiting = _waiting_for(employee, query, deciding)
     decided = _decided_by(employee, query)
@@ -50,14 +50,14 @@ def inbox(request):
         "max_reason": rules.MAX_REASON,
     }
     if tab == "waiting":
-        page = DeferredJoinPaginator(waiting, INBOX_PAGE_SIZE).get_page(request.GET.get("page"))
+        # Unsearched, the count is the navigation's too (awaiting_count: once for both).
+        count = None if query else awaiting_count(request, employee)
+        paginator = DeferredJoinPaginator(waiting, INBOX_PAGE_SIZE, count=count)
+        page = paginator.get_page(request.GET.get("page"))
         rows = list(page.object_list)
         _describe_waiting(rows, deciding, request.session.pop(PROBLEMS_KEY, {}))
         # The other tab's count, shown on its tab: off the deciders' indexes unless searching.
         decided_count = decided.count() if query else _decision_ids(employee).count()
-        if not query:
-            # The same count the navigation shows: it need not count again.
-            remember_awaiting_count(request, employee, page.paginator.count)
         context.update(waiting_count=page.paginator.count, decided_count=decided_count)
     else:
         page = _decided_pages(employee, query, decided).get_page(request.GET.get("page"))
@@ -67,7 +67,7 @@ def inbox(request):
             decision.items = [item for s in order.segments.all() for item in s.items.all()]
             decision.who = _who_decided(decision, employee)
         # Unsearched, the waiting tab's count is the navigation's: counted once for both.
-        waiting_count = waiting.count() if query else awaiting_count(request, employee, deciding)
+        waiting_count = waiting.count() if query else awaiting_count(request, employee)
         context.update(waiting_count=waiting_count, decided_count=page.paginator.count)
     context.update(page=page, rows=rows, page_query=_page_query(tab, query))
     return render(request, "approvals/inbox.html", context)

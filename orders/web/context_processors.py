@@ -8,23 +8,19 @@ from orders import selectors as order_selectors
 from orders.models import OrderApprover
 from portal import selectors
 
-# Where a page that counted the orders awaiting the employee (the inbox) leaves the count, so
-# the navigation does not count them a second time in the same request.
+# Where the count of the orders awaiting the employee is kept for the rest of the request: the
+# inbox and the navigation show it, counted once.
 AWAITING_COUNT = "_procure_awaiting_count"
 
 
-def remember_awaiting_count(request, employee, count: int) -> None:
-    """Hand the navigation the count of awaiting_decision_by(employee) the page computed."""
-    setattr(request, AWAITING_COUNT, (employee.pk, count))
-
-
-def awaiting_count(request, employee, deciding: selectors.DecidingFor | None) -> int:
-    """awaiting_decision_by(employee).count(), once per request."""
+def awaiting_count(request, employee) -> int:
+    """awaiting_decision_by(employee).count(), once per request (the inbox's count is the
+    navigation's)."""
     cached = getattr(request, AWAITING_COUNT, None)
     if cached is not None and cached[0] == employee.pk:
         return cached[1]
-    count = order_selectors.awaiting_decision_by(employee, deciding=deciding).count()
-    remember_awaiting_count(request, employee, count)
+    count = order_selectors.count_awaiting_decision_by(employee)
+    setattr(request, AWAITING_COUNT, (employee.pk, count))
     return count
 
 
@@ -41,7 +37,7 @@ def navigation(request) -> dict:
     # What the page (the inbox, an order's decision panel) computed already, else nothing: the
     # two queries below then ask for the delegations themselves.
     deciding = selectors.cached_deciding_for(request, employee)
-    count = awaiting_count(request, employee, deciding)
+    count = awaiting_count(request, employee)
     return {
         "nav_employee": employee,
         "nav_inbox_count": count,

@@ -29,6 +29,6 @@ def home(request):
         "orders": selectors.with_summary(selectors.orders_visible_to(employee).filter(own))[
             :RECENT_ORDERS
         ],
-        "waiting": selectors.awaiting_decision_by(employee).count(),
+        "waiting": selectors.count_awaiting_decision_by(employee),
     }
     return render(request, "orders/home.html", context)

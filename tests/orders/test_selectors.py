@@ -90,3 +90,22 @@ def test_the_list_and_count_forms_of_visibility_agree_with_it(peter, sam, maria,
         assert listed == visible, employee
         assert selectors.count_visible_to(employee) == len(visible), employee
     assert selectors.count_visible_to(sam) > 0  # maria's delegate sees what she approves
+
+
+def test_the_awaiting_count_counts_what_awaits_each_approver(peter, sam, maria, ian, ada):
+    for _ in range(2):
+        routed(place_order(peter))
+    decided = routed(place_order(peter))
+    approvals.decide(approvals.DecisionRequest(order=decided, actor=maria, action="APPROVE"))
+    approvals.apply_decision(Decision.objects.get(step__run__order=decided).pk)
+    assert selectors.count_awaiting_decision_by(sam) == 0
+
+    today = timezone.localdate()
+    people.add_delegation(employee=maria, delegate=sam, starts_on=today, ends_on=today, actor=maria)
+
+    for employee in (peter, sam, maria, ian, ada):
+        awaiting = selectors.awaiting_decision_by(employee).count()
+        assert selectors.count_awaiting_decision_by(employee) == awaiting, employee
+    assert selectors.count_awaiting_decision_by(maria) == 2
+    assert selectors.count_awaiting_decision_by(sam) == 2  # as maria's delegate, today
+    assert selectors.count_awaiting_decision_by(ian) == 1  # the approved one, at IT now
