@@ -43,7 +43,9 @@ def orders_visible_to(employee: Employee, *, on: datetime.date | None = None) ->
     return orders.filter(Q(requested_by=employee) | Q(account_holder=employee) | Exists(approving))
 
 
-def order_list_visible_to(employee: Employee) -> QuerySet[Order]:
+def order_list_visible_to(
+    employee: Employee, *, on: datetime.date | None = None
+) -> QuerySet[Order]:
     """orders_visible_to(employee), for a list of them: the employee's approvals (and their
     delegators') are read once, as two IN subqueries off the approvers' (employee, pending,
     order) index, and each order of the tenant is looked up in them. Per order, an EXISTS with
@@ -53,13 +55,38 @@ def order_list_visible_to(employee: Employee) -> QuerySet[Order]:
     if employee.is_tenant_admin:
         return orders
     own = OrderApprover.objects.filter(employee_id=employee.pk)
-    delegated = OrderApprover.objects.filter(employee_id__in=people.delegators_today(employee))
+    delegators = people.delegators_today(employee, on=on)
+    delegated = OrderApprover.objects.filter(employee_id__in=delegators)
     return orders.filter(
         Q(requested_by=employee)
         | Q(account_holder=employee)
         | Q(pk__in=own.values("order_id"))
         | Q(pk__in=delegated.values("order_id"))
     )
+
+
+def visible_order_ids(employee: Employee, offset: int, limit: int) -> list[int]:
+    """The ids of the orders [offset, offset + limit) of order_list_visible_to(employee), in its
+    order (newest first): a page of the API's order list."""
+    if employee.is_tenant_admin:
+        rows = _tenant_order_ids(employee.tenant_id, page=(offset, limit))
+    else:
+        today = timezone.localdate()
+        rows = _visible_order_ids(employee.tenant_id, employee.pk, today, page=(offset, limit))
+    return [row["id"] for row in rows]
+
+
+# Prepared (portal.prepared): an employee known by ids alone is all the list form reads of one.
+_tenant_order_ids = Prepared(
+    lambda tenant_id: order_list_visible_to(
+        Employee(tenant_id=tenant_id, is_tenant_admin=True)
+    ).values("id")
+)
+_visible_order_ids = Prepared(
+    lambda tenant_id, employee_id, day: order_list_visible_to(
+        Employee(pk=employee_id, tenant_id=tenant_id, is_tenant_admin=False), on=day
+    ).values("id")
+)
 
 
 def count_visible_to(employee: Employee, deciding: people.DecidingFor | None = None) -> int:
@@ -131,6 +158,18 @@ def awaiting_decision_by(
     )
 
 
+# The inbox's order: the longest waiting first.
+INBOX_ORDER = ("updated_at", "id")
+
+
+def awaiting_ids(employee: Employee, offset: int, limit: int) -> list[int]:
+    """The ids of the orders [offset, offset + limit) of awaiting_decision_by(employee), in
+    INBOX_ORDER: a page of the API's inbox."""
+    today = timezone.localdate()
+    rows = _awaiting_ids(employee.tenant_id, employee.pk, today, page=(offset, limit))
+    return [row["id"] for row in rows]
+
+
 def count_awaiting_decision_by(employee: Employee) -> int:
     """awaiting_decision_by(employee).count() (the inbox and every page's navigation ask it)."""
     (row,) = _awaiting_count(employee.tenant_id, employee.pk, timezone.localdate())
@@ -138,6 +177,13 @@ def count_awaiting_decision_by(employee: Employee) -> int:
 
 
 # Prepared (portal.prepared): an employee known by ids alone is all awaiting_decision_by reads.
+_awaiting_ids = Prepared(
+    lambda tenant_id, employee_id, day: (
+        awaiting_decision_by(Employee(pk=employee_id, tenant_id=tenant_id), on=day)
+        .order_by(*INBOX_ORDER)
+        .values("id")
+    )
+)
 _awaiting_count = Prepared(
     lambda tenant_id, employee_id, day: Tenant.objects.filter(pk=tenant_id).values(
         n=_count(awaiting_decision_by(Employee(pk=employee_id, tenant_id=tenant_id), on=day))

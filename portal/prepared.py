@@ -15,8 +15,9 @@ What `build` may do:
 - take ints (ids) and lists of ints (`__in=`), and dates (passed to the database as it would
   pass them); anything else is refused;
 - return a `values()` queryset, which it must build the same way whatever the values: an
-  argument that does not reach the SQL unchanged (used in a condition, or a branch) is refused
-  when the shape is compiled;
+  argument that does not reach the SQL unchanged (used in a condition, a branch or a slice) is
+  refused when the shape is compiled; a call pages the rows with `page=(offset, limit)`, as
+  parameters of the one SQL (a slice is written into the SQL's text);
 - read nothing that changes from call to call other than its arguments: a date or time found
   among the parameters that is not an argument (`timezone.now()`) is refused, as it would be
   frozen at the first call.
@@ -42,6 +43,8 @@ from django.db.models.sql.compiler import SQLCompiler
 # Stand-ins: ids and days no row has, each told apart from the others.
 FIRST_STAND_IN_ID = -7_300_000_000
 FIRST_STAND_IN_DAY = datetime.date(1001, 1, 1)
+# Where a SELECT ends with `LIMIT n OFFSET m` (as Django writes a slice there, without a lock).
+PAGED_VENDORS = {"postgresql", "sqlite"}
 # Shapes kept per prepared query and thread: a page of orders has one per page size asked for.
 MAX_SHAPES = 32
 
@@ -88,17 +91,22 @@ class Prepared:
     def __repr__(self) -> str:
         return f"Prepared({self.build.__qualname__})"
 
-    def __call__(self, *args) -> list[dict]:
-        shape = tuple(_shape(arg) for arg in args)
-        if any(size == 0 for size in shape):
+    def __call__(self, *args, page: tuple[int, int] | None = None) -> list[dict]:
+        """The rows for these arguments; `page`: (offset, limit), only those rows (LIMIT and
+        OFFSET are parameters of the one SQL, where a sliced queryset writes them into it)."""
+        shape = (*(_shape(arg) for arg in args), page is not None)
+        if any(size == 0 for size in shape[:-1]):
             return []
         by_shape = self._compiled.__dict__.setdefault("by_shape", {})
         compiled = by_shape.get(shape)
         if compiled is None:
             if len(by_shape) >= MAX_SHAPES:
                 del by_shape[next(iter(by_shape))]  # the oldest
-            compiled = by_shape[shape] = self._compile(args)
+            compiled = by_shape[shape] = self._compile(args, paged=page is not None)
         params = [slot.value(args) for slot in compiled.slots]
+        if page is not None:
+            offset, limit = page
+            params += [limit, offset]
         with connections[compiled.alias].cursor() as cursor:
             cursor.execute(compiled.sql, params)
             rows = cursor.fetchall()
@@ -107,7 +115,7 @@ class Prepared:
         names = compiled.names
         return [dict(zip(names, row, strict=True)) for row in rows]
 
-    def _compile(self, args: tuple) -> _Compiled:
+    def _compile(self, args: tuple, *, paged: bool) -> _Compiled:
         stand_ins: dict[object, _Slot] = {}
         stand_in_args = []
         for position, arg in enumerate(args):
@@ -133,6 +141,12 @@ class Prepared:
             raise PreparedShapeError(f"{self!r}: build must return a values() queryset")
         compiler = query.get_compiler(using=queryset.db)
         sql, params = compiler.as_sql()
+        if paged:
+            if query.is_sliced:
+                raise PreparedShapeError(f"{self!r}: a sliced build cannot be paged")
+            if compiler.connection.vendor not in PAGED_VENDORS:
+                raise PreparedShapeError(f"{self!r}: no paging on {compiler.connection.vendor}")
+            sql += " LIMIT %s OFFSET %s"
         slots, used = [], set()
         for param in params:
             slot = _stand_in(stand_ins, param)

@@ -86,10 +86,15 @@ class ApprovalInbox(ScopedQuerysetMixin, generics.ListAPIView):
     deferred_join = True  # a deep page reads its own rows only (ordering: id last)
 
     def scoped_queryset(self, ctx):
-        return order_selectors.awaiting_decision_by(ctx.actor).order_by("updated_at", "id")
+        return order_selectors.awaiting_decision_by(ctx.actor).order_by(
+            *order_selectors.INBOX_ORDER
+        )
 
     def count_rows(self, orders) -> int:
         return order_selectors.count_awaiting_decision_by(api_context(self.request).actor)
+
+    def page_ids(self, orders, offset: int, limit: int) -> list[int]:
+        return order_selectors.awaiting_ids(api_context(self.request).actor, offset, limit)
 
     def page_rows(self, ids: list[int]) -> list[dict]:
         return represented_in_order(self.request, ids, segments=False, approvers=True)

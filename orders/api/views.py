@@ -35,10 +35,11 @@ from orders.models import Order, OrderStatus
 from orders.requests import external_order_number, parse_order_request
 from portal import selectors as people
 from portal.api.exceptions import ApiError
-from portal.api.filters import UpdatedSortMixin
+from portal.api.filters import UpdatedSortMixin, query_flag
 from portal.api.schema import ResourceDetailSchema
 from portal.api.views import ScopedQuerysetMixin, api_context
 from portal.ids import is_id
+from portal.pagination import page_ids
 
 INCLUDE_FLAGS = [
     OpenApiParameter(name, bool, description=description)
@@ -51,26 +52,15 @@ INCLUDE_FLAGS = [
 ]
 SEGMENT_PARAMETER = OpenApiParameter("orderSegment", int, description="Only this segment's rows")
 
-FLAG_VALUES = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
-
-
-def flag(request, name: str) -> bool:
-    raw = request.query_params.get(name, "").strip().lower()
-    if raw == "":
-        return False
-    if raw not in FLAG_VALUES:
-        raise ApiError(400, "INVALID_QUERY", f"'{name}' must be true or false.")
-    return FLAG_VALUES[raw]
-
 
 def included_parts(request, *, segments: bool = False) -> dict:
     """The parts of an order the include flags ask for (order_representations' keywords);
     `segments`: shown whatever the flag says (which is still refused when malformed)."""
     return {
-        "segments": flag(request, "includeOrderSegments") or segments,
-        "history": flag(request, "includeOrderHistory"),
-        "shipments": flag(request, "includeOrderShipments"),
-        "approvers": flag(request, "includeApprovers"),
+        "segments": query_flag(request, "includeOrderSegments") or segments,
+        "history": query_flag(request, "includeOrderHistory"),
+        "shipments": query_flag(request, "includeOrderShipments"),
+        "approvers": query_flag(request, "includeApprovers"),
     }
 
 
@@ -133,12 +123,21 @@ class OrderCollection(ScopedQuerysetMixin, generics.ListAPIView):
     def scoped_queryset(self, ctx):
         return selectors.order_list_visible_to(ctx.actor)
 
+    def _unfiltered(self) -> bool:
+        """Neither filtered nor sorted: the visible orders, newest first."""
+        return not any(name in self.request.query_params for name in OrderFilter.base_filters)
+
     def count_rows(self, orders) -> int:
         """totalCount: unfiltered, counted branch by branch (selectors.count_visible_to); a
         filter narrows the visible orders themselves, counted as they are."""
-        if any(name in self.request.query_params for name in OrderFilter.base_filters):
-            return orders.count()
-        return selectors.count_visible_to(api_context(self.request).actor)
+        if self._unfiltered():
+            return selectors.count_visible_to(api_context(self.request).actor)
+        return orders.count()
+
+    def page_ids(self, orders, offset: int, limit: int) -> list[int]:
+        if self._unfiltered():
+            return selectors.visible_order_ids(api_context(self.request).actor, offset, limit)
+        return page_ids(orders, offset, limit)
 
     def page_rows(self, ids: list[int]) -> list[dict]:
         """The page's orders, represented (the visibility filter picked their ids: not applied
@@ -158,7 +157,7 @@ class OrderCollection(ScopedQuerysetMixin, generics.ListAPIView):
     )
     def post(self, request):
         ctx = api_context(request)
-        confirm = flag(request, "confirm")
+        confirm = query_flag(request, "confirm")
         payload = request.data.get("orderRequest") if isinstance(request.data, dict) else None
         digest = services.request_digest(payload)
         # A retried submit (the same request again) gets the stored order back, even once the

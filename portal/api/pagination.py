@@ -79,8 +79,9 @@ class MetaPagination(LimitOffsetPagination):
         # LimitOffsetPagination.paginate_queryset, with the page read by a deferred join
         # (portal.pagination): the views of long lists (orders, the inbox) set `deferred_join`
         # (their ordering is total). Such a view may count its rows itself, more cheaply than
-        # a COUNT of the queryset (`count_rows(queryset)`, the same number), and read the
-        # page's rows itself (`page_rows(ids)`, in the queryset's order).
+        # a COUNT of the queryset (`count_rows(queryset)`, the same number), pick the page's
+        # ids itself (`page_ids(queryset, offset, limit)`, the same ids) and read the page's
+        # rows itself (`page_rows(ids)`, in the queryset's order).
         self.request = request
         self.limit = self.get_limit(request)
         count_rows = getattr(view, "count_rows", self.get_count)
@@ -90,7 +91,8 @@ class MetaPagination(LimitOffsetPagination):
             self.display_page_controls = True
         if self.count == 0 or self.offset > self.count:
             return []
-        ids = page_ids(queryset, self.offset, self.limit)
+        pick = getattr(view, "page_ids", page_ids)
+        ids = pick(queryset, self.offset, self.limit)
         page_rows = getattr(view, "page_rows", lambda ids: queryset.filter(pk__in=ids))
         return list(page_rows(ids))
 

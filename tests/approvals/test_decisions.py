@@ -521,3 +521,23 @@ def test_non_admin_cannot_act_for_the_approver(order, api_for, decide, maria, sa
 
     assert_mobproc_error(response, 403, "CONTEXT_NOT_ALLOWED")
     assert snapshot(order) == before
+
+
+# What a decision reads and writes (authentication kept): the order, the order locked with its
+# run, the step, the delegations, the seats with their decisions, their approvers, then the
+# decision, its outbox row and the audit row; in a test's transaction, a savepoint and its
+# release around them.
+DECISION_MAX_QUERIES = 11
+
+
+def test_a_decision_runs_a_fixed_number_of_queries(
+    api_for, peter, maria, django_assert_max_num_queries
+):
+    client = api_for(maria)
+    client.get("me")  # the token validated once, then kept (portal.api.token_cache)
+    orders = [routed(place_order(peter)) for _ in range(3)]
+
+    for order in orders:
+        with django_assert_max_num_queries(DECISION_MAX_QUERIES):
+            response = client.post(f"orders/{order.pk}/approval", {"action": "APPROVE"})
+        assert response.json() == {"status": "APPROVAL_QUEUED"}

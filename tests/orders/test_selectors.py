@@ -89,10 +89,16 @@ def test_the_list_and_count_forms_of_visibility_agree_with_it(peter, sam, maria,
         listed = set(selectors.order_list_visible_to(employee).values_list("pk", flat=True))
         assert listed == visible, employee
         assert selectors.count_visible_to(employee) == len(visible), employee
+        newest_first = list(selectors.order_list_visible_to(employee).values_list("pk", flat=True))
+        for offset, limit in [(0, 25), (0, 1), (1, 2), (2, 5), (9, 5)]:
+            assert (
+                selectors.visible_order_ids(employee, offset, limit)
+                == (newest_first[offset : offset + limit])
+            ), (employee, offset, limit)
     assert selectors.count_visible_to(sam) > 0  # maria's delegate sees what she approves
 
 
-def test_the_awaiting_count_counts_what_awaits_each_approver(peter, sam, maria, ian, ada):
+def test_the_awaiting_count_and_pages_are_what_awaits_each_approver(peter, sam, maria, ian, ada):
     for _ in range(2):
         routed(place_order(peter))
     decided = routed(place_order(peter))
@@ -104,8 +110,11 @@ def test_the_awaiting_count_counts_what_awaits_each_approver(peter, sam, maria, 
     people.add_delegation(employee=maria, delegate=sam, starts_on=today, ends_on=today, actor=maria)
 
     for employee in (peter, sam, maria, ian, ada):
-        awaiting = selectors.awaiting_decision_by(employee).count()
-        assert selectors.count_awaiting_decision_by(employee) == awaiting, employee
+        awaiting = selectors.awaiting_decision_by(employee).order_by(*selectors.INBOX_ORDER)
+        assert selectors.count_awaiting_decision_by(employee) == awaiting.count(), employee
+        ids = list(awaiting.values_list("pk", flat=True))
+        for offset, limit in [(0, 25), (0, 1), (1, 1)]:
+            assert selectors.awaiting_ids(employee, offset, limit) == ids[offset : offset + limit]
     assert selectors.count_awaiting_decision_by(maria) == 2
     assert selectors.count_awaiting_decision_by(sam) == 2  # as maria's delegate, today
     assert selectors.count_awaiting_decision_by(ian) == 1  # the approved one, at IT now

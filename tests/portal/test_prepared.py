@@ -105,3 +105,31 @@ def test_a_build_that_cannot_be_prepared_is_refused(db, build, args):
 def test_only_ids_lists_of_ids_and_dates_are_taken(db, arg):
     with pytest.raises(PreparedShapeError):
         Prepared(lambda value: Employee.objects.filter(pk=value).values("id"))(arg)
+
+
+def test_a_page_is_the_slice_of_the_rows_compiled_once(peter, maria, ada, sam):
+    built = []
+    everyone = Prepared(
+        lambda tenant_id: (
+            built.append(1)
+            or Employee.objects.filter(tenant_id=tenant_id).order_by("pk").values("id")
+        )
+    )
+    ids = list(
+        Employee.objects.filter(tenant_id=peter.tenant_id)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+    for offset, limit in [(0, 2), (1, 2), (3, 10), (len(ids), 5)]:
+        rows = everyone(peter.tenant_id, page=(offset, limit))
+        assert [row["id"] for row in rows] == ids[offset : offset + limit]
+    assert len(built) == 1
+    assert len(everyone(peter.tenant_id)) == len(ids)  # unpaged: its own shape
+
+
+def test_a_sliced_build_is_not_paged(db):
+    first = Prepared(lambda pk: Employee.objects.filter(pk__gte=pk).values("id")[:1])
+
+    with pytest.raises(PreparedShapeError):
+        first(1, page=(0, 5))
