@@ -201,41 +201,31 @@ def reports_of(manager: Employee, *, hierarchy: Hierarchy | None = None) -> RawS
     return RawSQL(sql, [manager.pk, *params, *params])
 
 
-def is_approver(
-    employee: Employee, *, deciding: DecidingFor | None = None, also: Q | None = None
-) -> bool:
-    """Whether the employee may be asked to decide approvals: a tenant admin, a manager (anyone
-    reports to them in some hierarchy), a member of an approver group, or someone's delegate
-    today (`deciding`: their deciding_for, when already known). `also`: a condition on the
-    employee that the apps above add (orders: someone an order waited for), asked in the same
-    query."""
+def is_approver(employee: Employee, *, deciding: DecidingFor | None = None) -> bool:
+    """Whether the employee may be asked to decide approvals (approvers_on today): a tenant
+    admin, a manager (anyone reports to them in some hierarchy), a member of an approver group,
+    or someone's delegate today (`deciding`: their deciding_for, when already known). At most
+    the one query: a page costs the same for everyone."""
     if deciding is not None and deciding.delegations:
         return True
-    if deciding is None and also is None:  # /me and /diagnostics ask this of every caller
-        return bool(_approver_today(employee.pk, timezone.localdate()))
-    condition = _approver_condition()
-    if deciding is None:  # someone's delegate today, asked in the same query
-        condition |= _delegate_condition(timezone.localdate())
-    if also is not None:
-        condition |= also
-    # At most the one query: a page costs the same for everyone.
-    return Employee.objects.filter(pk=employee.pk).filter(condition).exists()
+    return bool(_approver_today(employee.pk, timezone.localdate()))
 
 
-def _approver_condition() -> Q:
-    """An employee who may be asked to decide, delegations aside (is_approver)."""
+def approvers_on(day: datetime.date, *, also: Q | None = None) -> QuerySet[Employee]:
+    """The employees who may be asked to decide approvals on a day (is_approver), of every
+    tenant; `also`: a condition on the employee that the apps above add (orders: someone an
+    order waited for)."""
     manages = ReportingLine.objects.filter(manager=OuterRef("pk"))
     in_group = EmployeeGroup.members.through.objects.filter(employee_id=OuterRef("pk"))
-    return Q(is_tenant_admin=True) | Q(Exists(manages)) | Q(Exists(in_group))
+    delegate = Delegation.objects.in_force(day).filter(delegate=OuterRef("pk"))
+    condition = Q(is_tenant_admin=True) | Q(Exists(manages)) | Q(Exists(in_group))
+    condition |= Q(Exists(delegate))
+    if also is not None:
+        condition |= also
+    return Employee.objects.filter(condition)
 
 
-def _delegate_condition(day: datetime.date) -> Q:
-    return Q(Exists(Delegation.objects.in_force(day).filter(delegate=OuterRef("pk"))))
-
-
-# is_approver without a caller's extra condition, prepared (portal.prepared).
+# /me, /diagnostics and the pages ask it of everyone: prepared (portal.prepared).
 _approver_today = Prepared(
-    lambda employee_id, day: Employee.objects.filter(
-        _approver_condition() | _delegate_condition(day), pk=employee_id
-    ).values("pk")[:1]
+    lambda employee_id, day: approvers_on(day).filter(pk=employee_id).values("pk")[:1]
 )

@@ -3,10 +3,12 @@
 It lives here, not in portal, because it counts orders (apps depend one way)."""
 
 from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
 
 from orders import selectors as order_selectors
 from orders.models import OrderApprover
 from portal import selectors
+from portal.prepared import Prepared
 
 # Where the count of the orders awaiting the employee is kept for the rest of the request: the
 # inbox and the navigation show it, counted once.
@@ -50,5 +52,18 @@ def may_approve(employee, deciding: selectors.DecidingFor | None) -> bool:
     """Whether the employee can approve: portal's is_approver (a tenant admin, a manager, an
     approver group member, a delegate today), or someone an order's approval step waited for
     (a named approver, an escalation), in one query."""
-    waited_for = OrderApprover.objects.filter(employee_id=OuterRef("pk"))
-    return selectors.is_approver(employee, deciding=deciding, also=Q(Exists(waited_for)))
+    if deciding is not None and deciding.delegations:
+        return True
+    return bool(_may_approve_today(employee.pk, timezone.localdate()))
+
+
+# Asked on every page: prepared (portal.prepared).
+_may_approve_today = Prepared(
+    lambda employee_id, day: (
+        selectors.approvers_on(
+            day, also=Q(Exists(OrderApprover.objects.filter(employee_id=OuterRef("pk"))))
+        )
+        .filter(pk=employee_id)
+        .values("pk")[:1]
+    )
+)
