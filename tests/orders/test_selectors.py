@@ -71,18 +71,29 @@ def test_last_ship_to_is_none_without_an_order_and_never_a_colleagues(peter, sam
     assert selectors.last_ship_to(sam) is None
 
 
-def test_the_list_and_count_forms_of_visibility_agree_with_it(peter, sam, maria, ian, ada):
-    # Orders requested, held, waiting for an approver, decided by one, and seen by a delegate:
-    # the list form (order_list_visible_to) and the count (count_visible_to) are orders_visible_to
-    # written for speed, and must see exactly what it sees.
-
+def place_three_one_decided(peter, maria) -> None:
+    """Three of peter's orders: two waiting for maria, one she approved (at IT now)."""
     for _ in range(2):
         routed(place_order(peter))
     decided = routed(place_order(peter))
     approvals.decide(approvals.DecisionRequest(order=decided, actor=maria, action="APPROVE"))
     approvals.apply_decision(Decision.objects.get(step__run__order=decided).pk)
+
+
+def name_delegate_today(employee, delegate) -> None:
     today = timezone.localdate()
-    people.add_delegation(employee=maria, delegate=sam, starts_on=today, ends_on=today, actor=maria)
+    people.add_delegation(
+        employee=employee, delegate=delegate, starts_on=today, ends_on=today, actor=employee
+    )
+
+
+def test_the_list_and_count_forms_of_visibility_agree_with_it(peter, sam, maria, ian, ada):
+    # Orders requested, held, waiting for an approver, decided by one, and seen by a delegate:
+    # the list form (order_list_visible_to) and the count (count_visible_to) are orders_visible_to
+    # written for speed, and must see exactly what it sees.
+
+    place_three_one_decided(peter, maria)
+    name_delegate_today(maria, sam)
 
     for employee in (peter, sam, maria, ian, ada):
         visible = set(selectors.orders_visible_to(employee).values_list("pk", flat=True))
@@ -99,15 +110,10 @@ def test_the_list_and_count_forms_of_visibility_agree_with_it(peter, sam, maria,
 
 
 def test_the_awaiting_count_and_pages_are_what_awaits_each_approver(peter, sam, maria, ian, ada):
-    for _ in range(2):
-        routed(place_order(peter))
-    decided = routed(place_order(peter))
-    approvals.decide(approvals.DecisionRequest(order=decided, actor=maria, action="APPROVE"))
-    approvals.apply_decision(Decision.objects.get(step__run__order=decided).pk)
+    place_three_one_decided(peter, maria)
     assert selectors.count_awaiting_decision_by(sam) == 0
 
-    today = timezone.localdate()
-    people.add_delegation(employee=maria, delegate=sam, starts_on=today, ends_on=today, actor=maria)
+    name_delegate_today(maria, sam)
 
     for employee in (peter, sam, maria, ian, ada):
         awaiting = selectors.awaiting_decision_by(employee).order_by(*selectors.INBOX_ORDER)
