@@ -346,13 +346,13 @@ SPECTACULAR_SETTINGS = {
 REDIS_URL = env_str("REDIS_URL")
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "portal.cache.RedisCache",  # one client per pool; count()
         "LOCATION": REDIS_URL,
         # A Redis that stops answering costs a request half a second, never a hang.
         "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
     }
     if REDIS_URL
-    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    else {"BACKEND": "portal.cache.LocMemCache"}
 }
 
 # --- Celery -----------------------------------------------------------------------------------

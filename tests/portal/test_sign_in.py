@@ -165,7 +165,7 @@ def test_the_lockout_holds_for_the_whole_window_and_no_longer(client, peter, set
 def test_signing_in_and_the_lockout_work_with_the_cache_unreachable(client, peter, maria, settings):
     settings.CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "portal.cache.RedisCache",
             "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens there
         }
     }

@@ -129,7 +129,7 @@ def test_the_cache_holds_neither_the_token_nor_the_password_hash(peter, demo_app
 def test_with_the_cache_unreachable_the_api_still_answers(peter, demo_app, settings):
     settings.CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "portal.cache.RedisCache",
             "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens there
         }
     }
