@@ -1,31 +1,52 @@
-"""API throughput on this machine, beside a bare Django/DRF baseline measured in the same run.
+"""The API under load: gunicorn as shipped beside a bare Django/DRF app, under the same wrk.
 
-    .venv/bin/python bench/api.py [--duration 10] [--connections 16]
+    .venv/bin/python bench/api.py [--rounds 3] [--duration 10] [--warmup 2] [--connections 16]
 
 Needs wrk (apt-get install wrk), PostgreSQL and Redis at their local default addresses. Uses its
-own database (procure_bench, recreated) and Redis database 5 (flushed). Prints requests/s and p99
-latency of: the bare baseline, GET /ping, GET /orders/{id}, GET /orders (25 per page, with
-segments), POST /orders/{id}/approval (each request decides a different order), and confirm mode
-of a NEW_ACTIVATION and of an UPDATE_FEATURES order (POST /orders?confirm=true: every rule of the
-type checked and the order priced; nothing stored).
+own database (procure_bench, recreated) and Redis database 5 (flushed). Serves Procure and the
+bare app (bench/bare.py) with gunicorn and gunicorn.conf.py as shipped (sync workers, 2 x cores
++ 1), with one Celery worker applying the decisions, and in each of --rounds rounds drives every
+endpoint in turn, floors included, with `wrk -t2 -c<connections>`: --warmup seconds unmeasured,
+then --duration seconds measured. For each it prints the medians over the rounds of requests/s,
+p50/p95/p99 latency and the CPU ms per request of the serving workers (and of PostgreSQL), the
+CPU ratio to its floor (the bare one-row read; for a decision, the bare guarded write), how
+evenly the workers shared the work (the least busy worker's share of the CPU against an even
+share, the lowest of the rounds), and at the end each worker's resident memory. Writes
+bench/results/api.json (--json).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import secrets
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
+from goals import (
+    BALANCE_GOAL,
+    DECISION_P99_GOAL_MS,
+    ROW_FLOOR,
+    RSS_GOAL_MB,
+    WRITE_FLOOR,
+    goal_of,
+)
+
 ROOT = Path(__file__).resolve().parent.parent
 DB_NAME = "procure_bench"
+RESULTS = ROOT / "bench" / "results" / "api.json"
+WRITE_PARENTS = 10_000
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 os.environ.setdefault("DATABASE_URL", f"postgres://postgres@127.0.0.1:5432/{DB_NAME}")
 os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/5")
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
@@ -113,6 +134,16 @@ def prepare(orders: int) -> dict:
     from django.db import connection
 
     with connection.cursor() as cursor:
+        # The bare write's table (bench/bare.py): a parent row for each write to update.
+        cursor.execute(
+            "CREATE TABLE bench_write (id bigserial PRIMARY KEY, parent int, action text, "
+            "state text DEFAULT 'active', n int DEFAULT 0)"
+        )
+        cursor.execute(
+            "INSERT INTO bench_write (parent, action) "
+            "SELECT 0, 'parent' FROM generate_series(1, %s)",
+            [WRITE_PARENTS],
+        )
         cursor.execute("ANALYZE")
     return {"peter": token(peter), "maria": token(maria), "order_ids": ids}
 
@@ -123,14 +154,12 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def serve(args: list[str], port: int, env: dict) -> subprocess.Popen:
+def started(command: list[str], env: dict, port: int | None = None) -> subprocess.Popen:
     process = subprocess.Popen(
-        [str(ROOT / ".venv/bin/gunicorn"), *args, "--bind", f"127.0.0.1:{port}"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
+    if port is None:
+        return process
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
@@ -139,21 +168,166 @@ def serve(args: list[str], port: int, env: dict) -> subprocess.Popen:
         except OSError:
             time.sleep(0.1)
     process.kill()
-    raise RuntimeError("gunicorn did not start")
+    raise RuntimeError(f"{command[0]} did not start listening on {port}")
 
 
-def wrk(url: str, *, duration: int, connections: int, headers: dict, script: str | None = None):
-    command = ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", url]
+def gunicorn(app: str, port: int, env: dict, *extra: str) -> subprocess.Popen:
+    """gunicorn with the shipped configuration (gunicorn.conf.py), access log off, once its
+    master listens (its workers may still be starting: see answering)."""
+    command = [
+        str(ROOT / ".venv/bin/gunicorn"),
+        app,
+        "-c",
+        str(ROOT / "gunicorn.conf.py"),
+        *extra,
+        "--bind",
+        f"127.0.0.1:{port}",
+    ]
+    return started(command, env, port)
+
+
+def answering(url: str, workers: int) -> None:
+    """Wait until the server has answered `url` a few times per worker: every worker booted,
+    its imports done and its database connection open, before anything is measured."""
+    deadline = time.monotonic() + 60
+    answered = 0
+    while answered < 5 * workers:
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:
+                answered += response.status == 200
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+
+
+# --- Processes' CPU and memory, from /proc -----------------------------------------------------
+
+
+def _stat(pid: int) -> list[str] | None:
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return text[text.rindex(")") + 2 :].split()  # the fields after the command's name
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = _stat(pid)
+    return 0.0 if fields is None else (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+
+def children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            fields = _stat(int(entry.name))
+            if fields is not None and int(fields[1]) == pid:
+                found.append(int(entry.name))
+    return sorted(found)
+
+
+def postgres_pids() -> list[int]:
+    pids = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and (entry / "comm").read_text().strip() == "postgres":
+                pids.append(int(entry.name))
+        except OSError:
+            continue
+    return pids
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+# --- wrk ---------------------------------------------------------------------------------------
+
+# Appended to every run's script: wrk hands done() the whole latency distribution.
+DONE_SCRIPT = """
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format("BENCH %d %d %d %d %d %d\\n", summary.requests,
+    latency:percentile(50), latency:percentile(95), latency:percentile(99),
+    e.status, e.connect + e.read + e.write + e.timeout))
+end
+"""
+
+
+@dataclass
+class Endpoint:
+    name: str
+    floor: str | None  # the name of the floor it is read against; None: it is a floor
+    url: str  # after the server's base address
+    headers: dict
+    script: str = ""  # Lua, before DONE_SCRIPT
+    # A decision's: the orders it decides, each once (`consumed` so far, over every run).
+    order_ids: list[int] | None = None
+    consumed: int = 0
+
+    def run(self, base: str, seconds: int, connections: int) -> dict:
+        script = self.script
+        if self.order_ids is not None:
+            script = APPROVAL_SCRIPT % (",".join(map(str, self.order_ids)), self.consumed)
+        figures = wrk(
+            base + self.url,
+            seconds=seconds,
+            connections=connections,
+            headers=self.headers,
+            script=script,
+        )
+        self.consumed += figures["requests"]
+        return figures
+
+
+def wrk(url: str, *, seconds: int, connections: int, headers: dict, script: str) -> dict:
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as lua:
+        lua.write(script + DONE_SCRIPT)
+    command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "-s", lua.name, url]
     for name, value in headers.items():
         command += ["-H", f"{name}: {value}"]
-    if script:
-        command += ["-s", script]
-    out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    try:
+        out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    finally:
+        os.unlink(lua.name)
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
-    p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)", out)
-    factor = {"us": 0.001, "ms": 1, "s": 1000}[p99.group(2)]
-    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    return rps, float(p99.group(1)) * factor, int(non_2xx.group(1)) if non_2xx else 0
+    requests, p50, p95, p99, non_2xx, socket_errors = map(
+        int, re.search(r"^BENCH (.*)$", out, re.MULTILINE).group(1).split()
+    )
+    return {
+        "rps": rps,
+        "requests": requests,
+        "p50_ms": p50 / 1000,
+        "p95_ms": p95 / 1000,
+        "p99_ms": p99 / 1000,
+        "non_2xx": non_2xx,
+        "socket_errors": socket_errors,
+    }
+
+
+def measured_run(endpoint: Endpoint, base: str, server: subprocess.Popen, options) -> dict:
+    """One warm-up and one measured wrk run of the endpoint, with the CPU the serving workers
+    and PostgreSQL spent on it."""
+    if options.warmup:
+        endpoint.run(base, options.warmup, options.connections)
+    workers = children(server.pid)
+    database = postgres_pids()
+    before = {pid: cpu_seconds(pid) for pid in workers}
+    database_before = sum(cpu_seconds(pid) for pid in database)
+    figures = endpoint.run(base, options.duration, options.connections)
+    spent = {pid: cpu_seconds(pid) - before[pid] for pid in workers}
+    database_spent = sum(cpu_seconds(pid) for pid in database) - database_before
+    total = sum(spent.values())
+    answered = max(figures["requests"], 1)
+    figures["cpu_ms"] = total * 1000 / answered
+    figures["postgres_cpu_ms"] = database_spent * 1000 / answered
+    # 1.0: every worker did an even share; 0.5: the least busy did half of one.
+    figures["balance"] = min(spent.values()) * len(spent) / total if total else 0.0
+    return figures
 
 
 APPROVAL_SCRIPT = """
@@ -164,11 +338,8 @@ function setup(thread)
   thread:set("offset", #threads)
   table.insert(threads, thread)
 end
-function init(args)
-  stride = %d
-end
 request = function()
-  local index = (counter * stride + offset) %% #ids + 1
+  local index = (%d + counter * 2 + offset) %% #ids + 1
   counter = counter + 1
   return wrk.format("POST", "/api/v1/orders/" .. ids[index] .. "/approval", nil,
     '{"action": "APPROVE", "reason": "bench"}')
@@ -219,85 +390,178 @@ wrk.body = [[%s]]
 
 
 def confirm_script(transaction_type: str) -> str:
-    import json
-
-    body = {"orderRequest": {"transactionType": transaction_type,
-                             **CONFIRMED_ORDERS[transaction_type]}}  # fmt: skip
-    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
-        script.write(CONFIRM_SCRIPT % json.dumps(body))
-    return script.name
+    body = {
+        "orderRequest": {"transactionType": transaction_type, **CONFIRMED_ORDERS[transaction_type]}
+    }
+    return CONFIRM_SCRIPT % json.dumps(body)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--duration", type=int, default=10)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--duration", type=int, default=10, help="measured seconds per run")
+    parser.add_argument("--warmup", type=int, default=2, help="unmeasured seconds before each")
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--orders", type=int, default=6000, help="orders awaiting approval")
+    parser.add_argument("--json", type=Path, default=RESULTS, help="where to write the figures")
     options = parser.parse_args()
 
     print("preparing database procure_bench ...", flush=True)
     recreate_database()
     subprocess.run(["redis-cli", "-n", "5", "FLUSHDB"], check=True, capture_output=True)
+    preparing = time.monotonic()
     data = prepare(options.orders)
+    print(f"  {options.orders:,} orders placed and routed in {time.monotonic() - preparing:.0f} s")
     env = {
         **os.environ,
-        "WEB_CONCURRENCY": "2",
-        "GUNICORN_THREADS": "1",
         "CONN_MAX_AGE": "60",
         "GUNICORN_ACCESSLOG": "",
+        "BENCH_WRITE_PARENTS": str(WRITE_PARENTS),
     }
-    headers = {
+    maria = {
         "Authorization": f"Bearer {data['maria']}",
         "X-TNGO-TENANT": "acme",
         "client_id": "demo-client",
         "Content-Type": "application/json",
     }
-    peter = {**headers, "Authorization": f"Bearer {data['peter']}"}
-    run = {"duration": options.duration, "connections": options.connections}
-    results = []
+    peter = {**maria, "Authorization": f"Bearer {data['peter']}"}
+    order_id = data["order_ids"][0]
+    decisions = Endpoint(
+        "POST /orders/{id}/approval",
+        WRITE_FLOOR,
+        "/api/v1/orders",
+        maria,
+        order_ids=data["order_ids"],
+    )
+    endpoints = [
+        Endpoint(ROW_FLOOR, None, "/row", {}),
+        Endpoint(WRITE_FLOOR, None, "/write", {}, script='wrk.method = "POST"\n'),
+        Endpoint("GET /ping", ROW_FLOOR, "/api/v1/ping", {}),
+        Endpoint("GET /me", ROW_FLOOR, "/api/v1/me", peter),
+        Endpoint("GET /orders/{id}", ROW_FLOOR, f"/api/v1/orders/{order_id}", peter),
+        Endpoint(
+            "GET /orders?limit=25&includeOrderSegments=true",
+            ROW_FLOOR,
+            "/api/v1/orders?limit=25&includeOrderSegments=true",
+            peter,
+        ),
+        Endpoint("GET /approvals (maria)", ROW_FLOOR, "/api/v1/approvals", maria),
+        *(
+            Endpoint(
+                f"confirm, {kind}",
+                ROW_FLOOR,
+                "/api/v1/orders?confirm=true",
+                peter,
+                script=confirm_script(kind),
+            )
+            for kind in CONFIRMED_ORDERS
+        ),
+        decisions,
+    ]
 
-    port = free_port()
-    bare = serve(["bare:application", "--chdir", "bench", "--workers", "2"], port, env)
+    bare_port, port = free_port(), free_port()
+    processes = [
+        bare := gunicorn("bare:application", bare_port, env, "--chdir", str(ROOT / "bench")),
+        server := gunicorn("portal.wsgi", port, env),
+        started(
+            [str(ROOT / ".venv/bin/celery"), "-A", "portal", "worker", "--loglevel", "WARNING"], env
+        ),
+    ]
+    runs: dict[str, list[dict]] = {endpoint.name: [] for endpoint in endpoints}
     try:
-        results.append(("bare DRF view, one row", *wrk(f"http://127.0.0.1:{port}/row",
-                                                        headers={}, **run)))  # fmt: skip
+        answering(f"http://127.0.0.1:{bare_port}/row", len(children(bare.pid)))
+        answering(f"http://127.0.0.1:{port}/api/v1/ping", len(children(server.pid)))
+        for number in range(1, options.rounds + 1):
+            print(f"round {number} of {options.rounds}", flush=True)
+            for endpoint in endpoints:
+                floor = endpoint.floor is None
+                base = f"http://127.0.0.1:{bare_port if floor else port}"
+                figures = measured_run(endpoint, base, bare if floor else server, options)
+                runs[endpoint.name].append(figures)
+                print(
+                    f"  {endpoint.name:<48}{figures['rps']:>8.0f} req/s "
+                    f"{figures['cpu_ms']:>7.2f} CPU ms",
+                    flush=True,
+                )
+        memory = {
+            "procure": [rss_mb(pid) for pid in children(server.pid)],
+            "bare": [rss_mb(pid) for pid in children(bare.pid)],
+        }
     finally:
-        bare.terminate()
-        bare.wait()
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            process.wait()
 
-    port = free_port()
-    server = serve(["portal.wsgi", "-c", "gunicorn.conf.py"], port, env)
-    base = f"http://127.0.0.1:{port}/api/v1"
-    try:
-        order_id = data["order_ids"][0]
-        results.append(("GET /ping", *wrk(f"{base}/ping", headers={}, **run)))
-        results.append(
-            ("GET /orders/{id}", *wrk(f"{base}/orders/{order_id}", headers=peter, **run))
+    results = {name: summarise(figures) for name, figures in runs.items()}
+    for endpoint in endpoints:
+        figures = results[endpoint.name]
+        if endpoint.floor:
+            floor = results[endpoint.floor]
+            figures["floor"] = endpoint.floor
+            figures["ratio"] = floor["cpu_ms"] / figures["cpu_ms"]
+            figures["rps_ratio"] = figures["rps"] / floor["rps"]
+            figures["goal"] = goal_of(endpoint.name)
+    print(
+        f"\n{'endpoint':<48}{'req/s':>7}{'p50':>7}{'p95':>7}{'p99':>7}{'CPU ms':>8}"
+        f"{'PG ms':>7}{'ratio':>7}{'goal':>6}{'even':>6}{'non-2xx':>8}"
+    )
+    for name, f in results.items():
+        ratio = f"{f['ratio']:>7.2f}{f['goal']:>6.2f}" if "ratio" in f else " " * 13
+        print(
+            f"{name:<48}{f['rps']:>7.0f}{f['p50_ms']:>7.1f}{f['p95_ms']:>7.1f}"
+            f"{f['p99_ms']:>7.1f}{f['cpu_ms']:>8.2f}{f['postgres_cpu_ms']:>7.2f}{ratio}"
+            f"{f['balance']:>6.2f}{f['non_2xx']:>8}"
         )
-        results.append(
-            ("GET /orders (25, segments)",
-             *wrk(f"{base}/orders?limit=25&includeOrderSegments=true", headers=peter, **run))
-        )  # fmt: skip
-        for kind in CONFIRMED_ORDERS:
-            confirmed = wrk(f"{base}/orders?confirm=true", headers=peter,
-                            script=confirm_script(kind), **run)  # fmt: skip
-            results.append((f"POST /orders?confirm ({kind})", *confirmed))
-        with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
-            script.write(APPROVAL_SCRIPT % (",".join(map(str, data["order_ids"])), 2))
-        decided = wrk(f"{base}/orders", headers=headers, script=script.name, **run)
-        results.append(("POST /orders/{id}/approval", *decided))
-    finally:
-        server.terminate()
-        server.wait()
-
-    print(f"\n{'endpoint':<44}{'req/s':>10}{'p99 ms':>10}{'non-2xx':>10}{'vs bare':>10}")
-    floor = results[0][1]
-    for name, rps, p99, errors in results:
-        print(f"{name:<44}{rps:>10.0f}{p99:>10.1f}{errors:>10}{rps / floor:>10.2f}")
+    print(
+        "latencies in ms; CPU ms per request (the serving workers', PostgreSQL's); ratio: the "
+        "floor's CPU per request over the endpoint's; even: the least busy worker's share of "
+        "the CPU against an even share, the lowest of the rounds"
+    )
+    for name, sizes in memory.items():
+        print(f"{name} workers' resident memory (MB): {', '.join(f'{m:.0f}' for m in sizes)}")
     from approvals.models import Decision
 
-    print(f"\ndecisions stored: {Decision.objects.count()} of {len(data['order_ids'])} orders")
+    stored = Decision.objects.count()
+    print(
+        f"decisions stored: {stored} (orders awaiting one at the start: {len(data['order_ids'])}"
+        f"; {decisions.consumed} decision requests sent)"
+    )
+    load = os.getloadavg()
+    print(f"load average: {' '.join(f'{x:.2f}' for x in load)}")
+    options.json.parent.mkdir(parents=True, exist_ok=True)
+    options.json.write_text(
+        json.dumps(
+            {
+                "rounds": options.rounds,
+                "duration": options.duration,
+                "warmup": options.warmup,
+                "connections": options.connections,
+                "load_average": load,
+                "requests": results,
+                "worker_rss_mb": memory,
+                "decisions_stored": stored,
+                "decisions_sent": decisions.consumed,
+                "decision_p99_goal_ms": DECISION_P99_GOAL_MS,
+                "worker_rss_goal_mb": RSS_GOAL_MB,
+                "balance_goal": BALANCE_GOAL,
+            },
+            indent=2,
+        )
+        + "\n"
+    )
+    print(f"figures written to {options.json}")
     subprocess.run(["redis-cli", "-n", "5", "FLUSHDB"], check=True, capture_output=True)
+
+
+def summarise(runs: list[dict]) -> dict:
+    """The median of each figure over the rounds; the evenness and the errors, the worst."""
+    medians = ("rps", "p50_ms", "p95_ms", "p99_ms", "cpu_ms", "postgres_cpu_ms")
+    figures = {key: statistics.median(run[key] for run in runs) for key in medians}
+    figures["balance"] = min(run["balance"] for run in runs)
+    figures["non_2xx"] = sum(run["non_2xx"] + run["socket_errors"] for run in runs)
+    figures["rounds"] = runs
+    return figures
 
 
 if __name__ == "__main__":

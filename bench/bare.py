@@ -1,12 +1,19 @@
-"""A bare Django + DRF app reading one row: the floor the product's API figures are read against.
+"""A bare Django + DRF app: the floors the product's API figures are read against.
 
-Served by gunicorn from bench/api.py (`gunicorn bare:application --chdir bench`), on the same
-database, with the same persistent connections.
+`GET /row` reads one row. `POST /write` is the floor of a decision: in one transaction it inserts
+a row and makes two guarded updates, then puts a message on Redis once it commits (the nudge a
+stored decision sends). Its table, `bench_write`, is made by bench/api.py with parent rows 1 to
+BENCH_WRITE_PARENTS; each write updates one at random, as decisions lock one order each.
+
+Served by gunicorn from bench/api.py (`gunicorn bare:application --chdir bench`, with Procure's
+gunicorn.conf.py), on the same database, with the same persistent connections.
 """
 
 import os
+import random
 
 import dj_database_url
+import redis
 from django.conf import settings
 
 settings.configure(
@@ -33,7 +40,7 @@ import django  # noqa: E402
 django.setup()
 
 from django.core.wsgi import get_wsgi_application  # noqa: E402
-from django.db import connection  # noqa: E402
+from django.db import connection, transaction  # noqa: E402
 from django.urls import path  # noqa: E402
 from rest_framework.response import Response  # noqa: E402
 from rest_framework.views import APIView  # noqa: E402
@@ -47,5 +54,28 @@ class OneRow(APIView):
         return Response({"id": row[0], "slug": row[1], "name": row[2]})
 
 
-urlpatterns = [path("row", OneRow.as_view())]
+NUDGES = redis.Redis.from_url(os.environ["REDIS_URL"])
+PARENTS = int(os.environ.get("BENCH_WRITE_PARENTS", 1))
+
+
+class GuardedWrite(APIView):
+    def post(self, request):
+        parent = random.randint(1, PARENTS)
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(
+                "INSERT INTO bench_write (parent, action) VALUES (%s, 'APPROVE') RETURNING id",
+                [parent],
+            )
+            (row,) = cursor.fetchone()
+            cursor.execute(
+                "UPDATE bench_write SET n = n + 1 WHERE id = %s AND state = 'active'", [parent]
+            )
+            cursor.execute(
+                "UPDATE bench_write SET state = 'done' WHERE id = %s AND state = 'active'", [row]
+            )
+            transaction.on_commit(lambda: NUDGES.rpush("bench:nudges", row))
+        return Response({"status": "QUEUED"})
+
+
+urlpatterns = [path("row", OneRow.as_view()), path("write", GuardedWrite.as_view())]
 application = get_wsgi_application()

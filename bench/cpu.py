@@ -24,6 +24,8 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
+from goals import ROW_FLOOR, WRITE_FLOOR, goal_of
+
 ROOT = Path(__file__).resolve().parent.parent
 DB_NAME = "procure_bench_cpu"
 os.environ.setdefault("DATABASE_URL", f"postgres://postgres@127.0.0.1:5432/{DB_NAME}")
@@ -236,16 +238,6 @@ def bare_write():
     return call
 
 
-# The goals: each request's CPU at least this share of its floor's.
-GOALS = {
-    "GET /ping": 0.8,
-    "GET /me": 0.3,
-    "GET /orders/{id}": 0.3,
-    "POST /orders/{id}/approval": 0.6,
-}
-LIST_GOAL = 0.15  # every other request
-WRITE_FLOOR = "bare approval write"
-ROW_FLOOR = "bare DRF view, one row"
 RESULTS = ROOT / "bench" / "results" / "cpu.json"
 
 
@@ -343,7 +335,7 @@ def main() -> None:
         figures["floor"] = floor
         figures["ratio"] = results[floor]["cpu_ms"] / figures["cpu_ms"]
         if name not in (ROW_FLOOR, WRITE_FLOOR):
-            figures["goal"] = GOALS.get(name, LIST_GOAL)
+            figures["goal"] = goal_of(name)
     print(f"{'request':<48} {'queries':>7} {'CPU ms':>8} {'SQL ms':>8} {'ratio':>6} {'goal':>6}")
     for name, figures in results.items():
         goal = f"{figures['goal']:>6.2f}" if "goal" in figures else f"{'':>6}"

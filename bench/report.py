@@ -2,7 +2,8 @@
 
     .venv/bin/python bench/report.py [--results bench/results] [--chart PATH]
 
-Reads what the benchmarks wrote (`cpu.json` from bench/cpu.py, `scale.json` from bench/scale.py,
+Reads what the benchmarks wrote (`cpu.json` from bench/cpu.py, `api.json` from bench/api.py,
+`scale.json` from bench/scale.py,
 `notifications.json` from bench/notifications.py, `impact.json` from bench/impact.py; whichever
 are there) and writes `summary.json` and `chart.png` beside them: each figure as a share of its
 goal, so that every bar reaching the line at 1.0 means every goal is met. `make bench` runs the
@@ -15,10 +16,10 @@ import argparse
 import json
 from pathlib import Path
 
+from goals import IMPACT_GOAL_MS, SCALE_GOAL
+
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
-SCALE_GOAL = 1.5  # at the largest size, at most this many times the time at the smallest
-IMPACT_GOAL_MS = 1000  # 1,000 orders replayed in under a second
 
 
 def _read(path: Path) -> dict | None:
@@ -42,6 +43,24 @@ def figures(results: Path) -> list[dict]:
         if "goal" in measured:
             add("CPU vs a bare view", name, measured["ratio"], measured["goal"],
                 higher_is_better=True)  # fmt: skip
+    load = _read(results / "api.json")
+    if load:
+        measured = load["requests"]
+        for name, figures in measured.items():
+            if "goal" in figures:
+                add("CPU under load (gunicorn, wrk)", name, figures["ratio"], figures["goal"],
+                    higher_is_better=True)  # fmt: skip
+        decision = measured.get("POST /orders/{id}/approval")
+        if decision:
+            clients = load["connections"]
+            add("Under load", f"decision p99 ms, {clients} clients", decision["p99_ms"],
+                load["decision_p99_goal_ms"], higher_is_better=False)  # fmt: skip
+        add("Under load", "gunicorn workers' evenness (the worst run)",
+            min(figures["balance"] for figures in measured.values()), load["balance_goal"],
+            higher_is_better=True)  # fmt: skip
+        add("Under load", "gunicorn worker's resident memory MB (the largest)",
+            max(load["worker_rss_mb"]["procure"]), load["worker_rss_goal_mb"],
+            higher_is_better=False)  # fmt: skip
     scale = _read(results / "scale.json")
     if scale:
         sizes = sorted(scale["sizes"], key=int)
