@@ -266,7 +266,19 @@ def _decide_locked(request: DecisionRequest) -> tuple[str, RunStep | None, Domai
         if order.status == Order.Status.ORDER_SUBMITTED:
             return Outcome.NOT_READY_FOR_APPROVAL, None, None
         return Outcome.APPROVAL_NOT_NEEDED, None, None
-    step = run.steps.filter(state=RunStep.State.ACTIVE).first()
+    # The active step comes with its seats, their decisions and (a second query) approvers,
+    # read after the lock; a step without seats is read alone.
+    seats = list(
+        RunSeat.objects.filter(step__run_id=run.pk, step__state=RunStep.State.ACTIVE)
+        .select_related("step", "decision")
+        .prefetch_related("approvers")
+        .order_by("step__position", "position")
+    )
+    if seats:
+        step = seats[0].step
+        seats = [seat for seat in seats if seat.step_id == step.pk]
+    else:
+        step = run.steps.filter(state=RunStep.State.ACTIVE).first()
     # Who may not decide is refused whatever the state of the run, so that the answer a caller
     # gets does not depend on whether a faster decision has been applied yet.
     refusal = rules.maker_checker_problem(order.maker_ids, request.actor, request.caller)
@@ -281,9 +293,6 @@ def _decide_locked(request: DecisionRequest) -> tuple[str, RunStep | None, Domai
         if not OrderApprover.objects.filter(order=order, employee_id__in=deciding.ids).exists():
             return "", step, NotAnApprover("You may not decide this order.")
         return Outcome.APPROVAL_NOT_NEEDED, step, None
-    seats = list(
-        step.seats.select_related("decision").prefetch_related("approvers").order_by("position")
-    )
     if deciding.decides_for(a.pk for seat in seats for a in seat.approvers.all()) is None:
         earlier = OrderApprover.objects.filter(order=order, level__lt=step.position)
         if earlier.filter(employee=request.actor).exists():

@@ -85,13 +85,25 @@ def _delegations_to(employee: Employee, on: datetime.date | None = None) -> Quer
 
 
 def deciding_for(employee: Employee, *, on: datetime.date | None = None) -> DecidingFor:
-    """Whom the employee decides approvals for today (or `on` a day), in one query."""
+    """Whom the employee decides approvals for today (or `on` a day): one prepared query when
+    nobody named them delegate (most people, most days), then one more for the delegations."""
+    day = on or timezone.localdate()
+    if not _delegation_named(employee.tenant_id, employee.pk, day):
+        return DecidingFor(employee=employee, delegations=())
     delegations = (
-        _delegations_to(employee, on)
+        _delegations_to(employee, day)
         .select_related("employee__department")
         .order_by("ends_on", "pk")
     )
     return DecidingFor(employee=employee, delegations=tuple(delegations))
+
+
+# Asked by every decision and every page an approver opens: prepared (portal.prepared).
+_delegation_named = Prepared(
+    lambda tenant_id, employee_id, day: _delegations_to(
+        Employee(pk=employee_id, tenant_id=tenant_id), day
+    ).values("pk")[:1]
+)
 
 
 def delegates_of(employees: Iterable[Employee]) -> list[tuple[Employee, Employee]]:

@@ -63,11 +63,26 @@ def test_deciding_for_is_computed_once_per_request(maria, sam, django_assert_num
     delegate(maria, sam)
     request = RequestFactory().get("/")
 
-    with django_assert_num_queries(1):
+    # Whether anyone named sam delegate, then the delegations; the second time, nothing.
+    with django_assert_num_queries(2):
         first = selectors.deciding_for_request(request, sam)
+    with django_assert_num_queries(0):
         again = selectors.deciding_for_request(request, sam)
 
     assert first is again and first.ids == {sam.pk, maria.pk}
+
+
+def test_deciding_for_nobody_else_is_one_query(maria, sam, django_assert_num_queries):
+    delegate(maria, sam, days=(1, 2))  # not yet in force
+
+    with django_assert_num_queries(1):
+        deciding = selectors.deciding_for(sam)
+
+    assert deciding.ids == {sam.pk} and deciding.delegations == ()
+    assert selectors.deciding_for(sam, on=timezone.localdate() + timedelta(days=1)).ids == {
+        sam.pk,
+        maria.pk,
+    }
 
 
 # --- Delegates ----------------------------------------------------------------------------------
