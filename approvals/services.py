@@ -15,12 +15,13 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Protocol
 
 from django.db import transaction
 from django.utils import timezone
 from django_fsm import can_proceed
 
-from approvals import links, rules
+from approvals import links, rules, selectors
 from approvals.exceptions import NotAnApprover
 from approvals.models import (
     ApprovalRun,
@@ -43,7 +44,7 @@ from orders import services as order_services
 from orders.models import Notification, Order, OrderApprover, OrderHistory
 from portal import events, outbox
 from portal import selectors as people
-from portal.exceptions import DomainError, RequestInvalid
+from portal.exceptions import DomainError, NotFound, RequestInvalid
 from portal.models import Employee
 
 logger = logging.getLogger(__name__)
@@ -202,11 +203,28 @@ def ask_approvers(step: RunStep, approvers: list[Employee], event: str, occasion
         )  # fmt: skip
 
 
+class OrderKey(Protocol):
+    """What a decision needs to know of its order before locking it (an Order will do)."""
+
+    pk: int
+    tenant_id: int
+
+
+@dataclass(frozen=True)
+class OrderReference:
+    """An order known by its id and its caller's tenant alone: the API decides without reading
+    the order first (the decision's locking read is scoped to the tenant: another tenant's
+    order, or none, is NotFound)."""
+
+    pk: int
+    tenant_id: int
+
+
 @dataclass(frozen=True)
 class DecisionRequest:
     """A decision as the pages and the API receive it."""
 
-    order: Order
+    order: OrderKey
     actor: Employee  # acting as (after context headers)
     action: str  # Decision.Action
     reason: str = ""
@@ -223,10 +241,10 @@ def decide(request: DecisionRequest) -> str:
     """Store a decision on the order's current step and queue its application.
 
     Returns one of APPROVAL_QUEUED, REJECTION_QUEUED, APPROVAL_NOT_NEEDED (already decided,
-    or no workflow applies), NOT_READY_FOR_APPROVAL (not routed yet). Raises MakerCannotCheck,
-    NotAnApprover (403) or RequestInvalid (the reason is too long, or
-    missing where one is required: rules.reason_problems). Every attempt, refused or not, is
-    written to the audit table.
+    or no workflow applies), NOT_READY_FOR_APPROVAL (not routed yet). Raises NotFound (no such
+    order in the tenant), MakerCannotCheck, NotAnApprover (403) or RequestInvalid (the reason
+    is too long, or missing where one is required: rules.reason_problems). Every attempt,
+    refused or not, is written to the audit table (but one on no order).
     """
     with transaction.atomic():
         outcome, step, refusal = _decide_locked(request)
@@ -255,46 +273,39 @@ def decide(request: DecisionRequest) -> str:
 def _decide_locked(request: DecisionRequest) -> tuple[str, RunStep | None, DomainError | None]:
     # The order row is the lock every decision and every application takes first: concurrent
     # decisions on one step queue here, and only the first finds the step undecided.
-    # The run comes with the row (only the order's row is locked).
-    order = (
-        Order.objects.select_for_update(of=("self",))
-        .select_related("approval_run")
-        .get(pk=request.order.pk)
-    )
-    run = getattr(order, "approval_run", None)
-    if run is None:
-        if order.status == Order.Status.ORDER_SUBMITTED:
+    # The run comes with the row (only the order's row is locked); the step and its seats are
+    # read after the lock. Rows, not models: prepared reads (approvals.selectors).
+    order = selectors.locked_order(request.order.pk, request.order.tenant_id)
+    if order is None:
+        raise NotFound(f"Order {request.order.pk} not found.")
+    if order["run_id"] is None:
+        if order["status"] == Order.Status.ORDER_SUBMITTED:
             return Outcome.NOT_READY_FOR_APPROVAL, None, None
         return Outcome.APPROVAL_NOT_NEEDED, None, None
-    # The active step comes with its seats, their decisions and (a second query) approvers,
-    # read after the lock; a step without seats is read alone.
-    seats = list(
-        RunSeat.objects.filter(step__run_id=run.pk, step__state=RunStep.State.ACTIVE)
-        .select_related("step", "decision")
-        .prefetch_related("approvers")
-        .order_by("step__position", "position")
-    )
-    if seats:
-        step = seats[0].step
-        seats = [seat for seat in seats if seat.step_id == step.pk]
-    else:
-        step = run.steps.filter(state=RunStep.State.ACTIVE).first()
+    step, seats = selectors.active_step(order["run_id"])
+    makers = frozenset(
+        order[key]
+        for key in ("requested_by_id", "account_holder_id", "placed_by_id")
+        if order[key] is not None
+    )  # as Order.maker_ids
     # Who may not decide is refused whatever the state of the run, so that the answer a caller
     # gets does not depend on whether a faster decision has been applied yet.
-    refusal = rules.maker_checker_problem(order.maker_ids, request.actor, request.caller)
+    refusal = rules.maker_checker_problem(makers, request.actor, request.caller)
     if refusal:
         return "", step, refusal
     deciding = people.deciding_for(request.actor)
+    order_id = request.order.pk
     if (
-        run.state != ApprovalRun.State.PENDING
-        or order.status != Order.Status.AWAITING_APPROVAL
+        order["run_state"] != ApprovalRun.State.PENDING
+        or order["status"] != Order.Status.AWAITING_APPROVAL
         or step is None
     ):
-        if not OrderApprover.objects.filter(order=order, employee_id__in=deciding.ids).exists():
+        approving = OrderApprover.objects.filter(order_id=order_id, employee_id__in=deciding.ids)
+        if not approving.exists():
             return "", step, NotAnApprover("You may not decide this order.")
         return Outcome.APPROVAL_NOT_NEEDED, step, None
-    if deciding.decides_for(a.pk for seat in seats for a in seat.approvers.all()) is None:
-        earlier = OrderApprover.objects.filter(order=order, level__lt=step.position)
+    if deciding.decides_for(set().union(*(seat.approver_ids for seat in seats))) is None:
+        earlier = OrderApprover.objects.filter(order_id=order_id, level__lt=step.position)
         if earlier.filter(employee=request.actor).exists():
             return Outcome.APPROVAL_NOT_NEEDED, step, None  # their step is already decided
         return "", step, NotAnApprover("You may not decide this step of the order.")
@@ -302,31 +313,31 @@ def _decide_locked(request: DecisionRequest) -> tuple[str, RunStep | None, Domai
     # decisions settle the step, or this person has counted on it already (for themselves, or
     # deciding for someone), nothing more is needed of them. (One decision per seat and one
     # per person and step are database constraints too, the last guard.)
-    stored = [seat.answer for seat in seats if seat.answer is not None]
     if _stored_outcome(step, seats) is not None:
         return Outcome.APPROVAL_NOT_NEEDED, step, None
-    counted = {d.decided_for_id for d in stored} | {d.decided_by_id for d in stored}
+    answered = [seat for seat in seats if seat.answer is not None]
+    counted = {s.answered_for for s in answered} | {s.answered_by for s in answered}
     decider = request.caller or request.actor
     seat, decided_for = _seat_for(seats, deciding, counted)
     if decider.pk in counted or seat is None:
         return Outcome.APPROVAL_NOT_NEEDED, step, None
     # The approver it counts for is checked too: a delegate never decides for a maker.
-    refusal = rules.maker_checker_problem(order.maker_ids, decided_for)
+    refusal = rules.maker_checker_problem(makers, decided_for)
     if refusal:
         return "", step, refusal
     problems = rules.reason_problems(
         request.reason,
         approving=request.action == Decision.Action.APPROVE,
-        required_to_approve=run.reason_required_to_approve,
-        required_to_reject=run.reason_required_to_reject,
+        required_to_approve=order["reason_required_to_approve"],
+        required_to_reject=order["reason_required_to_reject"],
     )
     if problems:
         return "", step, RequestInvalid(problems)
     decision = Decision.objects.create(
-        tenant_id=run.tenant_id,
-        step=step,
+        tenant_id=order["run_tenant_id"],
+        step_id=step.pk,
         step_started_at=step.started_at,
-        seat=seat,
+        seat_id=seat.pk,
         action=request.action,
         reason=request.reason.strip(),
         communication=request.communication,
@@ -341,9 +352,9 @@ def _decide_locked(request: DecisionRequest) -> tuple[str, RunStep | None, Domai
     return Outcome.REJECTION_QUEUED, step, None
 
 
-def _stored_outcome(step: RunStep, seats: list[RunSeat]) -> str | None:
+def _stored_outcome(step: RunStep, seats: list[selectors.SeatState]) -> str | None:
     """Where the stored decisions (applied or not) leave the step: step_outcome."""
-    actions = [seat.answer.action for seat in seats if seat.answer is not None]
+    actions = [seat.answer for seat in seats if seat.answer is not None]
     return step_outcome(
         step,
         sources=len(seats),
@@ -353,15 +364,15 @@ def _stored_outcome(step: RunStep, seats: list[RunSeat]) -> str | None:
 
 
 def _seat_for(
-    seats: list[RunSeat], deciding: people.DecidingFor, counted: set[int]
-) -> tuple[RunSeat | None, Employee | None]:
+    seats: list[selectors.SeatState], deciding: people.DecidingFor, counted: set[int]
+) -> tuple[selectors.SeatState | None, Employee | None]:
     """The seat a decision fills, and whom it counts for: the first undecided seat (by
     position) the person approves themself, else the first one a delegator of theirs does;
     people who counted on the step already are no longer among its approvers."""
     undecided = [seat for seat in seats if seat.answer is None]
     for only_themself in (True, False):
         for seat in undecided:
-            ids = {a.pk for a in seat.approvers.all()} - counted
+            ids = seat.approver_ids - counted
             if only_themself:
                 ids &= {deciding.employee.pk}
             decided_for = deciding.decides_for(ids)

@@ -23,7 +23,6 @@ from orders import drafts as order_drafts
 from orders import selectors as order_selectors
 from orders.api.serializers import OrderSerializer
 from orders.api.views import OrderBodySerializer, represented_in_order
-from orders.models import Order
 from orders.requests import parse_order_request
 from portal.api.views import ScopedQuerysetMixin, api_context
 from portal.services import require_tenant_admin
@@ -37,11 +36,11 @@ class OrderApproval(APIView):
         ctx = api_context(request)
         body = DecisionBodySerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        # Any order of the tenant: a non-approver gets 403 (SPEC), another tenant's order 404.
-        order = get_object_or_404(Order.objects.filter(tenant=ctx.tenant), pk=pk)
+        # Any order of the tenant: a non-approver gets 403 (SPEC), another tenant's order 404
+        # (decide reads the order itself, scoped to the tenant, under its lock).
         outcome = services.decide(
             services.DecisionRequest(
-                order=order,
+                order=services.OrderReference(pk=pk, tenant_id=ctx.tenant.pk),
                 actor=ctx.actor,
                 caller=ctx.caller,
                 action=body.validated_data["action"],

@@ -523,11 +523,11 @@ def test_non_admin_cannot_act_for_the_approver(order, api_for, decide, maria, sa
     assert snapshot(order) == before
 
 
-# What a decision reads and writes (authentication kept): the order, the order locked with its
+# What a decision reads and writes (authentication kept): the order, locked, with its
 # run, the active step's seats with the step and their decisions, their approvers, whether
 # anyone named the approver delegate, then the decision, its outbox row and the audit row; in a
 # test's transaction, a savepoint and its release around them.
-DECISION_MAX_QUERIES = 10
+DECISION_MAX_QUERIES = 9
 
 
 def test_a_decision_runs_a_fixed_number_of_queries(
