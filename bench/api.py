@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
+from floors import CREATE_TABLE
 from goals import (
     BALANCE_GOAL,
     DECISION_P99_GOAL_MS,
@@ -135,10 +136,7 @@ def prepare(orders: int) -> dict:
 
     with connection.cursor() as cursor:
         # The bare write's table (bench/bare.py): a parent row for each write to update.
-        cursor.execute(
-            "CREATE TABLE bench_write (id bigserial PRIMARY KEY, parent int, action text, "
-            "state text DEFAULT 'active', n int DEFAULT 0)"
-        )
+        cursor.execute(CREATE_TABLE)
         cursor.execute(
             "INSERT INTO bench_write (parent, action) "
             "SELECT 0, 'parent' FROM generate_series(1, %s)",

@@ -40,8 +40,9 @@ import django  # noqa: E402
 django.setup()
 
 from django.core.wsgi import get_wsgi_application  # noqa: E402
-from django.db import connection, transaction  # noqa: E402
+from django.db import connection  # noqa: E402
 from django.urls import path  # noqa: E402
+from floors import guarded_write  # noqa: E402
 from rest_framework.response import Response  # noqa: E402
 from rest_framework.views import APIView  # noqa: E402
 
@@ -60,20 +61,7 @@ PARENTS = int(os.environ.get("BENCH_WRITE_PARENTS", 1))
 
 class GuardedWrite(APIView):
     def post(self, request):
-        parent = random.randint(1, PARENTS)
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(
-                "INSERT INTO bench_write (parent, action) VALUES (%s, 'APPROVE') RETURNING id",
-                [parent],
-            )
-            (row,) = cursor.fetchone()
-            cursor.execute(
-                "UPDATE bench_write SET n = n + 1 WHERE id = %s AND state = 'active'", [parent]
-            )
-            cursor.execute(
-                "UPDATE bench_write SET state = 'done' WHERE id = %s AND state = 'active'", [row]
-            )
-            transaction.on_commit(lambda: NUDGES.rpush("bench:nudges", row))
+        guarded_write(connection, NUDGES, parent=random.randint(1, PARENTS))
         return Response({"status": "QUEUED"})
 
 

@@ -24,6 +24,7 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
+from floors import CREATE_TABLE, guarded_write
 from goals import ROW_FLOOR, WRITE_FLOOR, goal_of
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -209,31 +210,16 @@ def bare_write():
     then put a message on Redis once it commits (the nudge a stored decision sends)."""
     import redis
     from django.conf import settings
-    from django.db import connection, transaction
+    from django.db import connection
 
     with connection.cursor() as cursor:
-        cursor.execute(
-            "CREATE TABLE IF NOT EXISTS bench_write (id bigserial PRIMARY KEY, parent int, "
-            "action text, state text DEFAULT 'active', n int DEFAULT 0)"
-        )
+        cursor.execute(CREATE_TABLE)
         cursor.execute("INSERT INTO bench_write (parent, action) VALUES (0, 'parent') RETURNING id")
         (parent,) = cursor.fetchone()
     nudges = redis.Redis.from_url(settings.REDIS_URL)
 
     def call():
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(
-                "INSERT INTO bench_write (parent, action) VALUES (%s, 'APPROVE') RETURNING id",
-                [parent],
-            )
-            (row,) = cursor.fetchone()
-            cursor.execute(
-                "UPDATE bench_write SET n = n + 1 WHERE id = %s AND state = 'active'", [parent]
-            )
-            cursor.execute(
-                "UPDATE bench_write SET state = 'done' WHERE id = %s AND state = 'active'", [row]
-            )
-            transaction.on_commit(lambda: nudges.rpush("bench:nudges", row))
+        guarded_write(connection, nudges, parent)
 
     return call
 
