@@ -283,11 +283,9 @@ def _decide_locked(request: DecisionRequest) -> tuple[str, RunStep | None, Domai
             return Outcome.NOT_READY_FOR_APPROVAL, None, None
         return Outcome.APPROVAL_NOT_NEEDED, None, None
     step, seats = selectors.active_step(order["run_id"])
-    makers = frozenset(
-        order[key]
-        for key in ("requested_by_id", "account_holder_id", "placed_by_id")
-        if order[key] is not None
-    )  # as Order.maker_ids
+    makers = rules.makers(
+        order["requested_by_id"], order["account_holder_id"], order["placed_by_id"]
+    )
     # Who may not decide is refused whatever the state of the run, so that the answer a caller
     # gets does not depend on whether a faster decision has been applied yet.
     refusal = rules.maker_checker_problem(makers, request.actor, request.caller)

@@ -185,8 +185,8 @@ def gunicorn(app: str, port: int, env: dict, *extra: str) -> subprocess.Popen:
 
 
 def answering(url: str, workers: int) -> None:
-    """Wait until the server has answered `url` a few times per worker: every worker booted,
-    its imports done and its database connection open, before anything is measured."""
+    """Wait until the server has answered `url` five times per worker, so that its workers have
+    booted (imports done, database connections open) before anything is measured."""
     deadline = time.monotonic() + 60
     answered = 0
     while answered < 5 * workers:
@@ -215,25 +215,24 @@ def cpu_seconds(pid: int) -> float:
     return 0.0 if fields is None else (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
 
 
-def children(pid: int) -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            fields = _stat(int(entry.name))
-            if fields is not None and int(fields[1]) == pid:
-                found.append(int(entry.name))
-    return sorted(found)
-
-
-def postgres_pids() -> list[int]:
+def _pids(keep) -> list[int]:
+    """The ids of the running processes for which keep(pid) holds."""
     pids = []
     for entry in Path("/proc").iterdir():
         try:
-            if entry.name.isdigit() and (entry / "comm").read_text().strip() == "postgres":
+            if entry.name.isdigit() and keep(int(entry.name)):
                 pids.append(int(entry.name))
-        except OSError:
+        except OSError:  # it ended while being looked at
             continue
-    return pids
+    return sorted(pids)
+
+
+def children(parent: int) -> list[int]:
+    return _pids(lambda pid: (fields := _stat(pid)) is not None and int(fields[1]) == parent)
+
+
+def postgres_pids() -> list[int]:
+    return _pids(lambda pid: Path(f"/proc/{pid}/comm").read_text().strip() == "postgres")
 
 
 def rss_mb(pid: int) -> float:

@@ -16,7 +16,7 @@ from catalog.models import Device, DeviceAsset, Manufacturer, ServiceAsset, Tran
 from portal import selectors as people
 from portal.api.exceptions import ApiError
 from portal.api.filters import EmployeeFilterMixin, IdFilter, UpdatedSortMixin, query_flag
-from portal.api.serializers import EmployeeItemSerializer
+from portal.api.serializers import EmployeeDetailSerializer
 from portal.api.views import (
     ResourceDetail,
     ScopedQuerysetMixin,
@@ -409,25 +409,20 @@ class MeView(APIView):
     @extend_schema(responses={200: s.MeSerializer})
     def get(self, request):
         ctx = api_context(request)
-        ser = {"context": {"request": request}}
         user = ctx.token.user
         # The caller and the actor (as the request's context has them) with their custom
-        # attributes (MobProc 1.1.0), read in one prepared query for both.
+        # attributes (MobProc 1.1.0), read in one query for both.
         shown = [e for e in (ctx.caller, ctx.actor) if e is not None]
         attributes = people.custom_attribute_values(e.pk for e in shown)
-
-        def detail(employee) -> dict:  # EmployeeDetailSerializer's shape
-            shape = EmployeeItemSerializer(employee, **ser).data
-            return {**shape, "customAttributes": attributes.get(employee.pk, [])}
-
-        caller = detail(ctx.caller) if ctx.caller else None
+        ser = {"context": {"request": request, "custom_attributes": attributes}}
+        caller = EmployeeDetailSerializer(ctx.caller, **ser).data if ctx.caller else None
         return Response(
             {
                 "tenant": {"id": ctx.tenant.slug, "name": ctx.tenant.name},
                 "clientId": ctx.client_id,
                 "user": {"username": user.get_username()} if user else None,
                 "employee": caller,
-                "actor": detail(ctx.actor),
+                "actor": EmployeeDetailSerializer(ctx.actor, **ser).data,
                 "transactionTypes": TransactionType.values,
                 "isApprover": people.is_approver(ctx.actor),
                 "isTenantAdmin": ctx.actor.is_tenant_admin,

@@ -21,7 +21,6 @@ from portal.api.views import (
     EmployeeList,
     ScopedQuerysetMixin,
     api_context,
-    with_custom_attributes,
 )
 from portal.exceptions import FieldProblem, RequestInvalid
 from portal.models import (
@@ -130,7 +129,7 @@ def _person_input(ctx: ApiContext, body: dict) -> tuple[people.PersonInput, dict
 
 
 def _employee_answer(request, employee: Employee, **kwargs) -> Response:
-    employee = with_custom_attributes(selectors.employees_of(employee.tenant)).get(pk=employee.pk)
+    employee = selectors.employees_of(employee.tenant).get(pk=employee.pk)
     shown = EmployeeDetailSerializer(employee, context={"request": request}).data
     return Response({"status": "SUCCESS", "employee": shown}, **kwargs)
 

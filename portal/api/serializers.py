@@ -10,6 +10,7 @@ from django.urls import get_urlconf, reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from portal import selectors
 from portal.models import Department, Employee
 
 # Stand for ids while a URL's pattern is reversed once: numbers no row has, all of one length
@@ -173,10 +174,18 @@ class CustomAttributeSerializer(serializers.Serializer):
 
 class EmployeeDetailSerializer(EmployeeItemSerializer):
     """One employee as /employees/{id} and /me show them: with their custom attributes
-    (MobProc 1.1.0), the name/value pairs their tenant defines, those set for them, by name.
-    Reads `employee.attributes` (prefetch it with their `attribute`)."""
+    (MobProc 1.1.0), the name/value pairs their tenant defines, those set for them, by name."""
 
-    customAttributes = CustomAttributeSerializer(source="attributes", many=True, read_only=True)
+    customAttributes = serializers.SerializerMethodField()
+
+    @extend_schema_field(CustomAttributeSerializer(many=True))
+    def get_customAttributes(self, employee: Employee) -> list[dict]:
+        # One prepared query, or the context's `custom_attributes` when the caller read them
+        # for several employees at once (/me: the caller and the actor).
+        values = self.context.get("custom_attributes")
+        if values is None:
+            values = selectors.custom_attribute_values([employee.pk])
+        return values.get(employee.pk, [])
 
     class Meta(EmployeeItemSerializer.Meta):
         fields = [*EmployeeItemSerializer.Meta.fields, "customAttributes"]

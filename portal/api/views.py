@@ -4,7 +4,6 @@ order, is the catalog's: catalog.api.views)."""
 from __future__ import annotations
 
 from django.db import connection
-from django.db.models import Prefetch
 from django.utils import timezone
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -18,7 +17,7 @@ from portal.api.context import ApiContext
 from portal.api.filters import EmployeeFilterMixin, UpdatedSortMixin
 from portal.api.schema import ResourceDetailSchema
 from portal.api.serializers import EmployeeDetailSerializer, EmployeeItemSerializer
-from portal.models import Employee, EmployeeAttributeValue
+from portal.models import Employee
 
 
 def api_context(request) -> ApiContext:
@@ -95,20 +94,9 @@ class ResourceDetail(generics.RetrieveAPIView):
         return Response({self.resource_name: self.get_serializer(instance).data})
 
 
-def custom_attributes() -> Prefetch:
-    """An employee's custom attribute values with their attribute (EmployeeDetailSerializer)."""
-    values = EmployeeAttributeValue.objects.select_related("attribute")
-    return Prefetch("attributes", queryset=values)
-
-
-def with_custom_attributes(employees):
-    """Employees with their custom attribute values read along (EmployeeDetailSerializer)."""
-    return employees.prefetch_related(custom_attributes())
-
-
 class EmployeeDetail(ScopedQuerysetMixin, ResourceDetail):
     serializer_class = EmployeeDetailSerializer
     resource_name = "employee"
 
     def scoped_queryset(self, ctx):
-        return with_custom_attributes(selectors.employees_of(ctx.tenant))
+        return selectors.employees_of(ctx.tenant)
