@@ -414,15 +414,19 @@ class MeView(APIView):
         # attributes (MobProc 1.1.0), read in one query for both.
         shown = [e for e in (ctx.caller, ctx.actor) if e is not None]
         attributes = people.custom_attribute_values(e.pk for e in shown)
-        ser = {"context": {"request": request, "custom_attributes": attributes}}
-        caller = EmployeeDetailSerializer(ctx.caller, **ser).data if ctx.caller else None
+        # One serializer for both (its fields are built once), and usually one person: the
+        # second representation is then the first's (HrefSerializer keeps them per answer).
+        person = EmployeeDetailSerializer(
+            context={"request": request, "custom_attributes": attributes}
+        )
+        caller = person.to_representation(ctx.caller) if ctx.caller else None
         return Response(
             {
                 "tenant": {"id": ctx.tenant.slug, "name": ctx.tenant.name},
                 "clientId": ctx.client_id,
                 "user": {"username": user.get_username()} if user else None,
                 "employee": caller,
-                "actor": EmployeeDetailSerializer(ctx.actor, **ser).data,
+                "actor": person.to_representation(ctx.actor),
                 "transactionTypes": TransactionType.values,
                 "isApprover": people.is_approver(ctx.actor),
                 "isTenantAdmin": ctx.actor.is_tenant_admin,
