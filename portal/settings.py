@@ -134,7 +134,7 @@ MIDDLEWARE = [
     "portal.middleware.RequestContextMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Before whitenoise, so that static files carry these headers too.
-    "csp.middleware.CSPMiddleware",
+    "portal.middleware.CSPMiddleware",
     "portal.middleware.PermissionsPolicyMiddleware",
     # After CSPMiddleware: widens the OAuth consent page's form-action before it is written.
     "portal.middleware.OAuthRedirectFormActionMiddleware",

@@ -173,6 +173,23 @@ def test_api_answers_and_static_files_carry_the_headers_too(client, peter_api):
         assert_permissions_policy(url, response)
 
 
+def test_the_policy_follows_its_settings(db, client, settings):
+    """The shared header is built once per process (portal.middleware.CSPMiddleware), yet a
+    changed policy is the one written, and a report-only policy is written beside it."""
+    assert_site_policy("/api/v1/ping", client.get("/api/v1/ping"))
+
+    settings.CONTENT_SECURITY_POLICY = {"DIRECTIVES": {"default-src": ["'none'"]}}
+    response = client.get("/api/v1/ping")
+    assert response.status_code == 200
+    assert policy(response) == {"default-src": {"'none'"}}
+
+    settings.CONTENT_SECURITY_POLICY_REPORT_ONLY = {"DIRECTIVES": {"img-src": ["'self'"]}}
+    response = client.get("/api/v1/ping")
+    assert response.status_code == 200
+    assert policy(response) == {"default-src": {"'none'"}}
+    assert "img-src 'self'" in response.headers["Content-Security-Policy-Report-Only"]
+
+
 def test_no_template_has_inline_code():
     """Also the templates no crawl reaches (form errors, confirmations after a POST). E-mail
     bodies are not pages: mail clients need their inline styles, and no policy applies."""
