@@ -26,7 +26,8 @@ from portal.api.serializers import (
     PriceField,
     StringIdField,
     absolute_url,
-    built_once,
+    represent,
+    serializer_for,
 )
 
 
@@ -298,7 +299,8 @@ class PlanDetailSerializer(CatalogPlanSerializer):
     @extend_schema_field(FeatureSerializer(many=True))
     def get_optionalFeatures(self, plan: Plan) -> list[dict]:
         features = self.context["offered_features"]
-        return FeatureSerializer(features, many=True, context=self.context).data
+        shown = serializer_for(FeatureSerializer, self.context)
+        return [shown.to_representation(feature) for feature in features]
 
 
 @extend_schema_field(
@@ -399,7 +401,7 @@ class LineDetailsField(serializers.Field):
     def to_representation(self, device: DeviceAsset) -> dict | None:
         if device.service is None:
             return None
-        shown = dict(built_once(self.parent, ServiceSerializer).to_representation(device.service))
+        shown = dict(represent(ServiceSerializer, device.service, self.context))
         if self.context.get("include_upgrade_eligible_date"):
             shown["upgradeEligibleDate"] = shown["upgradeEligibilityDate"]
         return shown
@@ -481,7 +483,7 @@ class ServiceSerializer(ServiceSummarySerializer):
         # Linked to its own record, as tutorials/move shows a line's device; the summary stays
         # without the link where a confirmation shows it (seed 002).
         href = absolute_url(self.context["request"], "device-asset-detail", pk=device.pk)
-        shown = DeviceAssetSummarySerializer(device, context=self.context).data
+        shown = represent(DeviceAssetSummarySerializer, device, self.context)
         return {"_meta": {"href": href}, **shown, "orderActions": service.device_order_actions}
 
 

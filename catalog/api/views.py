@@ -16,7 +16,7 @@ from catalog.models import Device, DeviceAsset, Manufacturer, ServiceAsset, Tran
 from portal import selectors as people
 from portal.api.exceptions import ApiError
 from portal.api.filters import EmployeeFilterMixin, IdFilter, UpdatedSortMixin, query_flag
-from portal.api.serializers import EmployeeDetailSerializer
+from portal.api.serializers import EmployeeDetailSerializer, serializer_for
 from portal.api.views import (
     ResourceDetail,
     ScopedQuerysetMixin,
@@ -414,10 +414,10 @@ class MeView(APIView):
         # attributes (MobProc 1.1.0), read in one query for both.
         shown = [e for e in (ctx.caller, ctx.actor) if e is not None]
         attributes = people.custom_attribute_values(e.pk for e in shown)
-        # One serializer for both (its fields are built once), and usually one person: the
-        # second representation is then the first's (HrefSerializer keeps them per answer).
-        person = EmployeeDetailSerializer(
-            context={"request": request, "custom_attributes": attributes}
+        # One serializer for both (its fields built once per thread), and usually one person:
+        # the second representation is then the first's (HrefSerializer keeps them per answer).
+        person = serializer_for(
+            EmployeeDetailSerializer, {"request": request, "custom_attributes": attributes}
         )
         caller = person.to_representation(ctx.caller) if ctx.caller else None
         return Response(

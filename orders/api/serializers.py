@@ -17,7 +17,13 @@ from catalog.api.serializers import (
 from catalog.models import Manufacturer, Recurrence, Region, TransactionType
 from orders.models import Order, OrderHistory, OrderItem, Shipment
 from orders.services import OrderDraft
-from portal.api.serializers import EmployeeSerializer, absolute_url, price
+from portal.api.serializers import (
+    EmployeeSerializer,
+    absolute_url,
+    price,
+    represent,
+    serializer_for,
+)
 
 STAMP = serializers.DateTimeField().to_representation
 TRANSFER_TYPES = frozenset({TransactionType.XFER_SERVICE_OUT, *TransactionType.transfers_in()})
@@ -51,7 +57,7 @@ def ship_to_representation(
         "address": ship_to["address"],
         "expedite": ship_to.get("expedite", False),
         "name": ship_to["name"],
-        "region": RegionRefSerializer(region, context=context).data,
+        "region": represent(RegionRefSerializer, region, context),
     }
 
 
@@ -69,11 +75,11 @@ def _line_representation(line, context: dict) -> dict:
         "id": str(item.pk),
         "name": line.name,
         "price": price(line.amount, line.currency, line.recurrence),
-        "vendor": VendorSerializer(line.vendor, context=context).data,
+        "vendor": represent(VendorSerializer, line.vendor, context),
     }
     if line.kind in (OrderItem.Kind.ACCESSORY, OrderItem.Kind.DEVICE):
         data["imageUrl"] = line.image_url
-        data["manufacturer"] = ManufacturerSerializer(line.manufacturer, context=context).data
+        data["manufacturer"] = represent(ManufacturerSerializer, line.manufacturer, context)
     if line.kind == OrderItem.Kind.DEVICE:
         data["model"] = item.model
     if line.kind == OrderItem.Kind.FEATURE:
@@ -138,7 +144,7 @@ def shopping_cart_representation(draft: OrderDraft, context: dict) -> dict:
 def confirmation_representation(draft: OrderDraft, context: dict) -> dict:
     """Confirm mode: every id of the request expanded to human-readable data; nothing stored."""
     request = draft.request
-    people = EmployeeSerializer(context=context)
+    people = serializer_for(EmployeeSerializer, context)
     region = request.ship_to["region"] if request.ship_to else None
     confirmation = {
         "accountHolder": people.to_representation(draft.account_holder),
@@ -152,20 +158,20 @@ def confirmation_representation(draft: OrderDraft, context: dict) -> dict:
         "transactionType": request.transaction_type,
     }
     if request.service is not None:
-        confirmation["service"] = ServiceSummarySerializer(request.service, context=context).data
+        confirmation["service"] = represent(ServiceSummarySerializer, request.service, context)
         device = getattr(request.service, "device", None)
         if device is not None:
-            confirmation["device"] = DeviceAssetSummarySerializer(device, context=context).data
+            confirmation["device"] = represent(DeviceAssetSummarySerializer, device, context)
     if region is not None:
-        confirmation["region"] = RegionRefSerializer(region, context=context).data
+        confirmation["region"] = represent(RegionRefSerializer, region, context)
         confirmation["shipTo"] = ship_to_representation(request.ship_to, region, context)
     if request.region is not None:  # where a new line is registered
-        confirmation["region"] = RegionRefSerializer(request.region, context=context).data
+        confirmation["region"] = represent(RegionRefSerializer, request.region, context)
     elif request.transaction_type in LINE_REGION_TYPES:
         # Where the line is served: its carrier's region.
         region = request.service.vendor.region
         if region is not None:
-            confirmation["region"] = RegionRefSerializer(region, context=context).data
+            confirmation["region"] = represent(RegionRefSerializer, region, context)
     if request.port_number:
         confirmation["serviceNumber"] = request.port_number
     if request.transaction_type in TRANSFER_TYPES and "shipTo" in confirmation:
@@ -202,7 +208,7 @@ def described_device(device: dict, context: dict) -> dict:
     (the catalog device's id) and serial number as the request gave them."""
     shown = {k: v for k, v in device.items() if k not in ("manufacturerName", "model")}
     maker = _makers(context).get(device.get("manufacturerId"))
-    shown["manufacturer"] = ManufacturerSerializer(maker, context=context).data if maker else None
+    shown["manufacturer"] = represent(ManufacturerSerializer, maker, context) if maker else None
     if device.get("modelId") and maker is not None:
         model = MakeModel(maker.pk, device["model"])
     else:

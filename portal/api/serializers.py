@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import re
+import threading
 from decimal import Decimal
 
 from django.urls import get_urlconf, reverse
@@ -17,6 +18,8 @@ from portal.models import Department, Employee
 # (none is a part of another).
 _PLACEHOLDER = "9{:017d}"
 _SIMPLE_VALUE = re.compile(r"[0-9A-Za-z_-]+")
+# serializer_for(): per thread, the serializers built so far, by class.
+_built_serializers = threading.local()
 
 
 @functools.cache
@@ -46,14 +49,29 @@ def absolute_url(request, viewname: str, **kwargs) -> str:
     return base + _path_template(viewname, tuple(kwargs), get_urlconf()).format(*values)
 
 
-def built_once(parent: serializers.Serializer, serializer_class: type[serializers.Serializer]):
-    """One `serializer_class` for the whole answer `parent` is part of, sharing its context: a
-    representation nested in every row builds its serializer (deep-copying its fields) once,
-    not once per row."""
-    built = parent.context.setdefault("_built_serializers", {})
-    if serializer_class not in built:
-        built[serializer_class] = serializer_class(context=parent.context)
-    return built[serializer_class]
+def serializer_for(serializer_class: type[serializers.Serializer], context: dict):
+    """A `serializer_class` that represents objects for the answer `context` belongs to.
+
+    Building a serializer's fields (introspecting its model, deep-copying each declared field,
+    binding it) costs more than representing an object with them: ~0.2 ms for an employee, on
+    every answer that showed one. So each thread builds a serializer of each class once and
+    hands it the answer's context each time. Only `to_representation` may be called on it
+    (its fields read the context at that point; nothing of an answer stays on the serializer
+    but its context, until the thread's next answer of this kind).
+    """
+    built = getattr(_built_serializers, "by_class", None)
+    if built is None:
+        built = _built_serializers.by_class = {}
+    serializer = built.get(serializer_class)
+    if serializer is None:
+        serializer = built[serializer_class] = serializer_class()
+    serializer._context = context
+    return serializer
+
+
+def represent(serializer_class: type[serializers.Serializer], instance, context: dict) -> dict:
+    """`instance` as `serializer_class` shows it in the answer `context` belongs to."""
+    return serializer_for(serializer_class, context).to_representation(instance)
 
 
 def price(amount: Decimal, currency: str, recurrence: str) -> dict:
