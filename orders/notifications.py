@@ -11,7 +11,7 @@ from collections.abc import Collection
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from orders.models import Notification, NotificationSetting, Order
@@ -106,7 +106,7 @@ _locked_for_sending = Prepared(
         Notification.objects.select_for_update(of=("self",))
         .filter(pk=notification_id)
         .values(
-            "event", "email", "context", "status", "attempts",
+            "event", "email", "context", "status",
             "order_id", "order__external_order_number", "order__transaction_type",
             "order__currency", "order__cost_onetime", "order__cost_monthly",
             "order__requested_by__first_name", "order__requested_by__last_name",
@@ -114,6 +114,15 @@ _locked_for_sending = Prepared(
         )
     )
 )  # fmt: skip
+
+
+# The one write of a send, written out once: `update()` compiles its SQL anew on every call, a
+# fifth of a send's CPU (0.97 -> 0.75 ms per send, measured alternating the two in one process).
+_MARK_SENT = (
+    f"UPDATE {Notification._meta.db_table}"
+    " SET status = %s, sent_at = %s, result = %s, attempts = attempts + 1 WHERE id = %s"
+)
+DELIVERED = "Delivered to the mail server."
 
 
 @transaction.atomic
@@ -145,12 +154,9 @@ def send(notification_id: int) -> bool:
     # over and recording it carries the same Message-ID, which mail systems deduplicate on.
     message.extra_headers["Message-ID"] = message_id(notification_id)
     message.send()
-    Notification.objects.filter(pk=notification_id).update(
-        status=Notification.Status.SENT,
-        sent_at=timezone.now(),
-        result="Delivered to the mail server.",
-        attempts=row["attempts"] + 1,
-    )
+    with connection.cursor() as cursor:
+        sent_at = connection.ops.adapt_datetimefield_value(timezone.now())
+        cursor.execute(_MARK_SENT, [Notification.Status.SENT, sent_at, DELIVERED, notification_id])
     logger.info("notification %s sent: %s to %s", notification_id, row["event"], row["email"])
     return True
 
