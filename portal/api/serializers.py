@@ -45,8 +45,15 @@ def absolute_url(request, viewname: str, **kwargs) -> str:
         base = request._absolute_base = request.build_absolute_uri("/").rstrip("/")
     values = [str(value) for value in kwargs.values()]
     if not all(_SIMPLE_VALUE.fullmatch(value) for value in values):
-        return base + reverse(f"api:{viewname}", kwargs=kwargs)
+        return base + _reversed(viewname, tuple(kwargs.items()), get_urlconf())
     return base + _path_template(viewname, tuple(kwargs), get_urlconf()).format(*values)
+
+
+@functools.lru_cache(maxsize=4096)
+def _reversed(viewname: str, kwargs: tuple[tuple[str, object], ...], urlconf: str | None) -> str:
+    """The path of a view for values that need quoting (a manufacturer's name: its id), as
+    `reverse` writes it; the same few recur on every answer."""
+    return reverse(f"api:{viewname}", kwargs=dict(kwargs), urlconf=urlconf)
 
 
 def serializer_for(serializer_class: type[serializers.Serializer], context: dict):
