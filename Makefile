@@ -85,7 +85,7 @@ $(BENCH_STAMP): $(STAMP)
 bench: $(BENCH_STAMP)
 	$(BIN)/python bench/cpu.py
 	$(BIN)/python bench/api.py
-	$(BIN)/python bench/notifications.py --count 1000 --rounds 3
+	$(BIN)/python bench/notifications.py --count 1000 --rounds 5
 	$(BIN)/python bench/impact.py
 	$(BIN)/python bench/scale.py $(BENCH_SIZES)
 	$(BIN)/python bench/report.py
