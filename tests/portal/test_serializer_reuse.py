@@ -10,20 +10,19 @@ from django.test import RequestFactory
 from portal.api.serializers import EmployeeDetailSerializer, represent, serializer_for
 
 
-def answer_context(host: str, **extra) -> dict:
-    return {"request": RequestFactory().get("/api/v1/me", HTTP_HOST=host), **extra}
+def answer_context(host: str, attributes: dict) -> dict:
+    """One answer's context: its request (on `host`) and the custom attributes it read."""
+    request = RequestFactory().get("/api/v1/me", HTTP_HOST=host)
+    return {"request": request, "custom_attributes": attributes}
 
 
 def test_each_answer_is_shown_with_its_own_request_and_context(maria, peter, settings):
     settings.ALLOWED_HOSTS = ["one.example", "two.example"]
     attributes = {maria.pk: [{"name": "Cost centre", "value": "4711"}]}
 
-    first = represent(EmployeeDetailSerializer, maria, answer_context("one.example",
-                      custom_attributes=attributes))  # fmt: skip
-    second = represent(EmployeeDetailSerializer, maria, answer_context("two.example",
-                       custom_attributes={}))  # fmt: skip
-    third = represent(EmployeeDetailSerializer, peter, answer_context("one.example",
-                      custom_attributes={}))  # fmt: skip
+    first = represent(EmployeeDetailSerializer, maria, answer_context("one.example", attributes))
+    second = represent(EmployeeDetailSerializer, maria, answer_context("two.example", {}))
+    third = represent(EmployeeDetailSerializer, peter, answer_context("one.example", {}))
 
     assert first["_meta"]["href"] == f"http://one.example/api/v1/employees/{maria.pk}"
     assert first["customAttributes"] == [{"name": "Cost centre", "value": "4711"}]
