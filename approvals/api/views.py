@@ -99,7 +99,9 @@ class ApprovalInbox(ScopedQuerysetMixin, generics.ListAPIView):
         return represented_in_order(self.request, ids, segments=False, approvers=True)
 
     def list(self, request, *args, **kwargs):
-        return self.get_paginated_response(self.paginate_queryset(self.get_queryset()))
+        # The count, the page's ids and its rows are prepared reads (above), none of them of
+        # the queryset: building it anyway was a third of the request.
+        return self.get_paginated_response(self.paginate_queryset(None))
 
 
 def _workflows(ctx):
