@@ -22,7 +22,7 @@ from functools import partial
 
 from celery.signals import task_failure, task_retry, task_success
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from kombu.exceptions import OperationalError
@@ -30,6 +30,7 @@ from redis.exceptions import RedisError
 
 from portal.celery import app
 from portal.models import OutboxMessage
+from portal.prepared import Prepared
 
 logger = logging.getLogger(__name__)
 
@@ -118,7 +119,20 @@ def is_done(task_id: str | None) -> bool:
     message_id = _message_id(task_id)
     if message_id is None:
         return False
-    return OutboxMessage.objects.filter(pk=message_id, done_at__isnull=False).exists()
+    return bool(_done_message(message_id))
+
+
+# Asked before, and written after, every task a worker runs: prepared (portal.prepared) and
+# written out once, where the ORM would compile each anew per task (a sixth of a notification's
+# CPU, bench/notifications.py).
+_done_message = Prepared(
+    lambda message_id: OutboxMessage.objects.filter(pk=message_id, done_at__isnull=False).values(
+        "pk"
+    )
+)
+_MARK_DONE = (
+    f"UPDATE {OutboxMessage._meta.db_table} SET done_at = %s WHERE id = %s AND done_at IS NULL"
+)
 
 
 # --- What workers report back (Celery signals, in the worker process) ------------------------
@@ -135,9 +149,9 @@ def _mark_done(sender=None, **kwargs) -> None:
     """The task ran to the end: its effect is recorded, the work is done."""
     message_id = _message_id(sender.request.id)
     if message_id is not None:
-        OutboxMessage.objects.filter(pk=message_id, done_at__isnull=True).update(
-            done_at=timezone.now()
-        )
+        with connection.cursor() as cursor:
+            done_at = connection.ops.adapt_datetimefield_value(timezone.now())
+            cursor.execute(_MARK_DONE, [done_at, message_id])
 
 
 @task_retry.connect
