@@ -130,10 +130,13 @@ def main() -> None:
 
     django.setup()
     from django.core.management import call_command
+    from django.utils import timezone
 
     from orders.models import Notification, Order
+    from orders.notifications import SEND_TASK
     from orders.tasks import send_notification
-    from portal.models import Employee
+    from portal import outbox
+    from portal.models import Employee, OutboxMessage
 
     app.conf.task_always_eager = False
     call_command("migrate", verbosity=0)
@@ -152,7 +155,11 @@ def main() -> None:
     log_path = Path(f"/tmp/bench-notifications-{run_id}.log")
     Event = Notification.Event
 
-    def make_notifications(round_name: str, count: int) -> list[int]:
+    outbox_ids: list[int] = []
+
+    def make_notifications(round_name: str, count: int) -> list[OutboxMessage]:
+        """The rows notify() stores: each notification with its pending-work row (portal.outbox),
+        which the worker checks before the task and marks done after it, as in production."""
         rows = Notification.objects.bulk_create(
             Notification(
                 tenant=peter.tenant, order=order, event=Event.ORDER_APPROVED, recipient=peter,
@@ -161,13 +168,18 @@ def main() -> None:
             )
             for number in range(count)
         )  # fmt: skip
-        return [row.pk for row in rows]
+        due_at = timezone.now() + outbox.redrive_after()
+        messages = OutboxMessage.objects.bulk_create(
+            OutboxMessage(task_name=SEND_TASK, args=[row.pk], due_at=due_at) for row in rows
+        )
+        outbox_ids.extend(message.pk for message in messages)
+        return messages
 
-    def publish(task, args_list: list[list]) -> Callable[[], int]:
+    def publish(task, args_list: list[list], task_ids: list[str | None]) -> Callable[[], int]:
         def send() -> int:
             with app.producer_or_acquire() as producer:
-                for args in args_list:
-                    task.apply_async(args=args, queue=QUEUE, producer=producer)
+                for args, task_id in zip(args_list, task_ids, strict=True):
+                    task.apply_async(args=args, task_id=task_id, queue=QUEUE, producer=producer)
             return len(args_list)
 
         return send
@@ -181,20 +193,25 @@ def main() -> None:
                 with app.connection_for_write() as conn:
                     conn.default_channel.queue_purge(queue)
 
-            def all_sent(ids: list[int]) -> Callable[[], bool]:
-                pending = Notification.objects.filter(
-                    pk__range=(min(ids), max(ids)), order=order, status="PENDING"
+            def all_done(messages: list[OutboxMessage]) -> Callable[[], bool]:
+                ids = [message.pk for message in messages]
+                pending = OutboxMessage.objects.filter(
+                    pk__range=(min(ids), max(ids)), done_at__isnull=True
                 )
                 return lambda: not pending.exists()
 
             def notifications_round(name: str, count: int) -> float:
-                ids = make_notifications(name, count)
-                job = publish(send_notification, [[pk] for pk in ids])
-                return drain(node, worker, job, all_sent(ids))
+                messages = make_notifications(name, count)
+                job = publish(
+                    send_notification,
+                    [message.args for message in messages],
+                    [f"{outbox.TASK_ID_PREFIX}{message.pk}" for message in messages],
+                )
+                return drain(node, worker, job, all_done(messages))
 
             def noop_round(count: int) -> float:
                 target = tasks_run(node, "bench.noop") + count
-                job = publish(noop, [[number] for number in range(count)])
+                job = publish(noop, [[number] for number in range(count)], [None] * count)
                 return drain(node, worker, job, lambda: tasks_run(node, "bench.noop") >= target)
 
             # Warm-up: the children connect to the database and load the templates.
@@ -217,6 +234,7 @@ def main() -> None:
                 for key in client.scan_iter("_kombu.binding*.bench.*"):
                     client.delete(key)
             order.delete()  # and its notifications
+            OutboxMessage.objects.filter(pk__in=outbox_ids).delete()
     log_path.unlink(missing_ok=True)
 
     notify_s = statistics.median(results["notifications"])
@@ -227,7 +245,8 @@ def main() -> None:
         f"{count} messages per round, median of {options.rounds} rounds"
     )
     print(
-        f"  notifications (lock row, render subject+text+HTML, send via dummy backend, mark SENT):"
+        f"  notifications (check pending work, lock row, render subject+text+HTML, send via "
+        f"dummy backend, mark SENT, mark work done):"
         f" {count} in {notify_s:.2f} s -> {count / notify_s:,.0f} notifications/s"
         f"  [rounds: {', '.join(f'{s:.2f}' for s in results['notifications'])} s]"
     )
