@@ -6,7 +6,7 @@ stored decision sends). Its table, `bench_write`, is made by bench/api.py with p
 BENCH_WRITE_PARENTS; each write updates one at random, as decisions lock one order each.
 
 Served by gunicorn from bench/api.py (`gunicorn bare:application --chdir bench`, with Procure's
-gunicorn.conf.py), on the same database, with the same persistent connections.
+gunicorn.conf.py), on the same database, connected as Procure connects.
 """
 
 import os
@@ -24,9 +24,14 @@ settings.configure(
     INSTALLED_APPS=["rest_framework"],
     MIDDLEWARE=[],
     DATABASES={
-        "default": dj_database_url.parse(
-            os.environ["DATABASE_URL"], conn_max_age=60, conn_health_checks=True
-        )
+        # As portal/settings.py connects: persistent, checked, statements bound and prepared by
+        # the server.
+        "default": {
+            **dj_database_url.parse(
+                os.environ["DATABASE_URL"], conn_max_age=60, conn_health_checks=True
+            ),
+            "OPTIONS": {"server_side_binding": True, "prepare_threshold": 5},
+        }
     },
     REST_FRAMEWORK={
         "DEFAULT_AUTHENTICATION_CLASSES": [],

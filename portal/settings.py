@@ -190,6 +190,21 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+# PostgreSQL: parameters bound by the server, and a statement run five times on a connection
+# (psycopg's prepare_threshold) prepared there, so that PostgreSQL parses and plans each hot
+# query once per connection rather than on every call. Planning was most of PostgreSQL's CPU on
+# the API's reads: per request 2.3 -> 0.3 ms for GET /orders/{id}, 0.7 -> 0.1 ms for GET /me,
+# 3.9 -> 1.9 ms for a page of orders (measured alternating both in one process).
+# Behind a connection pooler in transaction mode (PgBouncer before 1.21), which cannot keep a
+# connection's prepared statements, set DATABASE_PREPARED_STATEMENTS=false.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_bool(
+    "DATABASE_PREPARED_STATEMENTS", True
+):
+    DATABASES["default"]["OPTIONS"] = {
+        **DATABASES["default"].get("OPTIONS", {}),
+        "server_side_binding": True,
+        "prepare_threshold": 5,
+    }
 
 # --- Auth and OAuth 2 -------------------------------------------------------------------------
 
