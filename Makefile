@@ -72,7 +72,7 @@ lint: install
 
 # Every benchmark, then their figures against the speed goals (bench/results/summary.json and
 # chart.png; bench/README.md says what each measures). Run it on an otherwise idle machine: it
-# takes about 25 minutes, most of them loading a million orders (BENCH_SIZES to change that) and
+# takes about 30 minutes, most of them loading a million orders (BENCH_SIZES to change that) and
 # placing the orders bench/api.py decides.
 BENCH_SIZES ?= --orders 1000 --orders 1000000
 BENCH_STAMP := $(VENV)/.bench-installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
