@@ -180,8 +180,8 @@ class _Person:
 @dataclass(frozen=True, slots=True)
 class _EmailOrder:
     """An order as the e-mail templates show it. Plain records built from the locked read's
-    row: an unsaved Order and its Employees (model set-up, django-fsm's included) were a tenth
-    of a send's CPU."""
+    row: an unsaved Order and its Employees (model set-up, django-fsm's included) were a seventh
+    of a notification task's CPU."""
 
     pk: int
     external_order_number: str

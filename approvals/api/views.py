@@ -100,7 +100,7 @@ class ApprovalInbox(ScopedQuerysetMixin, generics.ListAPIView):
 
     def list(self, request, *args, **kwargs):
         # The count, the page's ids and its rows are prepared reads (above), none of them of
-        # the queryset: building it anyway was a third of the request.
+        # the queryset: building it anyway was a quarter of its CPU.
         return self.get_paginated_response(self.paginate_queryset(None))
 
 
